@@ -1,0 +1,84 @@
+<?php
+/**
+ * Settings shared by the three dev-farm wikis. Each wiki's LocalSettings.php (written by
+ * install.php) ends by setting $devFarmWiki and $devFarmConfig and requiring this file.
+ * The values come from farm.json, which devfarm/farm.py writes on every `up`.
+ */
+
+if ( !defined( 'MEDIAWIKI' ) ) {
+	exit;
+}
+
+$devFarm = json_decode( file_get_contents( $devFarmConfig ), true );
+$devFarmSelf = $devFarm['wikis'][$devFarmWiki];
+$devFarmDir = $devFarm['dir'] . '/' . $devFarmWiki;
+
+$wgServer = $devFarmSelf['server'];
+$wgCanonicalServer = $devFarmSelf['server'];
+$wgScriptPath = '/w';
+$wgArticlePath = '/wiki/$1';
+$wgUsePathInfo = true;
+
+// Cookies are not separated by port, so each wiki needs its own names.
+$wgCookiePrefix = 'devfarm_' . $devFarmWiki;
+$wgSessionName = 'devfarm_' . $devFarmWiki . '_session';
+$wgMainCacheType = CACHE_NONE;
+$wgSessionCacheType = CACHE_DB;
+$wgParserCacheType = CACHE_DB;
+
+$wgUploadDirectory = "$devFarmDir/images";
+$wgUploadPath = '/w/images';
+$wgCacheDirectory = "$devFarmDir/cache";
+$wgTmpDirectory = "$devFarmDir/tmp";
+
+// Real ImageMagick is rarely installed here, and a stand-in `convert` on PATH would fool the installer.
+$wgUseImageMagick = false;
+$wgGenerateThumbnailOnParse = true;
+$wgUseInstantCommons = false;
+$wgShowExceptionDetails = true;
+// api.php never runs jobs; index.php should not either, so tests decide when jobs run.
+$wgJobRunRate = 0;
+$wgEnableEmail = false;
+$wgEnableUserEmail = false;
+$wgGroupPermissions['*']['createaccount'] = false;
+$wgGroupPermissions['*']['edit'] = false;
+$wgRateLimits = [];
+$wgMaxUploadSize = 1024 * 1024 * 1024;
+// Room for the 2 MB description pages of the robustness tests (the value is in KiB).
+$wgMaxArticleSize = 4096;
+$wgAPIMaxResultSize = 64 * 1024 * 1024;
+$wgFileExtensions = $devFarmSelf['file_extensions'];
+$wgStrictFileExtensions = true;
+$wgVerifyMimeType = true;
+
+wfLoadExtension( 'ParserFunctions' );
+wfLoadExtension( 'Interwiki' );
+$wgGroupPermissions['sysop']['interwiki'] = true;
+
+$wgEnableUploads = $devFarmSelf['uploads'];
+if ( $devFarmSelf['copy_uploads'] ) {
+	$wgAllowCopyUploads = true;
+	$wgCopyUploadsDomains = [ '127.0.0.1' ];
+	$wgCopyUploadTimeout = 120;
+	$wgGroupPermissions['bot']['upload_by_url'] = true;
+}
+
+$wgForeignFileRepos = [];
+foreach ( $devFarmSelf['foreign_repos'] as $repo ) {
+	$other = $devFarm['wikis'][$repo];
+	$wgForeignFileRepos[] = [
+		'class' => ForeignAPIRepo::class,
+		'name' => "devfarm-$repo",
+		'apibase' => $other['server'] . '/w/api.php',
+		// Each foreign repo gets its own local folder and URLs; thumbnails are hotlinked.
+		'url' => $other['server'] . '/w/images',
+		'thumbUrl' => $other['server'] . '/w/images/thumb',
+		'directory' => "$devFarmDir/images/foreign-$repo",
+		'hashLevels' => 2,
+		'fetchDescription' => true,
+		'apiThumbCacheExpiry' => 0,
+		// 0 would mean "forever": one second keeps tests from reading stale metadata.
+		'apiMetadataExpiry' => 1,
+		'descriptionCacheExpiry' => 1,
+	];
+}

@@ -1,0 +1,469 @@
+"""A dev farm of three real MediaWiki 1.39 wikis on 127.0.0.1, for tests and demos.
+
+- ``commons``: a Commons stand-in, the source of the files;
+- ``shared``: the farm's shared media repository, where commonscache writes;
+- ``consumer``: a content wiki that uses both as ForeignAPIRepo, the shared one first.
+
+Each wiki is Debian's ``mediawiki`` package selected by ``MW_CONFIG_FILE``, with its own
+LocalSettings, SQLite database, upload and cache folders, served by ``php -S`` through
+``router.php``. ``up`` is idempotent: it installs what is missing, starts what is stopped and
+seeds what is empty.
+"""
+from __future__ import annotations
+
+import json
+import os
+import shutil
+import signal
+import sqlite3
+import subprocess
+import sys
+import tempfile
+import time
+import urllib.request
+from dataclasses import dataclass
+from pathlib import Path
+from xml.sax.saxutils import escape
+
+from devfarm import seed
+
+REPO = Path(__file__).resolve().parent.parent
+HERE = REPO / 'devfarm'
+MW = Path('/usr/share/mediawiki')
+PACKAGES = ['mediawiki', 'php-cli', 'php-sqlite3', 'php-curl', 'php-gd']
+WIKIS = ('commons', 'shared', 'consumer')
+
+ADMIN = 'Admin'
+ADMIN_PASSWORD = 'devfarm-admin-password'
+BOT = 'CacheBot'
+BOT_APP = 'commonscache'
+#: BotPasswords: at least 32 characters, only [0-9a-w] (BotPassword::canonicalizeLoginData).
+BOT_PASSWORD = 'devfarmbotpassword0123456789abcdef'
+#: The grants that uploads, edits and uploads by URL need (uploadeditmovefile carries upload_by_url).
+BOT_GRANTS = 'basic,highvolume,editpage,createeditmovepage,uploadfile,uploadeditmovefile'
+#: A user without special rights, for tests of what ordinary users may not do.
+USER = 'Plain User'
+USER_PASSWORD = 'devfarm-user-password'
+
+EXTENSIONS = ['png', 'gif', 'jpg', 'jpeg', 'svg', 'pdf', 'webp', 'ogg', 'tif', 'tiff']
+#: The shared repository refuses webp, so that a refused file type can be shown.
+SHARED_EXTENSIONS = ['png', 'gif', 'jpg', 'jpeg', 'svg', 'pdf', 'ogg']
+
+
+def farm_dir() -> Path:
+    """Where the farm lives: ``$COMMONSCACHE_FARM_DIR`` or ``.devfarm`` in the checkout."""
+    return Path(os.environ.get('COMMONSCACHE_FARM_DIR') or REPO / '.devfarm').resolve()
+
+
+def base_port() -> int:
+    """Ports are base+1 (commons), base+2 (shared), base+3 (consumer); the family file agrees."""
+    return int(os.environ.get('COMMONSCACHE_FARM_PORT', '8780'))
+
+
+@dataclass(frozen=True)
+class Wiki:
+    """One wiki of the farm and where its parts live."""
+
+    name: str
+    port: int
+    root: Path
+
+    @property
+    def server(self) -> str:
+        return f'http://127.0.0.1:{self.port}'
+
+    @property
+    def api(self) -> str:
+        return f'{self.server}/w/api.php'
+
+    @property
+    def settings(self) -> Path:
+        return self.root / 'LocalSettings.php'
+
+    @property
+    def database(self) -> Path:
+        return self.root / 'data' / 'wikidb.sqlite'
+
+    @property
+    def pidfile(self) -> Path:
+        return self.root / 'server.pid'
+
+    def env(self) -> dict[str, str]:
+        return {**os.environ, 'MW_CONFIG_FILE': str(self.settings)}
+
+
+def wikis(root: Path | None = None) -> dict[str, Wiki]:
+    root = root or farm_dir()
+    return {name: Wiki(name, base_port() + i + 1, root / name) for i, name in enumerate(WIKIS)}
+
+
+def log(message: str) -> None:
+    print(f'devfarm: {message}', file=sys.stderr, flush=True)
+
+
+def run(cmd: list[str], wiki: Wiki | None = None, **kwargs) -> subprocess.CompletedProcess:
+    result = subprocess.run(cmd, env=wiki.env() if wiki else None, text=True,
+                            capture_output=True, **kwargs)
+    if result.returncode:
+        raise SystemExit(f'devfarm: {" ".join(cmd)} failed:\n{result.stdout}{result.stderr}')
+    return result
+
+
+def maintenance(wiki: Wiki, script: str, *args: str) -> str:
+    return run(['php', str(MW / 'maintenance' / script), *args], wiki).stdout
+
+
+# --- packages -------------------------------------------------------------------------------
+
+def ensure_packages() -> None:
+    """Install Debian's MediaWiki and PHP when missing, without letting apache2 start."""
+    have_php = shutil.which('php') is not None
+    if (MW / 'api.php').exists() and have_php:
+        modules = run(['php', '-m']).stdout.lower()
+        if all(m in modules for m in ('pdo_sqlite', 'curl', 'gd')):
+            return
+    if os.geteuid() != 0:
+        raise SystemExit('devfarm: run as root once to install ' + ' '.join(PACKAGES))
+    log('installing ' + ' '.join(PACKAGES))
+    policy = Path('/usr/sbin/policy-rc.d')
+    created_policy = not policy.exists()
+    if created_policy:
+        policy.write_text('#!/bin/sh\nexit 101\n')
+        policy.chmod(0o755)
+    try:
+        env = {**os.environ, 'DEBIAN_FRONTEND': 'noninteractive'}
+        run(['apt-get', 'update', '-qq'])
+        subprocess.run(['apt-get', 'install', '-y', '-qq', '--no-install-recommends', *PACKAGES],
+                       env=env, check=True, stdout=subprocess.DEVNULL)
+    finally:
+        if created_policy:
+            policy.unlink()
+
+
+# --- install ----------------------------------------------------------------------------------
+
+def farm_config(root: Path) -> dict:
+    all_wikis = wikis(root)
+    return {
+        'dir': str(root),
+        'wikis': {
+            'commons': {'server': all_wikis['commons'].server, 'uploads': True,
+                        'copy_uploads': False, 'file_extensions': EXTENSIONS,
+                        'foreign_repos': []},
+            'shared': {'server': all_wikis['shared'].server, 'uploads': True,
+                       'copy_uploads': True, 'file_extensions': SHARED_EXTENSIONS,
+                       'foreign_repos': []},
+            'consumer': {'server': all_wikis['consumer'].server, 'uploads': False,
+                         'copy_uploads': False, 'file_extensions': EXTENSIONS,
+                         'foreign_repos': ['shared', 'commons']},
+        },
+    }
+
+
+def install(wiki: Wiki) -> None:
+    """Run install.php once, then make the wiki's LocalSettings load the farm's settings."""
+    marker = wiki.root / '.installed'
+    for sub in ('data', 'images', 'cache', 'tmp', 'docroot'):
+        (wiki.root / sub).mkdir(parents=True, exist_ok=True)
+    if not marker.exists():
+        log(f'installing {wiki.name}')
+        for stale in (wiki.settings, wiki.database):
+            stale.unlink(missing_ok=True)
+        # install.php must run without MW_CONFIG_FILE, with --confpath.
+        run(['php', str(MW / 'maintenance' / 'install.php'),
+             '--dbtype', 'sqlite', '--dbpath', str(wiki.root / 'data'), '--dbname', 'wikidb',
+             '--server', wiki.server, '--scriptpath', '/w', '--lang', 'en',
+             '--pass', ADMIN_PASSWORD, '--confpath', str(wiki.root),
+             '--skins', 'Vector', f'devfarm {wiki.name}', ADMIN])
+        with sqlite3.connect(wiki.database) as db:
+            # Write-ahead logging lets the server's workers read while one writes.
+            db.execute('PRAGMA journal_mode=WAL')
+        with wiki.settings.open('a') as settings:
+            settings.write(
+                '\n# dev farm\n'
+                f"$devFarmWiki = '{wiki.name}';\n"
+                f"$devFarmConfig = '{wiki.root.parent / 'farm.json'}';\n"
+                f"require '{HERE / 'FarmSettings.php'}';\n")
+        marker.touch()
+    docroot = wiki.root / 'docroot' / 'w'
+    docroot.mkdir(exist_ok=True)
+    for entry in MW.iterdir():
+        if entry.name in {'images', 'LocalSettings.php', 'config', 'mw-config', 'maintenance'}:
+            continue
+        link = docroot / entry.name
+        if not link.is_symlink():
+            link.symlink_to(entry)
+    images = docroot / 'images'
+    if not images.is_symlink():
+        images.symlink_to(wiki.root / 'images')
+
+
+# --- servers ----------------------------------------------------------------------------------
+
+def server_pid(wiki: Wiki) -> int | None:
+    try:
+        pid = int(wiki.pidfile.read_text())
+        os.killpg(pid, 0)
+    except (FileNotFoundError, ValueError, ProcessLookupError, PermissionError):
+        return None
+    return pid
+
+
+def api_answers(wiki: Wiki) -> bool:
+    try:
+        with urllib.request.urlopen(
+                f'{wiki.api}?action=query&meta=siteinfo&format=json', timeout=5) as reply:
+            return b'"general"' in reply.read()
+    except OSError:
+        return False
+
+
+def start(wiki: Wiki) -> None:
+    if server_pid(wiki) and api_answers(wiki):
+        return
+    stop(wiki)
+    log(f'starting {wiki.name} on {wiki.server}')
+    env = {**wiki.env(), 'PHP_CLI_SERVER_WORKERS': '6'}
+    with (wiki.root / 'server.log').open('ab') as out:
+        # A process group of its own, so that stop() reaches every worker.
+        process = subprocess.Popen(
+            ['php', '-d', 'upload_max_filesize=1G', '-d', 'post_max_size=1G',
+             '-d', 'memory_limit=512M', '-d', 'max_execution_time=0',
+             '-S', f'127.0.0.1:{wiki.port}', '-t', str(wiki.root / 'docroot'),
+             str(HERE / 'router.php')],
+            env=env, stdout=out, stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL,
+            start_new_session=True)
+    wiki.pidfile.write_text(str(process.pid))
+    deadline = time.monotonic() + 30
+    while not api_answers(wiki):
+        if process.poll() is not None or time.monotonic() > deadline:
+            raise SystemExit(f'devfarm: {wiki.name} did not start; see {wiki.root}/server.log')
+        time.sleep(0.1)
+
+
+def stop(wiki: Wiki) -> None:
+    pid = server_pid(wiki)
+    if pid:
+        os.killpg(pid, signal.SIGTERM)
+        for _ in range(50):
+            try:
+                os.killpg(pid, 0)
+            except ProcessLookupError:
+                break
+            time.sleep(0.1)
+        else:
+            os.killpg(pid, signal.SIGKILL)
+        # PID 1 here does not reap orphans; reap our own child if it is one.
+        try:
+            os.waitpid(pid, os.WNOHANG)
+        except ChildProcessError:
+            pass
+    wiki.pidfile.unlink(missing_ok=True)
+
+
+# --- seeding ----------------------------------------------------------------------------------
+
+def xml_dump(pages: dict[str, str]) -> str:
+    """A minimal export document that importDump.php accepts."""
+    out = ['<mediawiki xmlns="http://www.mediawiki.org/xml/export-0.11/" version="0.11">']
+    for title, text in pages.items():
+        out.append(
+            f'<page><title>{escape(title)}</title><revision>'
+            '<contributor><username>Admin</username></contributor>'
+            '<model>wikitext</model><format>text/x-wiki</format>'
+            f'<text xml:space="preserve">{escape(text)}</text></revision></page>')
+    out.append('</mediawiki>')
+    return '\n'.join(out)
+
+
+def import_pages(wiki: Wiki, pages: dict[str, str]) -> None:
+    with tempfile.NamedTemporaryFile('w', suffix='.xml', encoding='utf-8') as dump:
+        dump.write(xml_dump(pages))
+        dump.flush()
+        maintenance(wiki, 'importDump.php', '--no-updates', dump.name)
+
+
+def draw_files(out: Path, files: list[seed.SeedFile]) -> None:
+    specs = []
+    for item in files:
+        if item.kind == 'text':
+            text = seed.SVG_TEXT if item.name.endswith('.svg') else seed.PDF_TEXT
+            (out / item.name).write_text(text)
+        else:
+            specs.append(f'{item.name}:{item.kind}:{item.width}:{item.height}:{item.seed}')
+    if specs:
+        run(['php', str(HERE / 'make_media.php'), str(out), *specs])
+
+
+def import_files(wiki: Wiki, files: list[seed.SeedFile], *, overwrite: bool) -> None:
+    """Upload files with importImages.php, one batch per uploader, descriptions from .txt files."""
+    by_user: dict[str, list[seed.SeedFile]] = {}
+    for item in files:
+        by_user.setdefault(item.uploader, []).append(item)
+    for user, batch in by_user.items():
+        with tempfile.TemporaryDirectory() as tmp:
+            folder = Path(tmp)
+            draw_files(folder, batch)
+            for item in batch:
+                (folder / f'{item.name}.txt').write_text(item.description or 'New version')
+            args = [str(folder), f'--user={user}', '--comment-ext=txt',
+                    '--summary=' + ('Better crop' if overwrite else 'Uploaded own work')]
+            if overwrite:
+                args.append('--overwrite')
+            maintenance(wiki, 'importImages.php', *args)
+
+
+def point_interwiki(wiki: Wiki, prefix: str, target: Wiki) -> None:
+    """Make an interwiki prefix point at another wiki of the farm (install.php adds Wikimedia's)."""
+    with sqlite3.connect(wiki.database) as db:
+        db.execute('DELETE FROM interwiki WHERE iw_prefix = ?', (prefix,))
+        db.execute(
+            'INSERT INTO interwiki (iw_prefix, iw_url, iw_api, iw_wikiid, iw_local, iw_trans) '
+            'VALUES (?, ?, ?, ?, 1, 0)',
+            (prefix, f'{target.server}/wiki/$1', target.api, ''))
+
+
+def create_accounts(wiki: Wiki) -> None:
+    maintenance(wiki, 'createAndPromote.php', '--force', '--bot', BOT, BOT_PASSWORD + '-main')
+    maintenance(wiki, 'createAndPromote.php', '--force', USER, USER_PASSWORD)
+    with sqlite3.connect(wiki.database) as db:
+        exists = db.execute('SELECT 1 FROM bot_passwords WHERE bp_app_id = ?',
+                            (BOT_APP,)).fetchone()
+    if not exists:
+        maintenance(wiki, 'createBotPassword.php', f'--appid={BOT_APP}', f'--grants={BOT_GRANTS}',
+                    BOT, BOT_PASSWORD)
+
+
+def seed_wiki(wiki: Wiki, all_wikis: dict[str, Wiki]) -> None:
+    marker = wiki.root / '.seeded'
+    if marker.exists():
+        return
+    log(f'seeding {wiki.name}')
+    if wiki.name != 'commons':
+        point_interwiki(wiki, 'commons', all_wikis['commons'])
+        create_accounts(wiki)
+    if wiki.name == 'commons':
+        for uploader in sorted({f.uploader for f in seed.COMMONS_FILES + seed.COMMONS_REUPLOADS}):
+            maintenance(wiki, 'createAndPromote.php', '--force', uploader, USER_PASSWORD)
+        import_pages(wiki, seed.COMMONS_TEMPLATES)
+        import_files(wiki, seed.COMMONS_FILES, overwrite=False)
+        import_files(wiki, seed.COMMONS_REUPLOADS, overwrite=True)
+    elif wiki.name == 'consumer':
+        import_pages(wiki, seed.CONSUMER_PAGES)
+    maintenance(wiki, 'refreshLinks.php')
+    maintenance(wiki, 'runJobs.php', '--quiet')
+    marker.touch()
+
+
+# --- pywikibot --------------------------------------------------------------------------------
+
+def write_pywikibot_dir(root: Path) -> Path:
+    """A ready PYWIKIBOT_DIR: user-config.py, the BotPassword file, scripts and families."""
+    pwb = root / 'pywikibot'
+    pwb.mkdir(exist_ok=True)
+    (pwb / 'user-config.py').write_text(f"""# Written by devfarm; rewritten on every `up`.
+family = 'devfarm'
+mylang = 'consumer'
+usernames['devfarm']['shared'] = {BOT!r}
+usernames['devfarm']['consumer'] = {BOT!r}
+password_file = {str(pwb / 'user-password.py')!r}
+user_script_paths = ['scripts']
+user_families_paths = [{str(REPO / 'families')!r}]
+user_agent_description = 'commonscache dev farm; mailto:devfarm@example.org'
+put_throttle = 0
+minthrottle = 0
+maxthrottle = 1
+max_retries = 2
+retry_wait = 1
+retry_max = 2
+console_encoding = 'utf-8'
+""")
+    password = pwb / 'user-password.py'
+    password.write_text(f"({BOT!r}, BotPassword({BOT_APP!r}, {BOT_PASSWORD!r}))\n")
+    password.chmod(0o600)
+    scripts = pwb / 'scripts'
+    if not scripts.is_symlink():
+        scripts.symlink_to(REPO / 'scripts')
+    (pwb / 'scripts.ini').touch()
+    return pwb
+
+
+def environment(root: Path | None = None) -> dict[str, str]:
+    root = root or farm_dir()
+    all_wikis = wikis(root)
+    values = {
+        'COMMONSCACHE_FARM_DIR': str(root),
+        'COMMONSCACHE_FARM_PORT': str(base_port()),
+        'PYWIKIBOT_DIR': str(root / 'pywikibot'),
+        'DEVFARM_ADMIN': ADMIN,
+        'DEVFARM_ADMIN_PASSWORD': ADMIN_PASSWORD,
+        'DEVFARM_BOT': BOT,
+        'DEVFARM_BOT_PASSWORD': f'{BOT}@{BOT_APP}:{BOT_PASSWORD}',
+        'DEVFARM_USER': USER,
+        'DEVFARM_USER_PASSWORD': USER_PASSWORD,
+    }
+    for name, wiki in all_wikis.items():
+        values[f'DEVFARM_{name.upper()}_URL'] = f'{wiki.server}/wiki/'
+        values[f'DEVFARM_{name.upper()}_API'] = wiki.api
+    return values
+
+
+# --- commands ---------------------------------------------------------------------------------
+
+def up(root: Path | None = None) -> dict[str, Wiki]:
+    root = root or farm_dir()
+    ensure_packages()
+    root.mkdir(parents=True, exist_ok=True)
+    (root / 'farm.json').write_text(json.dumps(farm_config(root), indent=1))
+    all_wikis = wikis(root)
+    for wiki in all_wikis.values():
+        install(wiki)
+    for wiki in all_wikis.values():
+        start(wiki)
+    # Commons first: the consumer's link tables are built by asking it for its files.
+    for wiki in all_wikis.values():
+        seed_wiki(wiki, all_wikis)
+    write_pywikibot_dir(root)
+    log('up: ' + ', '.join(f'{w.name} {w.server}' for w in all_wikis.values()))
+    return all_wikis
+
+
+def down(root: Path | None = None) -> None:
+    for wiki in wikis(root).values():
+        stop(wiki)
+    log('down')
+
+
+def destroy(root: Path | None = None) -> None:
+    root = root or farm_dir()
+    down(root)
+    shutil.rmtree(root, ignore_errors=True)
+    log(f'removed {root}')
+
+
+USAGE = """usage: python -m devfarm COMMAND
+
+  up       install what is missing, start the three wikis, seed them (idempotent)
+  down     stop the wikis (their data stays)
+  env      print the environment: URLs, credentials, PYWIKIBOT_DIR (shell syntax)
+  destroy  stop the wikis and remove the farm directory
+
+The farm lives in $COMMONSCACHE_FARM_DIR (default: .devfarm in the checkout) and listens on
+127.0.0.1, ports $COMMONSCACHE_FARM_PORT+1..+3 (default base 8780)."""
+
+
+def main(argv: list[str]) -> int:
+    if len(argv) != 1 or argv[0] not in {'up', 'down', 'env', 'destroy'}:
+        print(USAGE, file=sys.stderr)
+        return 2
+    command = argv[0]
+    if command == 'up':
+        up()
+    elif command == 'down':
+        down()
+    elif command == 'destroy':
+        destroy()
+    if command in {'up', 'env'}:
+        for key, value in environment().items():
+            print(f"export {key}='{value}'")
+    return 0

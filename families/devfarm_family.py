@@ -1,0 +1,33 @@
+"""Pywikibot family for the commonscache dev farm (devfarm/farm.py).
+
+Three wikis on 127.0.0.1, one code each: ``commons`` (the Commons stand-in), ``shared`` (the
+shared media repository) and ``consumer``. Ports follow ``$COMMONSCACHE_FARM_PORT`` (base,
+default 8780): base+1, base+2, base+3.
+"""
+from __future__ import annotations
+
+import os
+
+from pywikibot import family
+
+_BASE = int(os.environ.get('COMMONSCACHE_FARM_PORT', '8780'))
+
+
+class Family(family.Family):  # noqa: D101
+
+    name = 'devfarm'
+    langs = {
+        'commons': f'127.0.0.1:{_BASE + 1}',
+        'shared': f'127.0.0.1:{_BASE + 2}',
+        'consumer': f'127.0.0.1:{_BASE + 3}',
+    }
+
+    def scriptpath(self, code: str) -> str:
+        return '/w'
+
+    def protocol(self, code: str) -> str:
+        # Pywikibot assumes https; the farm's php -S speaks plain http.
+        return 'http'
+
+    def interface(self, code: str) -> str:
+        return 'APISite'
