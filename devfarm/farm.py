@@ -39,7 +39,7 @@ BOT = 'CacheBot'
 BOT_APP = 'commonscache'
 #: BotPasswords: at least 32 characters, only [0-9a-w] (BotPassword::canonicalizeLoginData).
 BOT_PASSWORD = 'devfarmbotpassword0123456789abcdef'
-#: The grants that uploads, edits and uploads by URL need (uploadeditmovefile carries upload_by_url).
+#: The grants for uploads, edits and uploads by URL (uploadeditmovefile carries upload_by_url).
 BOT_GRANTS = 'basic,highvolume,editpage,createeditmovepage,uploadfile,uploadeditmovefile'
 #: A user without special rights, for tests of what ordinary users may not do.
 USER = 'Plain User'
@@ -200,13 +200,25 @@ def install(wiki: Wiki) -> None:
 
 # --- servers ----------------------------------------------------------------------------------
 
+def group_alive(pgid: int) -> bool:
+    """Whether any process of the group still runs. PID 1 here does not reap orphans, so
+    zombies linger; they do not count."""
+    for stat in Path('/proc').glob('[0-9]*/stat'):
+        try:
+            fields = stat.read_text().rsplit(')', 1)[1].split()
+        except OSError:
+            continue
+        if int(fields[2]) == pgid and fields[0] != 'Z':
+            return True
+    return False
+
+
 def server_pid(wiki: Wiki) -> int | None:
     try:
         pid = int(wiki.pidfile.read_text())
-        os.killpg(pid, 0)
-    except (FileNotFoundError, ValueError, ProcessLookupError, PermissionError):
+    except (FileNotFoundError, ValueError):
         return None
-    return pid
+    return pid if group_alive(pid) else None
 
 
 def api_answers(wiki: Wiki) -> bool:
@@ -247,17 +259,14 @@ def stop(wiki: Wiki) -> None:
         os.killpg(pid, signal.SIGTERM)
         for _ in range(50):
             try:
-                os.killpg(pid, 0)
-            except ProcessLookupError:
+                os.waitpid(pid, os.WNOHANG)  # reap it if it is our own child
+            except ChildProcessError:
+                pass
+            if not group_alive(pid):
                 break
-            time.sleep(0.1)
+            time.sleep(0.05)
         else:
             os.killpg(pid, signal.SIGKILL)
-        # PID 1 here does not reap orphans; reap our own child if it is one.
-        try:
-            os.waitpid(pid, os.WNOHANG)
-        except ChildProcessError:
-            pass
     wiki.pidfile.unlink(missing_ok=True)
 
 
@@ -357,7 +366,7 @@ def seed_wiki(wiki: Wiki, all_wikis: dict[str, Wiki]) -> None:
 
 # --- pywikibot --------------------------------------------------------------------------------
 
-def write_pywikibot_dir(root: Path) -> Path:
+def write_pywikibot_dir(root: Path, extra: str = '') -> Path:
     """A ready PYWIKIBOT_DIR: user-config.py, the BotPassword file, scripts and families."""
     pwb = root / 'pywikibot'
     pwb.mkdir(exist_ok=True)
@@ -377,9 +386,9 @@ max_retries = 2
 retry_wait = 1
 retry_max = 2
 console_encoding = 'utf-8'
-""")
+""" + extra)
     password = pwb / 'user-password.py'
-    password.write_text(f"({BOT!r}, BotPassword({BOT_APP!r}, {BOT_PASSWORD!r}))\n")
+    password.write_text(f'({BOT!r}, BotPassword({BOT_APP!r}, {BOT_PASSWORD!r}))\n')
     password.chmod(0o600)
     scripts = pwb / 'scripts'
     if not scripts.is_symlink():
@@ -432,6 +441,36 @@ def down(root: Path | None = None) -> None:
     for wiki in wikis(root).values():
         stop(wiki)
     log('down')
+
+
+def snapshot(root: Path | None = None) -> None:
+    """Keep a copy of every wiki's database and files, for :func:`restore`."""
+    root = root or farm_dir()
+    all_wikis = wikis(root)
+    for wiki in all_wikis.values():
+        stop(wiki)
+    for wiki in all_wikis.values():
+        saved = root / 'snapshot' / wiki.name
+        shutil.rmtree(saved, ignore_errors=True)
+        for sub in ('data', 'images'):
+            shutil.copytree(wiki.root / sub, saved / sub, symlinks=True)
+    for wiki in all_wikis.values():
+        start(wiki)
+
+
+def restore(root: Path | None = None) -> dict[str, Wiki]:
+    """Put every wiki back as it was at the last :func:`snapshot` (a second or two)."""
+    root = root or farm_dir()
+    all_wikis = wikis(root)
+    for wiki in all_wikis.values():
+        stop(wiki)
+    for wiki in all_wikis.values():
+        for sub in ('data', 'images'):
+            shutil.rmtree(wiki.root / sub, ignore_errors=True)
+            shutil.copytree(root / 'snapshot' / wiki.name / sub, wiki.root / sub, symlinks=True)
+    for wiki in all_wikis.values():
+        start(wiki)
+    return all_wikis
 
 
 def destroy(root: Path | None = None) -> None:

@@ -31,7 +31,7 @@ class SeedFile:
 
 LANGUAGE_TEMPLATE = (
     '<div class="description mw-content-ltr {code}" dir="ltr" lang="{code}">'
-    "<span class=\"language {code}\" title=\"\"><b>{name}:</b></span> {{{{{{1|}}}}}}</div>"
+    '<span class="language {code}" title=""><b>{name}:</b></span> {{{{{{1|}}}}}}</div>'
     '<noinclude>[[Category:Language templates]]</noinclude>'
 )
 
@@ -98,7 +98,7 @@ COMMONS_TEMPLATES: dict[str, str] = {
     'Template:PD-old-100': (
         '{| class="layouttemplate licensetpl" style="border:1px solid #aaa"\n'
         '| This work is in the public domain in its country of origin and other countries '
-        'where the copyright term is the author\'s life plus 100 years or fewer.\n|}'
+        "where the copyright term is the author's life plus 100 years or fewer.\n|}"
         '<span class="licensetpl" style="display:none">'
         '<span class="licensetpl_short">Public domain</span>'
         '<span class="licensetpl_long">Public domain</span>'

@@ -1,0 +1,149 @@
+"""Copy the Wikimedia Commons files that a wiki embeds into the farm's shared media repository.
+
+The consumer wiki is Pywikibot's default site (-family/-lang or -site). For every file that
+the chosen pages embed from Commons (or from any wiki with a Pywikibot family), the original
+file and its description page are copied into the shared media repository under the same
+name, with a provenance template, the attribution the licence requires, and links back to the
+source. Once a file exists there, the consumer's readers are served from the shared copy.
+
+Files already cached are recognised on the shared repository itself, so a rerun writes
+nothing and downloads nothing. A name taken on the shared repository by a file the bot did not
+upload is never overwritten: it is recorded for review and the run goes on.
+
+Usage:
+
+    python -m commonscache [global options] [options] [page generators]
+    pwb.py commonscache [global options] [options] [page generators]
+
+Options:
+
+-shared:FAMILY:CODE  The shared media repository to write to. May instead be set in
+                     scripts.ini, section [commonscache], option "shared = FAMILY:CODE".
+
+-template:NAME       The provenance template (default: Cached Commons Media).
+
+-interwiki:PREFIX    The shared repository's interwiki prefix for the source wiki, used for
+                     links back to it (default: commons).
+
+-chunk:MB            Upload in chunks files larger than this many MB (default: 20).
+
+-state:PATH          The SQLite state file (default: commonscache.sqlite in the Pywikibot
+                     directory).
+
+-setup               Create the provenance template page on the shared repository when it
+                     is missing, then go on with the run (alone, only that).
+
+-always              Never ask for confirmation.
+
+Pywikibot's global option -simulate writes nothing and prints what would be done.
+
+Without a page generator, every file used anywhere on the consumer is examined. With one,
+the files embedded on its pages are examined (galleries, templates and Media: links count),
+and a File: page counts as its own file.
+
+Exit status: 0 when the run completed (files flagged or skipped are not errors); 2 for a
+usage or configuration error, with one line saying what to fix; 1 for a fatal error.
+
+Every option may also be set in scripts.ini (section [commonscache]) under its name without
+the dash, e.g. "template = Cached Commons Media".
+
+&params;
+"""
+from __future__ import annotations
+
+import sys
+
+import pywikibot
+import requests
+from pywikibot import pagegenerators
+from pywikibot.bot import init_handlers, show_help
+
+from commonscache.errors import UsageError
+
+docuReplacements = {'&params;': pagegenerators.parameterHelp}  # noqa: N816
+
+#: Options that take a value, as written on the command line, and the bot option they set.
+VALUE_OPTIONS = {
+    '-shared': 'shared',
+    '-template': 'template',
+    '-interwiki': 'interwiki',
+    '-chunk': 'chunk',
+    '-state': 'state',
+}
+#: Options that are switches.
+SWITCH_OPTIONS = {
+    '-always': 'always',
+    '-setup': 'setup',
+}
+
+
+def parse_options(args: list[str],
+                  factory: pagegenerators.GeneratorFactory) -> dict[str, str | bool]:
+    """Turn the script's own arguments into bot options; page generators go to *factory*.
+
+    :raises UsageError: for an unknown option or a missing value
+    """
+    options: dict[str, str | bool] = {}
+    unknown = []
+    for arg in args:
+        name, sep, value = arg.partition(':')
+        if name in VALUE_OPTIONS:
+            if not value:
+                raise UsageError(f'{name} needs a value, e.g. {name}:VALUE')
+            options[VALUE_OPTIONS[name]] = value
+        elif name in SWITCH_OPTIONS and not sep:
+            options[SWITCH_OPTIONS[name]] = True
+        elif factory.handle_arg(arg):
+            continue
+        else:
+            unknown.append(arg)
+    if unknown:
+        raise UsageError(f'unknown option {" ".join(unknown)}; see -help for the options')
+    return options
+
+
+def config_site() -> str:
+    return f'{pywikibot.config.family}:{pywikibot.config.mylang}'
+
+
+def main(*args: str) -> int:
+    """Run commonscache with command line *args*; return the exit status.
+
+    :param args: command line arguments (default: sys.argv)
+    """
+    requested = args or tuple(pywikibot.argvu[1:])
+    if '-help' in requested or '-help:global' in requested:
+        # Before handle_args, which would connect to the default site first.
+        init_handlers()
+        show_help('commonscache.cli', show_global='-help:global' in requested)
+        return 0
+    try:
+        local_args = pywikibot.handle_args(args)
+    except (pywikibot.exceptions.Error, requests.exceptions.RequestException) as error:
+        raise UsageError(f'cannot reach the consumer wiki {config_site()}: {error}') from None
+
+    try:
+        factory = pagegenerators.GeneratorFactory()
+        options = parse_options(local_args, factory)
+        from commonscache.bot import CacheBot  # Site objects only after handle_args.
+
+        bot = CacheBot(generator=factory.getCombinedGenerator(preload=False), **options)
+        bot.prepare()
+    except UsageError as error:
+        pywikibot.error(str(error))
+        return 2
+    bot.run()
+    return 0
+
+
+def run() -> None:
+    """Console entry point: exit with :func:`main`'s status, one-line errors for users."""
+    try:
+        status = main(*sys.argv[1:])
+    except UsageError as error:
+        pywikibot.error(str(error))
+        status = 2
+    except KeyboardInterrupt:
+        pywikibot.error('interrupted')
+        status = 1
+    sys.exit(status)

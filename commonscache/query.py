@@ -1,0 +1,92 @@
+"""Batched ``action=query`` reads: many titles a request, continuation merged per page.
+
+The API accepts 50 titles a request, 500 for accounts with ``apihighlimits`` (bots);
+:attr:`APISite.maxlimit` tells which. See https://www.mediawiki.org/wiki/API:Query
+"""
+from __future__ import annotations
+
+from collections.abc import Iterable, Iterator
+from dataclasses import dataclass, field
+from typing import Any
+
+import pywikibot
+from pywikibot.data import api
+
+Page = dict[str, Any]
+
+
+@dataclass
+class QueryResult:
+    """Pages of one or more batched queries, by title as the wiki writes it.
+
+    :ivar pages: page data by title; lists (imageinfo, revisions ...) merged across continuations
+    :ivar aliases: each title as asked for (and every step of normalisation or redirect) → the
+        title that the wiki answered with
+    """
+
+    pages: dict[str, Page] = field(default_factory=dict)
+    aliases: dict[str, str] = field(default_factory=dict)
+
+    def resolve(self, title: str) -> str:
+        """The title the wiki answered with for *title* (after normalisation and redirects)."""
+        seen = set()
+        while title in self.aliases and title not in seen:
+            seen.add(title)
+            title = self.aliases[title]
+        return title
+
+    def page(self, title: str) -> Page | None:
+        return self.pages.get(self.resolve(title))
+
+
+def batches(items: Iterable[str], size: int) -> Iterator[list[str]]:
+    batch: list[str] = []
+    for item in items:
+        batch.append(item)
+        if len(batch) >= size:
+            yield batch
+            batch = []
+    if batch:
+        yield batch
+
+
+def _merge(into: Page, update: Page) -> None:
+    for key, value in update.items():
+        if isinstance(value, list) and isinstance(into.get(key), list):
+            into[key].extend(value)
+        else:
+            into[key] = value
+
+
+def query_titles(site: pywikibot.site.APISite, titles: Iterable[str], **params: Any) -> QueryResult:
+    """Run a prop query over *titles*, ``site.maxlimit`` titles a request.
+
+    :param params: the query's parameters (prop, iiprop ...), without titles
+    """
+    result = QueryResult()
+    for batch in batches(dict.fromkeys(titles), site.maxlimit):
+        request_params = {'action': 'query', 'titles': batch, 'formatversion': 2, **params}
+        while True:
+            data = api.Request(site=site, parameters=request_params).submit()
+            query = data.get('query', {})
+            for key in ('normalized', 'redirects', 'converted'):
+                for step in query.get(key, []):
+                    result.aliases[step['from']] = step['to']
+            for page in query.get('pages', []):
+                _merge(result.pages.setdefault(page['title'], {}), page)
+            if 'continue' not in data:
+                break
+            request_params = {**request_params, **data['continue']}
+    return result
+
+
+def list_query(site: pywikibot.site.APISite, **params: Any) -> Iterator[dict[str, Any]]:
+    """Yield the items of a list query (``list=allfileusages`` ...), following continuation."""
+    name = params['list']
+    request_params = {'action': 'query', 'formatversion': 2, **params}
+    while True:
+        data = api.Request(site=site, parameters=request_params).submit()
+        yield from data.get('query', {}).get(name, [])
+        if 'continue' not in data:
+            return
+        request_params = {**request_params, **data['continue']}

@@ -1,0 +1,66 @@
+"""Test set-up: a Pywikibot directory for the session, the dev farm for end-to-end tests.
+
+Pywikibot reads its configuration once, at import, so PYWIKIBOT_DIR is set here before any
+test module imports it. Unit tests replay API replies recorded from the dev farm
+(tests/recorded, see tests/replay.py); end-to-end tests (marker ``e2e``) use the farm itself,
+which the ``farm`` fixture brings up fresh for the session and stops at the end.
+"""
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+import tempfile
+from pathlib import Path
+
+import pytest
+
+REPO = Path(__file__).resolve().parent.parent
+# Own ports and folder, so that a demo farm on the default ports can keep running.
+os.environ.setdefault('COMMONSCACHE_FARM_PORT', '8880')
+os.environ.setdefault('COMMONSCACHE_FARM_DIR',
+                      os.path.join(tempfile.gettempdir(), 'commonscache-testfarm'))
+sys.path.insert(0, str(REPO))
+
+from devfarm import farm  # noqa: E402
+
+FARM_DIR = farm.farm_dir()
+FARM_DIR.mkdir(parents=True, exist_ok=True)
+#: Fast failure in tests: few retries, short waits, no cached site data between tests.
+PYWIKIBOT_TEST_SETTINGS = """
+API_config_expiry = 0
+max_retries = 1
+retry_wait = 0
+retry_max = 0
+"""
+PYWIKIBOT_DIR = farm.write_pywikibot_dir(FARM_DIR, PYWIKIBOT_TEST_SETTINGS)
+os.environ['PYWIKIBOT_DIR'] = str(PYWIKIBOT_DIR)
+
+
+@pytest.fixture(scope='session')
+def farm_session() -> dict[str, farm.Wiki]:
+    """The dev farm, installed and seeded from scratch for this test session."""
+    farm.destroy(FARM_DIR)
+    farm.up(FARM_DIR)
+    farm.write_pywikibot_dir(FARM_DIR, PYWIKIBOT_TEST_SETTINGS)
+    farm.snapshot(FARM_DIR)
+    yield farm.wikis(FARM_DIR)
+    farm.down(FARM_DIR)
+
+
+@pytest.fixture
+def farm_wikis(farm_session: dict[str, farm.Wiki]) -> dict[str, farm.Wiki]:
+    """The dev farm, put back to its freshly seeded state for this test."""
+    import pywikibot
+
+    farm.restore(FARM_DIR)
+    # Sessions and cached site data do not survive a restore.
+    pywikibot._sites.clear()
+    return farm_session
+
+
+def run_cli(*args: str, timeout: float = 300) -> subprocess.CompletedProcess:
+    """Run ``python -m commonscache ARGS`` against the farm, as a user would."""
+    env = {**os.environ, 'PYWIKIBOT_DIR': str(PYWIKIBOT_DIR), 'PYTHONUNBUFFERED': '1'}
+    return subprocess.run([sys.executable, '-m', 'commonscache', *args], cwd=REPO, env=env,
+                          text=True, capture_output=True, timeout=timeout)

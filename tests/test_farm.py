@@ -1,0 +1,63 @@
+"""The dev farm is what it claims: the consumer resolves files from the shared repository
+first and from the Commons stand-in second."""
+from __future__ import annotations
+
+import time
+from pathlib import Path
+
+import pytest
+import requests
+
+from devfarm import farm, seed
+
+pytestmark = pytest.mark.e2e
+
+SEEDED = 'File:Sunset over the harbour.jpg'
+
+
+def repository_of(api: str, title: str) -> str:
+    reply = requests.get(api, params={
+        'action': 'query', 'titles': title, 'prop': 'imageinfo', 'iiprop': 'url',
+        'format': 'json', 'formatversion': 2}, timeout=30).json()
+    return reply['query']['pages'][0]['imagerepository']
+
+
+def test_consumer_resolves_from_shared_once_the_file_is_there(farm_wikis, tmp_path: Path):
+    import pywikibot
+
+    consumer_api = farm_wikis['consumer'].api
+    assert repository_of(consumer_api, SEEDED) == 'devfarm-commons'
+    assert repository_of(consumer_api, 'File:This file exists nowhere.png') == ''
+
+    shared = pywikibot.Site('shared', 'devfarm')
+    shared.login()
+    farm.draw_files(tmp_path, [seed.SeedFile('local.jpg', 'jpg', 'Admin', '', 50, 40, 99)])
+    page = pywikibot.FilePage(shared, SEEDED)
+    assert shared.upload(page, source_filename=str(tmp_path / 'local.jpg'), summary='farm test',
+                         text='farm test', ignore_warnings=True)
+
+    deadline = time.monotonic() + 15  # the consumer caches foreign metadata for 1 s
+    while repository_of(consumer_api, SEEDED) != 'devfarm-shared':
+        assert time.monotonic() < deadline, 'the consumer never asked the shared repository'
+        time.sleep(0.5)
+
+
+def test_consumer_pages_embed_the_seeded_files_in_the_usual_ways(farm_wikis):
+    reply = requests.get(farm_wikis['consumer'].api, params={
+        'action': 'query', 'list': 'allfileusages', 'afunique': 1, 'format': 'json',
+        'formatversion': 2}, timeout=30).json()
+    used = {item['title'] for item in reply['query']['allfileusages']}
+    assert used == {
+        'File:Animated spinner.gif', 'File:Example diagram.svg',
+        'File:Modern format sample.webp', 'File:Mona Lisa test.png',
+        'File:Sample document.pdf', 'File:Sunset over the harbour.jpg',
+        'File:This file exists nowhere.png',
+    }
+
+
+def test_the_router_refuses_what_a_web_server_would(farm_wikis):
+    server = farm_wikis['shared'].server
+    for path in ('/w/maintenance/update.php', '/w/mw-config/index.php',
+                 '/w/images/deleted/', '/w/images/temp/'):
+        assert requests.get(server + path, timeout=30).status_code == 403, path
+    assert requests.get(server + '/wiki/Main_Page', timeout=30).status_code == 200
