@@ -31,7 +31,7 @@ Options:
                      directory).
 
 -setup               Create the provenance template page on the shared repository when it
-                     is missing, then go on with the run (alone, only that).
+                     is missing, then go on with the run.
 
 -always              Never ask for confirmation.
 
@@ -59,6 +59,7 @@ from pywikibot import pagegenerators
 from pywikibot.bot import init_handlers, show_help
 
 from commonscache.errors import UsageError
+from commonscache.sites import configure_user_agent
 
 docuReplacements = {'&params;': pagegenerators.parameterHelp}  # noqa: N816
 
@@ -111,6 +112,7 @@ def main(*args: str) -> int:
 
     :param args: command line arguments (default: sys.argv)
     """
+    configure_user_agent()
     requested = args or tuple(pywikibot.argvu[1:])
     if '-help' in requested or '-help:global' in requested:
         # Before handle_args, which would connect to the default site first.
@@ -133,6 +135,7 @@ def main(*args: str) -> int:
         pywikibot.error(str(error))
         return 2
     bot.run()
+    pywikibot.info(bot.summary())
     return 0
 
 
@@ -145,5 +148,9 @@ def run() -> None:
         status = 2
     except KeyboardInterrupt:
         pywikibot.error('interrupted')
+        status = 1
+    except Exception as error:  # noqa: BLE001 - a fatal error: logged in full, one line shown
+        pywikibot.log('fatal error', exc_info=True)
+        pywikibot.error(f'fatal: {type(error).__name__}: {error}')
         status = 1
     sys.exit(status)

@@ -23,8 +23,8 @@ PY
 echo "Before: where the consumer ($DEVFARM_CONSUMER_URL) finds the files its pages use"
 where
 echo
-echo "Sweep: python3 -m commonscache -shared:devfarm:shared -always"
-python3 -m commonscache -shared:devfarm:shared -always
+echo "Sweep: python3 -m commonscache -shared:devfarm:shared -always -setup"
+python3 -m commonscache -shared:devfarm:shared -always -setup
 echo
 echo "After:"
 sleep 1.5  # the consumer caches foreign file metadata for one second

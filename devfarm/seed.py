@@ -221,6 +221,20 @@ trailer << /Root 1 0 R >>
 %%EOF
 """
 
+_PANORAMA = """=={{int:filedesc}}==
+{{Information
+|description={{en|1=A wide view of the harbour (large file).}}
+|date=2022-08-01
+|source={{own}}
+|author=Alice Example
+}}
+
+=={{int:license-header}}==
+{{self|cc-by-sa-4.0}}
+
+[[Category:Harbours]]
+"""
+
 COMMONS_FILES: list[SeedFile] = [
     SeedFile('Sunset_over_the_harbour.jpg', 'jpg', 'Alice Example', _SUNSET, 640, 480, 7),
     SeedFile('Example_diagram.svg', 'text', 'Bob Photographer', _DIAGRAM),
@@ -228,6 +242,8 @@ COMMONS_FILES: list[SeedFile] = [
     SeedFile('Sample_document.pdf', 'text', 'Alice Example', _DOCUMENT),
     SeedFile('Animated_spinner.gif', 'gif', 'Bob Photographer', _SPINNER, 64, 64, 5),
     SeedFile('Modern_format_sample.webp', 'webp', 'Alice Example', _WEBP, 160, 120, 11),
+    #: Above the 1 MB chunk size that the tests use: arrives by chunked upload.
+    SeedFile('Harbour_panorama.jpg', 'noise', 'Alice Example', _PANORAMA, 1000, 700, 13),
 ]
 
 #: A later version of a seeded file, so that upload histories have more than one entry.
@@ -256,6 +272,7 @@ CONSUMER_PAGES: dict[str, str] = {
     'Documents': '[[Media:Sample_document.pdf|Download the sample document]]',
     'Formats': '[[File:Modern format sample.webp|thumb|A WebP picture]]',
     'Wanted': f'[[File:{MISSING_FILE}]] is used here but exists nowhere.',
+    'Panorama': '[[File:Harbour panorama.jpg|upright=2|The whole harbour]]',
 }
 
 #: Pages of the consumer that belong to Category:Places (only through their own text).

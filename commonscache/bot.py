@@ -1,0 +1,310 @@
+"""The run: pages → files they use → classify → read source and shared repository → decide →
+transfer → record, a batch of titles at a time.
+
+Pages from the generator are collected in :meth:`CacheBot.treat` and resolved to the files
+they embed one batch at a time; files go through the stages in batches too, so that every
+read costs one request per batch, never one per file.
+"""
+from __future__ import annotations
+
+import sys
+from collections import defaultdict
+from collections.abc import Iterator
+from pathlib import Path
+from urllib.parse import urlencode
+
+import pywikibot
+from pywikibot import config
+from pywikibot.bot import ConfigParserBot
+
+from commonscache import sites
+from commonscache.describe import category_names, describe
+from commonscache.detect import UsedFile, classify, files_used_everywhere, files_used_on
+from commonscache.errors import UsageError
+from commonscache.provenance import ensure_template
+from commonscache.reconcile import Verdict, decide
+from commonscache.source import SourceFile, read_sources
+from commonscache.state import State, now
+from commonscache.target import SharedFile, existing_pages, read_shared
+from commonscache.transfer import (
+    DownloadError,
+    download,
+    remove_stale_temporaries,
+    upload,
+)
+
+#: The counters of the summary line, in its order.
+SUMMARY = ('examined', 'cached', 'up to date', 'skipped', 'flagged', 'failed')
+
+
+class CacheBot(ConfigParserBot):
+    """Cache the files a consumer wiki uses from Commons in the shared media repository."""
+
+    update_options = {
+        'shared': '',
+        'template': 'Cached Commons Media',
+        'interwiki': 'commons',
+        'chunk': 20,
+        'state': '',
+        'setup': False,
+    }
+
+    def __init__(self, **kwargs: object) -> None:
+        # scripts.ini sits beside user-config.py, whatever the working directory is.
+        self.INI = str(Path(config.base_dir, 'scripts.ini'))
+        super().__init__(**kwargs)
+        self.consumer: sites.Site = pywikibot.Site()
+        self.shared: sites.Site | None = None
+        self.state: State | None = None
+        self.run_id = 0
+        self.whole_wiki = False
+        self.pending_pages: list[str] = []
+        self.pending_files: list[str] = []
+        self.seen_files: set[str] = set()
+        self.bytes_transferred = 0
+        self.progress = Progress()
+
+    # --- set-up -------------------------------------------------------------------------------
+
+    def prepare(self) -> None:
+        """Check the set-up before the run; every problem is a :class:`UsageError`."""
+        if not self.opt.shared:
+            raise UsageError('no shared repository: give -shared:FAMILY:CODE, or set '
+                             '"shared = FAMILY:CODE" in scripts.ini, section [commonscache]')
+        try:
+            self.chunk_bytes = int(float(self.opt.chunk) * 1024 * 1024)
+        except ValueError:
+            raise UsageError(f'-chunk:{self.opt.chunk} is not a number of MB') from None
+        self.shared = sites.connect_shared(str(self.opt.shared), self.consumer)
+        sites.login_if_configured(self.consumer)
+        if not ensure_template(self.shared, self.opt.template, create=bool(self.opt.setup)):
+            pywikibot.warning(f'Template:{self.opt.template} does not exist on {self.shared}; '
+                              'run once with -setup to create it')
+        state_path = Path(self.opt.state or Path(config.base_dir, 'commonscache.sqlite'))
+        self.workdir = state_path.parent / 'commonscache-tmp'
+        self.workdir.mkdir(parents=True, exist_ok=True)
+        self.workdir.chmod(0o700)
+        try:
+            self.state = State(state_path)
+        except Exception as error:  # noqa: BLE001 - any reason the file cannot be opened
+            raise UsageError(f'cannot open the state file {state_path}: {error}') from None
+        if self.generator is None:
+            self.whole_wiki = True
+            self.generator = self._all_used_files()
+
+    def _all_used_files(self) -> Iterator[pywikibot.FilePage]:
+        for title in files_used_everywhere(self.consumer):
+            yield pywikibot.FilePage(self.consumer, title)
+
+    def setup(self) -> None:
+        super().setup()
+        removed = remove_stale_temporaries(self.workdir)
+        if removed:
+            pywikibot.log(f'removed {removed} temporary files left by an earlier run')
+        self.run_id = self.state.start_run(consumer=str(self.consumer), shared=str(self.shared))
+        self.batch_size = self.consumer.maxlimit
+
+    # --- collecting ---------------------------------------------------------------------------
+
+    def treat(self, page: pywikibot.Page) -> None:
+        """Collect the page; its files are looked up with a batch of others."""
+        if self.whole_wiki:
+            self._queue_files([page.title()])
+            return
+        self.pending_pages.append(page.title())
+        if len(self.pending_pages) >= self.batch_size:
+            self._flush_pages()
+
+    def _flush_pages(self) -> None:
+        pages, self.pending_pages = self.pending_pages, []
+        if pages:
+            self._queue_files(files_used_on(self.consumer, pages))
+
+    def _queue_files(self, titles: list[str]) -> None:
+        for title in titles:
+            if title not in self.seen_files:
+                self.seen_files.add(title)
+                self.pending_files.append(title)
+        if len(self.pending_files) >= self.batch_size:
+            self._flush_files()
+
+    def _flush_files(self) -> None:
+        titles, self.pending_files = self.pending_files, []
+        if titles:
+            self.process(titles)
+
+    def teardown(self) -> None:
+        """Work off the last, partial batches (unless the run was interrupted)."""
+        if self.generator_completed:
+            self._flush_pages()
+            self._flush_files()
+        self.progress.done()
+        if self.state:
+            status = 'completed' if self.generator_completed else 'interrupted'
+            counters = {**self.counter, 'bytes': self.bytes_transferred}
+            self.state.finish_run(self.run_id, status=status, counters=counters)
+
+    # --- one batch ----------------------------------------------------------------------------
+
+    def process(self, titles: list[str]) -> None:
+        """Classify a batch of file titles and cache those served from a foreign wiki."""
+        foreign: dict[sites.Site | None, list[UsedFile]] = defaultdict(list)
+        for used in classify(self.consumer, self.shared, titles):
+            self.counter['examined'] += 1
+            if used.where == 'foreign':
+                foreign[sites.source_site(used.description_url)].append(used)
+            elif used.where == 'cached':
+                self.counter['up to date'] += 1
+                self._record(used.title, 'nothing', 'up-to-date')
+            else:
+                reason = {'local': 'local-file', 'missing': 'missing-everywhere'}[used.where]
+                self._skip(used.title, reason, f'the consumer has it as {used.where}')
+        for source_site, files in foreign.items():
+            if source_site is None:
+                for used in files:
+                    self._skip(used.title, 'unknown-source',
+                               f'no Pywikibot family knows {used.description_url}')
+                continue
+            self._cache_from(source_site, [used.title for used in files])
+
+    def _cache_from(self, source_site: sites.Site, titles: list[str]) -> None:
+        sources = read_sources(source_site, titles)
+        shared = read_shared(self.shared, titles, template=self.opt.template)
+        categories = set().union(*(category_names(s.text) for s in sources.values() if s))
+        existing = existing_pages(self.shared, categories) if categories else set()
+        prefixes = [entry['prefix'] for entry in self.shared.siteinfo.get('interwikimap', [])]
+        for title in titles:
+            verdict = decide(sources[title], shared[title])
+            self._act(title, verdict, sources[title], shared[title], source_site,
+                      existing_categories=existing, prefixes=prefixes)
+            self.progress.show(self.counter['examined'], len(self.seen_files),
+                               self.bytes_transferred)
+
+    # --- acting on a verdict ------------------------------------------------------------------
+
+    def _act(self, title: str, verdict: Verdict, source: SourceFile | None,
+             shared: SharedFile, source_site: sites.Site, *, existing_categories: set[str],
+             prefixes: list[str]) -> None:
+        if verdict.action == 'nothing':
+            self.counter['up to date'] += 1
+            self._record(title, 'nothing', verdict.reason, verdict.details)
+        elif verdict.action == 'skip':
+            self._skip(title, verdict.reason, verdict.details)
+        elif verdict.action == 'flag':
+            self._flag(title, verdict.reason, verdict.details)
+        elif verdict.action == 'create':
+            assert source is not None
+            self._create(title, source, source_site, existing_categories=existing_categories,
+                         prefixes=prefixes)
+
+    def _create(self, title: str, source: SourceFile, source_site: sites.Site, *,
+                existing_categories: set[str], prefixes: list[str]) -> None:
+        interwiki = self.opt.interwiki
+        history = source_site.base_url(
+            source_site.path() + '?' + urlencode({'title': source.title, 'action': 'history'}))
+        page = describe(source, template=self.opt.template, interwiki=interwiki,
+                        known_prefixes=prefixes, existing_categories=existing_categories,
+                        history_url=history, retrieved=now())
+        latest = source.latest
+        refusal = self._refusal(title, latest.size)
+        if refusal:
+            self._flag(title, 'upload-refused', refusal)
+            return
+        if config.simulate:
+            pywikibot.info(f'would cache {title} ({latest.size:,} bytes, sha1 {latest.sha1}) '
+                           f'from {source.description_url}')
+            self.counter['would cache'] += 1
+            return
+        if not self.user_confirm(f'Cache {title} ({latest.size:,} bytes) from {source_site}?'):
+            self._skip(title, 'declined', 'the operator said no')
+            return
+        try:
+            path = download(latest.url, sha1=latest.sha1, size=latest.size, directory=self.workdir)
+        except DownloadError as error:
+            self._fail(title, 'download-failed', str(error))
+            return
+        try:
+            summary = (f'Cached copy of [[{interwiki}:{source.title}]] '
+                       f'(sha1 {latest.sha1}) by commonscache')
+            outcome = upload(self.shared, title, path, text=page.text, summary=summary,
+                             chunk_size=self.chunk_bytes)
+        finally:
+            path.unlink(missing_ok=True)
+        for change in page.changes:
+            pywikibot.log(f'{title}: {change}')
+        if outcome.status == 'uploaded' and outcome.sha1 == latest.sha1:
+            self.counter['cached'] += 1
+            self.bytes_transferred += latest.size
+            self._record(title, 'cached', sha1=latest.sha1,
+                         details=f'{len(page.changes)} changes to the description')
+            pywikibot.info(f'cached {title} ({latest.size:,} bytes, '
+                           f'{len(page.changes)} description changes)')
+        elif outcome.status == 'uploaded':
+            self._fail(title, 'sha1-mismatch',
+                       f'the shared repository stored sha1 {outcome.sha1}, not {latest.sha1}')
+        elif outcome.status == 'no-change':
+            self.counter['up to date'] += 1
+            self._record(title, 'nothing', 'up-to-date', 'the same file is already there')
+        elif outcome.status == 'refused':
+            self._flag(title, 'upload-refused', outcome.details)
+        else:
+            self._skip(title, outcome.warnings[0] if outcome.warnings else 'upload-warning',
+                       outcome.details)
+
+    def _refusal(self, title: str, size: int) -> str:
+        """Why the shared repository would refuse the file, known without downloading it."""
+        extension = title.rpartition('.')[2].lower()
+        allowed = {entry['ext'].lower() for entry in self.shared.siteinfo.get('fileextensions', [])}
+        if allowed and extension not in allowed:
+            return (f'the file type .{extension} is not allowed on {self.shared} '
+                    f'(allowed: {", ".join(sorted(allowed))})')
+        limit = self.shared.siteinfo.get('maxuploadsize', 0)
+        if limit and size > limit:
+            return f'{size:,} bytes is above the upload limit of {self.shared} ({limit:,})'
+        return ''
+
+    def _record(self, title: str, outcome: str, reason: str = '', details: str = '',
+                sha1: str = '') -> None:
+        if self.state and not config.simulate:
+            self.state.record(shared=str(self.shared), title=title, outcome=outcome,
+                              reason=reason, details=details, sha1=sha1)
+
+    def _skip(self, title: str, reason: str, details: str) -> None:
+        self.counter['skipped'] += 1
+        self._record(title, 'skipped', reason, details)
+        pywikibot.info(f'skipped {title}: {reason} ({details})')
+
+    def _flag(self, title: str, reason: str, details: str) -> None:
+        self.counter['flagged'] += 1
+        self._record(title, 'flagged', reason, details)
+        pywikibot.warning(f'flagged {title} for review: {reason} ({details})')
+
+    def _fail(self, title: str, reason: str, details: str) -> None:
+        self.counter['failed'] += 1
+        self._record(title, 'failed', reason, details)
+        pywikibot.error(f'failed {title}: {reason} ({details})')
+
+    def summary(self) -> str:
+        """The counters as one line: the last line a run prints."""
+        counts = ', '.join(f'{name} {self.counter[name]}' for name in SUMMARY)
+        extra = f", would cache {self.counter['would cache']}" if config.simulate else ''
+        return f'{counts}{extra}, bytes transferred {self.bytes_transferred}'
+
+
+class Progress:
+    """One updating line on a terminal; nothing without one (cron reads the log lines)."""
+
+    def __init__(self) -> None:
+        self.active = sys.stderr.isatty()
+        self.shown = False
+
+    def show(self, done: int, total: int, transferred: int) -> None:
+        if self.active:
+            sys.stderr.write(f'\r{done}/{total} files, {transferred:,} bytes ')
+            sys.stderr.flush()
+            self.shown = True
+
+    def done(self) -> None:
+        if self.shown:
+            sys.stderr.write('\n')
+            self.shown = False

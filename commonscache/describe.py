@@ -1,0 +1,161 @@
+"""The description page the shared repository gets: the provenance template, the source's
+description with its links pointing back to the source, and an attribution section.
+
+Internal links of the source description get the source's interwiki prefix, so that they
+keep pointing where their authors meant (``[[Example Town]]`` → ``[[commons:Example
+Town|Example Town]]``); File:, Media: and Category: links, and links that already carry an
+interwiki prefix the shared repository knows, stay as they are. Categories missing on the
+shared repository are dropped. Templates are kept as they are. Each change is listed, so a
+person can see what was changed and why.
+"""
+from __future__ import annotations
+
+import html
+import re
+from collections.abc import Iterable
+from dataclasses import dataclass
+from urllib.parse import quote
+
+import mwparserfromhell
+from mwparserfromhell.nodes import Wikilink
+
+from commonscache.source import FileVersion, SourceFile
+
+FILE_NAMESPACES = frozenset({'file', 'image', 'media'})
+CATEGORY_NAMESPACES = frozenset({'category'})
+_BLANK_LINES = re.compile(r'\n{3,}')
+
+
+@dataclass(frozen=True)
+class Described:
+    """A new page text and what was changed on the way, one line per change."""
+
+    text: str
+    changes: tuple[str, ...]
+
+
+def escape_value(value: str) -> str:
+    """Plain text that can stand in a template parameter, table cell or link label without
+    ending it or adding markup; the bot reads such values back with :func:`html.unescape`."""
+    value = ' '.join(str(value).split())
+    return (html.escape(value, quote=False)
+            .replace('|', '&#124;').replace('{', '&#123;').replace('}', '&#125;')
+            .replace('[', '&#91;').replace(']', '&#93;'))
+
+
+def safe_url(url: str) -> str:
+    """A URL that can stand in an external link: the characters that would end it or add
+    markup are percent-encoded."""
+    return quote(url, safe="/:?&=#%+,;@!$*'()~-._")
+
+
+def category_names(text: str) -> set[str]:
+    """Categories the wikitext puts its page in, as ``Category:Name``."""
+    names = set()
+    for link in _links(text):
+        target = str(link.title).strip()
+        namespace, sep, rest = target.partition(':')
+        if sep and namespace.strip().lower() in CATEGORY_NAMESPACES and rest.strip():
+            names.add('Category:' + rest.strip().replace('_', ' '))
+    return names
+
+
+def _links(text: str) -> list[Wikilink]:
+    try:
+        return mwparserfromhell.parse(text).filter_wikilinks(recursive=True)
+    except Exception:  # noqa: BLE001 - malformed wikitext must never end a run
+        return []
+
+
+def provenance_call(source: SourceFile, *, template: str, retrieved: str) -> str:
+    """The provenance template, with every value from outside escaped."""
+    values = {
+        'source': source.description_url,
+        'file': source.title,
+        'sha1': source.latest.sha1,
+        'revision': str(source.revision),
+        'timestamp': source.latest.timestamp,
+        'retrieved': retrieved,
+        'licence': source.licence,
+        'author': source.author,
+    }
+    params = ''.join(f'\n|{key}={escape_value(value)}' for key, value in values.items())
+    return f'{{{{{template}{params}\n}}}}'
+
+
+def _point_back(link: Wikilink, *, interwiki: str, known_prefixes: frozenset[str],
+                existing_categories: set[str] | None, code: mwparserfromhell.wikicode.Wikicode,
+                changes: list[str]) -> None:
+    target = str(link.title).strip()
+    if not target or '{{' in target or target.startswith(('#', '/')):
+        return
+    bare = target.lstrip(':').strip()
+    prefix, sep, rest = bare.partition(':')
+    prefix = prefix.strip().lower()
+    if sep and prefix in FILE_NAMESPACES:
+        return
+    if sep and prefix in CATEGORY_NAMESPACES:
+        if target.startswith(':') or existing_categories is None:
+            return
+        name = 'Category:' + rest.strip().replace('_', ' ')
+        if name not in existing_categories:
+            code.remove(link)
+            changes.append(f'dropped [[{name}]]: no such category on the shared repository')
+        return
+    if sep and prefix in known_prefixes:
+        return
+    if link.text is None:
+        link.text = bare
+    link.title = f'{interwiki}:{bare}'
+    changes.append(f'linked [[{bare}]] to the source as [[{interwiki}:{bare}]]')
+
+
+def point_links_back(text: str, *, interwiki: str, known_prefixes: Iterable[str],
+                     existing_categories: set[str] | None) -> tuple[str, list[str]]:
+    """Prefix the source description's internal links and drop categories the shared
+    repository lacks (*existing_categories* None keeps them all)."""
+    changes: list[str] = []
+    try:
+        code = mwparserfromhell.parse(text)
+        prefixes = frozenset(p.lower() for p in known_prefixes)
+        for link in code.filter_wikilinks(recursive=True):
+            _point_back(link, interwiki=interwiki, known_prefixes=prefixes,
+                        existing_categories=existing_categories, code=code, changes=changes)
+    except Exception as error:  # noqa: BLE001 - malformed wikitext must never end a run
+        return text, [f'description left as it is: it could not be parsed ({error})']
+    return _BLANK_LINES.sub('\n\n', str(code)).strip(), changes
+
+
+def _version_row(version: FileVersion, interwiki: str) -> str:
+    user = escape_value(version.user)
+    uploader = f'[[{interwiki}:User:{user}|{user}]]' if version.user else '(hidden)'
+    when = version.timestamp.replace('T', ' ').removesuffix('Z')
+    size = f'{version.width} × {version.height}' if version.width else ''
+    return (f'|-\n| {when} || {uploader} || {size} || {version.size:,} bytes'
+            f' || <nowiki>{html.escape(" ".join(version.comment.split()))}</nowiki>')
+
+
+def attribution_section(source: SourceFile, *, interwiki: str, history_url: str) -> str:
+    """Who uploaded which version, and where the description's authors are credited."""
+    title = escape_value(source.title)
+    rows = '\n'.join(_version_row(version, interwiki) for version in source.versions)
+    return (
+        '== Attribution ==\n'
+        f'This file was copied from [[{interwiki}:{title}|{title}]]. The authors of its '
+        f'description are listed in the [{safe_url(history_url)} history of the source '
+        'page]. Upload history on the source:\n'
+        '{| class="wikitable"\n! Date !! Uploader !! Dimensions !! Size !! Comment\n'
+        f'{rows}\n|}}'
+    )
+
+
+def describe(source: SourceFile, *, template: str, interwiki: str,
+             known_prefixes: Iterable[str], existing_categories: set[str] | None,
+             history_url: str, retrieved: str) -> Described:
+    """The new description page for *source* on the shared repository."""
+    body, changes = point_links_back(source.text, interwiki=interwiki,
+                                     known_prefixes=known_prefixes,
+                                     existing_categories=existing_categories)
+    parts = [provenance_call(source, template=template, retrieved=retrieved), body,
+             attribution_section(source, interwiki=interwiki, history_url=history_url)]
+    return Described('\n'.join(part for part in parts if part) + '\n', tuple(changes))

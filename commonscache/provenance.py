@@ -1,0 +1,48 @@
+"""The provenance template on the shared repository: ``-setup`` creates it when missing.
+
+Every cached page calls it with where the copy came from (see
+:func:`commonscache.describe.provenance_call`); the bot recognises its own pages by it.
+"""
+from __future__ import annotations
+
+import pywikibot
+
+from commonscache.sites import Site
+
+TRACKING_CATEGORY = 'Cached Commons media'
+
+TEMPLATE_TEXT = """<includeonly>{| class="commonscache-provenance" style="width:100%; \
+border:1px solid #a2a9b1; background:#f8f9fa; margin-bottom:1em"
+| This file is a copy of '''[{{{source}}} {{{file}}}]''' on Wikimedia Commons (or another \
+source wiki), retrieved {{{retrieved}}} by a bot. Licence: '''{{{licence}}}'''. \
+Author: {{{author}}}. Please make changes on the source; this copy is kept in sync with it.
+|}[[Category:@CATEGORY@]]</includeonly><noinclude>
+== Documentation ==
+Added by the commonscache bot to every file it copies from Wikimedia Commons into this shared \
+media repository. The bot recognises its own copies by this template and the sha1 it records, \
+and never overwrites a page without it.
+
+; source: URL of the description page on the source wiki
+; file: the file's title on the source wiki
+; sha1: the sha1 of the copied file version
+; revision: the id of the copied revision of the source description
+; timestamp: when the copied file version was uploaded to the source
+; retrieved: when the bot copied it (UTC, ISO 8601)
+; licence: the licence's short name on the source (LicenseShortName)
+; author: the author, as plain text
+
+Pages using it are in [[:Category:@CATEGORY@]].
+</noinclude>"""
+
+
+def ensure_template(site: Site, name: str, *, create: bool) -> bool:
+    """Whether Template:*name* exists on *site*, creating it first when *create* is set."""
+    page = pywikibot.Page(site, name, ns=10)
+    if page.exists():
+        return True
+    if not create:
+        return False
+    page.text = TEMPLATE_TEXT.replace('@CATEGORY@', TRACKING_CATEGORY)
+    page.save(summary='commonscache: provenance template for cached Commons files',
+              bot=True)
+    return not pywikibot.config.simulate

@@ -1,0 +1,110 @@
+"""The wikis a run talks to: the consumer, the shared repository and the source wikis.
+
+Also the User-Agent: Wikimedia blocks clients without a descriptive one, see
+https://meta.wikimedia.org/wiki/User-Agent_policy
+"""
+from __future__ import annotations
+
+from urllib.parse import urlsplit
+
+import pywikibot
+import requests
+from pywikibot import config
+from pywikibot.exceptions import Error, NoUsernameError, SiteDefinitionError
+
+from commonscache import __version__
+from commonscache.errors import UsageError
+
+#: Tool name and version first, then contact details from user_agent_description, then
+#: Pywikibot's own products, as the policy asks.
+USER_AGENT_FORMAT = (f'commonscache/{__version__} ({{script_comments}}) {{pwb}} '
+                     '({{revision}}) {{python}} {{http_backend}}')
+
+Site = pywikibot.site.APISite
+
+
+def configure_user_agent() -> None:
+    """Make every request, file downloads included, name the tool and its operator."""
+    config.user_agent_format = USER_AGENT_FORMAT
+
+
+def site_from_spec(spec: str) -> Site:
+    """The site for ``FAMILY:CODE``.
+
+    :raises UsageError: when the spec is malformed, unknown or the wiki cannot be reached
+    """
+    family, sep, code = spec.partition(':')
+    if not sep or not family or not code:
+        raise UsageError(f'-shared:{spec} is not of the form FAMILY:CODE, '
+                         'e.g. -shared:myfarm:media')
+    try:
+        return pywikibot.Site(code, family)
+    except SiteDefinitionError as error:
+        raise UsageError(f'unknown shared repository {spec}: {error}') from None
+    except (Error, requests.exceptions.RequestException) as error:
+        raise UsageError(f'cannot reach the shared repository {spec}: {error}') from None
+
+
+def connect_shared(spec: str, consumer: Site) -> Site:
+    """Log in to the shared repository and check that the bot may upload there.
+
+    :raises UsageError: naming what to fix
+    """
+    shared = site_from_spec(spec)
+    if shared == consumer:
+        raise UsageError(f'the consumer wiki {consumer} is the shared repository itself; '
+                         'choose the consumer with -site or -family/-lang')
+    try:
+        shared.login()
+    except NoUsernameError as error:
+        raise UsageError(f'cannot log in to the shared repository {shared}: {error}; set '
+                         f"usernames['{shared.family.name}']['{shared.code}'] and the "
+                         'BotPassword in password_file') from None
+    except (Error, requests.exceptions.RequestException) as error:
+        raise UsageError(f'cannot reach the shared repository {shared}: {error}') from None
+    if shared.is_uploaddisabled():
+        raise UsageError(f'uploads are disabled on the shared repository {shared}; '
+                         'set $wgEnableUploads = true there')
+    if not shared.has_right('upload'):
+        raise UsageError(f'{shared.user()} lacks the upload right on {shared}; give the '
+                         'BotPassword the "Upload new files" and "Upload, replace, and move '
+                         'files" grants')
+    return shared
+
+
+def login_if_configured(site: Site) -> None:
+    """Log in where a user name is configured: bots may read 500 titles a request, not 50."""
+    if site.username() and not site.logged_in():
+        try:
+            site.login()
+        except (Error, requests.exceptions.RequestException) as error:
+            pywikibot.warning(f'reading {site} anonymously: {error}')
+
+
+def article_prefix(site: Site) -> str:
+    """The URL of the site's articles up to the title, without the scheme."""
+    general = site.siteinfo['general']
+    url = general['server'] + general['articlepath'].replace('$1', '')
+    return url.split('//', 1)[-1]
+
+
+def is_on(site: Site, url: str) -> bool:
+    """Whether *url* is an article URL of *site* (scheme ignored)."""
+    return url.split('//', 1)[-1].startswith(article_prefix(site))
+
+
+_SITES_BY_HOST: dict[str, Site | None] = {}
+
+
+def source_site(description_url: str) -> Site | None:
+    """The wiki a file description URL belongs to, if a Pywikibot family knows it.
+
+    Looked up once per host: finding the family walks every known family file.
+    """
+    host = urlsplit(description_url).netloc
+    if host not in _SITES_BY_HOST:
+        try:
+            _SITES_BY_HOST[host] = pywikibot.Site(url=description_url)
+        except (SiteDefinitionError, ValueError, RuntimeError):
+            _SITES_BY_HOST[host] = None
+    return _SITES_BY_HOST[host]

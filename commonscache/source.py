@@ -1,0 +1,116 @@
+"""A batched snapshot of files on their source wiki (Commons): file versions, description
+text and revision, licence and author.
+
+One query reads, for many titles at once, the whole upload history (``prop=imageinfo`` with
+``iilimit=max``) and the description's latest revision (``prop=revisions``), following
+redirects so that a renamed file is found under its new name.
+See https://www.mediawiki.org/wiki/API:Imageinfo and https://www.mediawiki.org/wiki/API:Revisions
+
+Licence and author come from ``extmetadata`` (LicenseShortName, Artist), which Commons fills
+through the CommonsMetadata extension. Wikis without it get them from the description's
+wikitext instead (see :mod:`commonscache.attribution`).
+"""
+from __future__ import annotations
+
+from collections.abc import Iterable
+from dataclasses import dataclass
+
+from commonscache.attribution import author_from_wikitext, licence_from_wikitext, plain_text
+from commonscache.query import Page, query_titles
+from commonscache.sites import Site
+
+#: The extmetadata fields read; the rest of extmetadata is large and not needed.
+EXTMETADATA_FIELDS = 'LicenseShortName|Artist|Credit|UsageTerms|AttributionRequired'
+
+
+@dataclass(frozen=True)
+class FileVersion:
+    """One upload of a file, as imageinfo describes it."""
+
+    timestamp: str
+    user: str
+    size: int
+    width: int
+    height: int
+    comment: str
+    sha1: str
+    url: str
+    mime: str
+
+
+@dataclass(frozen=True)
+class SourceFile:
+    """A file on its source wiki.
+
+    :ivar title: the canonical title on the source (after redirects)
+    :ivar versions: the upload history, newest first
+    :ivar text: the description page's latest wikitext
+    :ivar revision: that revision's id
+    """
+
+    title: str
+    description_url: str
+    versions: tuple[FileVersion, ...]
+    text: str
+    revision: int
+    licence: str
+    author: str
+
+    @property
+    def latest(self) -> FileVersion:
+        return self.versions[0]
+
+
+def _versions(page: Page) -> tuple[FileVersion, ...]:
+    seen = set()
+    versions = []
+    for info in page.get('imageinfo', []):
+        if 'sha1' not in info or info['timestamp'] in seen:  # hidden (revdeleted) versions
+            continue
+        seen.add(info['timestamp'])
+        versions.append(FileVersion(
+            timestamp=info['timestamp'], user=info.get('user', ''), size=info.get('size', 0),
+            width=info.get('width', 0), height=info.get('height', 0),
+            comment=info.get('comment', ''), sha1=info['sha1'], url=info['url'],
+            mime=info.get('mime', '')))
+    return tuple(sorted(versions, key=lambda v: v.timestamp, reverse=True))
+
+
+def _extmetadata(page: Page) -> dict[str, str]:
+    infos = page.get('imageinfo') or [{}]
+    latest = max(infos, key=lambda i: i.get('timestamp', ''))
+    return {key: str(value.get('value', ''))
+            for key, value in (latest.get('extmetadata') or {}).items()}
+
+
+def source_file(page: Page) -> SourceFile | None:
+    """Build a :class:`SourceFile` from one page of the query; None if the file is gone."""
+    if page.get('imagerepository') != 'local':  # missing, or not this wiki's own file
+        return None
+    versions = _versions(page)
+    if not versions:
+        return None
+    revision = (page.get('revisions') or [{}])[-1]
+    text = revision.get('slots', {}).get('main', {}).get('content', '')
+    meta = _extmetadata(page)
+    licence = plain_text(meta.get('LicenseShortName', '')) or licence_from_wikitext(text)
+    author = plain_text(meta.get('Artist', '')) or author_from_wikitext(text)
+    url = page['imageinfo'][0].get('descriptionurl', '')
+    return SourceFile(title=page['title'], description_url=url, versions=versions,
+                      text=text, revision=revision.get('revid', 0), licence=licence,
+                      author=author)
+
+
+def read_sources(site: Site, titles: Iterable[str]) -> dict[str, SourceFile | None]:
+    """Snapshot *titles* on the source *site*; keys are the titles as asked for."""
+    titles = list(titles)
+    result = query_titles(
+        site, titles, redirects=1, prop='imageinfo|revisions',
+        iiprop='timestamp|user|size|dimensions|comment|sha1|url|mime|extmetadata',
+        iilimit='max', iiextmetadatafilter=EXTMETADATA_FIELDS,
+        rvprop='ids|timestamp|content', rvslots='main')
+    snapshot = {}
+    for title in titles:
+        page = result.page(title)
+        snapshot[title] = source_file(page) if page else None
+    return snapshot

@@ -1,0 +1,85 @@
+"""What must stay local between runs, in SQLite: the run log, and per file the last outcome
+(flags and skip reasons with first and last seen).
+
+Cached files are recognised on the shared repository itself (provenance template and sha1),
+so losing this file costs only time, never a duplicate upload.
+"""
+from __future__ import annotations
+
+import json
+import sqlite3
+from collections.abc import Mapping
+from datetime import UTC, datetime
+from pathlib import Path
+
+SCHEMA = """
+CREATE TABLE IF NOT EXISTS runs (
+    id INTEGER PRIMARY KEY,
+    consumer TEXT NOT NULL,
+    shared TEXT NOT NULL,
+    started TEXT NOT NULL,
+    finished TEXT,
+    status TEXT NOT NULL DEFAULT 'running',
+    counters TEXT NOT NULL DEFAULT '{}'
+);
+CREATE TABLE IF NOT EXISTS files (
+    shared TEXT NOT NULL,
+    title TEXT NOT NULL,
+    outcome TEXT NOT NULL,
+    reason TEXT NOT NULL DEFAULT '',
+    details TEXT NOT NULL DEFAULT '',
+    sha1 TEXT NOT NULL DEFAULT '',
+    first_seen TEXT NOT NULL,
+    last_seen TEXT NOT NULL,
+    PRIMARY KEY (shared, title)
+);
+"""
+
+
+def now() -> str:
+    return datetime.now(UTC).strftime('%Y-%m-%dT%H:%M:%SZ')
+
+
+class State:
+    """The state file. Every write is its own transaction, so a killed run leaves it whole."""
+
+    def __init__(self, path: Path) -> None:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        self.path = path
+        self.db = sqlite3.connect(path, timeout=30, isolation_level=None)
+        self.db.execute('PRAGMA journal_mode=WAL')
+        self.db.executescript(SCHEMA)
+
+    def close(self) -> None:
+        self.db.close()
+
+    def start_run(self, *, consumer: str, shared: str) -> int:
+        cursor = self.db.execute('INSERT INTO runs (consumer, shared, started) VALUES (?, ?, ?)',
+                                 (consumer, shared, now()))
+        return int(cursor.lastrowid)
+
+    def finish_run(self, run: int, *, status: str, counters: Mapping[str, int]) -> None:
+        self.db.execute('UPDATE runs SET finished = ?, status = ?, counters = ? WHERE id = ?',
+                        (now(), status, json.dumps(dict(counters)), run))
+
+    def record(self, *, shared: str, title: str, outcome: str, reason: str = '',
+               details: str = '', sha1: str = '') -> None:
+        """Record a file's latest outcome; ``first_seen`` stays while the reason stays."""
+        stamp = now()
+        self.db.execute(
+            """INSERT INTO files (shared, title, outcome, reason, details, sha1, first_seen,
+                                  last_seen)
+               VALUES (?, ?, ?, ?, ?, ?, ?, ?)
+               ON CONFLICT (shared, title) DO UPDATE SET
+                   first_seen = CASE WHEN files.reason = excluded.reason
+                                     THEN files.first_seen ELSE excluded.first_seen END,
+                   outcome = excluded.outcome, reason = excluded.reason,
+                   details = excluded.details, sha1 = excluded.sha1,
+                   last_seen = excluded.last_seen""",
+            (shared, title, outcome, reason, details, sha1, stamp, stamp))
+
+    def outcomes(self, *, shared: str) -> dict[str, tuple[str, str, str]]:
+        """title → (outcome, reason, details) for every file recorded for *shared*."""
+        rows = self.db.execute('SELECT title, outcome, reason, details FROM files '
+                               'WHERE shared = ? ORDER BY title', (shared,))
+        return {title: (outcome, reason, details) for title, outcome, reason, details in rows}

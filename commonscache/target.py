@@ -1,0 +1,89 @@
+"""A batched snapshot of the shared repository: what stands under each name now.
+
+A page is the bot's cached copy when it carries the provenance template and its current
+file has the sha1 the template records; both are read here, for many titles a request.
+"""
+from __future__ import annotations
+
+import html
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+
+import mwparserfromhell
+
+from commonscache.query import Page, query_titles
+from commonscache.sites import Site
+
+
+@dataclass(frozen=True)
+class SharedFile:
+    """What the shared repository holds under one name.
+
+    :ivar page_exists: the description page exists
+    :ivar sha1: the current file version's sha1, '' when there is no file
+    :ivar provenance: the provenance template's parameters, empty when it is absent
+    """
+
+    title: str
+    page_exists: bool = False
+    sha1: str = ''
+    uploader: str = ''
+    text: str = ''
+    revision: int = 0
+    provenance: dict[str, str] = field(default_factory=dict)
+
+    @property
+    def file_exists(self) -> bool:
+        return bool(self.sha1)
+
+
+def same_template(name: str, other: str) -> bool:
+    """Template names compare with a case-insensitive first letter and ``_`` as space."""
+    def canonical(value: str) -> str:
+        value = value.strip().replace('_', ' ')
+        value = value.removeprefix('Template:').removeprefix('template:').strip()
+        return value[:1].upper() + value[1:]
+    return canonical(name) == canonical(other)
+
+
+def provenance_of(text: str, template: str) -> dict[str, str]:
+    """The named parameters of the first provenance template in *text*."""
+    for call in mwparserfromhell.parse(text).filter_templates(recursive=False):
+        if same_template(str(call.name), template):
+            return {str(p.name).strip(): html.unescape(str(p.value).strip())
+                    for p in call.params}
+    return {}
+
+
+def shared_file(page: Page, template: str) -> SharedFile:
+    revision = (page.get('revisions') or [{}])[-1]
+    text = revision.get('slots', {}).get('main', {}).get('content', '')
+    infos = page.get('imageinfo') or []
+    latest = max(infos, key=lambda i: i.get('timestamp', ''), default={})
+    local_file = page.get('imagerepository') == 'local'
+    return SharedFile(
+        title=page['title'], page_exists=not page.get('missing', False),
+        sha1=latest.get('sha1', '') if local_file else '',
+        uploader=latest.get('user', '') if local_file else '',
+        text=text, revision=revision.get('revid', 0),
+        provenance=provenance_of(text, template) if text else {})
+
+
+def read_shared(site: Site, titles: Iterable[str], *, template: str) -> dict[str, SharedFile]:
+    """Snapshot *titles* on the shared repository; keys are the titles as asked for."""
+    titles = list(titles)
+    result = query_titles(site, titles, prop='imageinfo|revisions',
+                          iiprop='timestamp|user|sha1', rvprop='ids|timestamp|user|content',
+                          rvslots='main')
+    snapshot = {}
+    for title in titles:
+        page = result.page(title)
+        snapshot[title] = shared_file(page, template) if page else SharedFile(title)
+    return snapshot
+
+
+def existing_pages(site: Site, titles: Iterable[str]) -> set[str]:
+    """Which of *titles* exist on *site* (as the wiki normalises them)."""
+    result = query_titles(site, titles, prop='info')
+    return {title for title, page in result.pages.items() if not page.get('missing')
+            and not page.get('invalid')}

@@ -1,0 +1,170 @@
+"""Moving bytes: a streamed download checked against the announced sha1, resumed with Range
+requests; an upload (chunked above a threshold) whose warnings become outcomes, never prompts.
+
+Memory stays bounded whatever the file size: the download streams to a private temporary
+file in 1 MiB pieces, hashing as it goes, and Pywikibot's chunked upload reads the file a
+chunk at a time. See https://www.mediawiki.org/wiki/API:Upload
+"""
+from __future__ import annotations
+
+import ast
+import hashlib
+import os
+import tempfile
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Literal
+
+import pywikibot
+import requests
+from pywikibot.comms import http
+from pywikibot.exceptions import APIError, Error, UploadError
+
+from commonscache.sites import Site
+
+PIECE = 1 << 20
+TEMP_PREFIX = 'commonscache-'
+
+
+class DownloadError(Exception):
+    """A download failed every attempt, or its bytes never matched the announced sha1."""
+
+
+def hash_file(path: Path) -> str:
+    digest = hashlib.sha1()
+    with path.open('rb') as stream:
+        for piece in iter(lambda: stream.read(PIECE), b''):
+            digest.update(piece)
+    return digest.hexdigest()
+
+
+def _fetch_into(url: str, path: Path, size: int) -> None:
+    """One attempt: fetch what *path* still lacks (all of it, or from its end with Range)."""
+    have = path.stat().st_size
+    headers = {'Range': f'bytes={have}-'} if 0 < have < size else {}
+    response = http.fetch(url, stream=True, headers=headers, default_error_handling=False)
+    if isinstance(response, Exception):
+        raise response
+    with response:
+        if response.status_code == 416 and have == size:
+            return
+        if response.status_code not in (200, 206):
+            raise DownloadError(f'HTTP {response.status_code} for {url}')
+        mode = 'ab' if response.status_code == 206 else 'wb'
+        with path.open(mode) as out:
+            for piece in response.iter_content(PIECE):
+                out.write(piece)
+                if out.tell() > size:
+                    raise DownloadError(f'{url} sent more than the announced {size} bytes')
+
+
+def download(url: str, *, sha1: str, size: int, directory: Path, attempts: int = 3) -> Path:
+    """Download *url* into a private temporary file in *directory* and check its sha1.
+
+    An interrupted transfer resumes where it stopped; bytes that do not hash to *sha1* are
+    discarded and fetched again. The caller removes the file.
+
+    :raises DownloadError: when every attempt failed
+    """
+    handle, name = tempfile.mkstemp(prefix=TEMP_PREFIX, suffix='.part', dir=directory)
+    os.close(handle)  # mkstemp made it readable by its owner only
+    path = Path(name)
+    problems = []
+    for _ in range(attempts):
+        try:
+            _fetch_into(url, path, size)
+        except (OSError, requests.exceptions.RequestException, DownloadError, Error) as error:
+            problems.append(str(error))
+            if path.stat().st_size > size:
+                path.write_bytes(b'')
+            continue
+        if path.stat().st_size < size:
+            problems.append(f'the transfer stopped at {path.stat().st_size} of {size} bytes')
+            continue
+        if hash_file(path) == sha1:
+            return path
+        problems.append(f'the bytes received do not have the announced sha1 {sha1}')
+        path.write_bytes(b'')
+    path.unlink(missing_ok=True)
+    raise DownloadError(f'download of {url} failed {attempts} times: {problems[-1]}')
+
+
+UploadStatus = Literal['uploaded', 'no-change', 'warning', 'refused']
+
+
+@dataclass(frozen=True)
+class UploadOutcome:
+    """How an upload ended.
+
+    :ivar warnings: the API's warning codes that stopped it (``exists``, ``duplicate``,
+        ``was-deleted``, ``duplicate-archive`` ...)
+    """
+
+    status: UploadStatus
+    sha1: str = ''
+    details: str = ''
+    warnings: tuple[str, ...] = ()
+
+
+#: Warnings that say the very same file is already there: the work is done.
+NO_CHANGE = {'nochange', 'no-change', 'fileexists-no-change', 'duplicate-version'}
+
+
+def duplicates_named(warning: UploadError) -> list[str]:
+    """The file names a ``duplicate`` warning lists. Pywikibot folds the API's list into
+    the message text ("... a duplicate of ['A.jpg', 'B.jpg']."), so it is read back from it."""
+    text = warning.message
+    start, end = text.find('['), text.rfind(']')
+    try:
+        names = ast.literal_eval(text[start:end + 1]) if start >= 0 else []
+    except (ValueError, SyntaxError):
+        return []
+    return [str(name) for name in names] if isinstance(names, list) else []
+
+
+def _is_harmless(warning: UploadError, title: str) -> bool:
+    """A ``duplicate`` warning that only names this very file (as a foreign repo of the
+    shared wiki shows it) is no conflict."""
+    if warning.code != 'duplicate':
+        return False
+    names = {name.replace('_', ' ') for name in duplicates_named(warning)}
+    return names == {title.split(':', 1)[-1]}
+
+
+def upload(site: Site, title: str, path: Path, *, text: str, summary: str,
+           chunk_size: int) -> UploadOutcome:
+    """Upload *path* as *title* with the page *text*; chunked when larger than *chunk_size*."""
+    page = pywikibot.FilePage(site, title)
+    stopped_by: list[UploadError] = []
+
+    def on_warnings(warnings: list[UploadError]) -> bool:
+        if all(_is_harmless(w, page.title()) for w in warnings):
+            return True
+        stopped_by.extend(warnings)
+        return False
+
+    size = path.stat().st_size
+    try:
+        done = site.upload(page, source_filename=str(path), summary=summary, text=text,
+                           chunk_size=chunk_size if 0 < chunk_size < size else 0,
+                           ignore_warnings=on_warnings, report_success=False)
+    except APIError as error:
+        return UploadOutcome('refused', details=f'{error.code}: {error.info}')
+    except ValueError as error:  # Pywikibot's own check of the file extension
+        return UploadOutcome('refused', details=str(error).replace('\n', ' '))
+    if not done:
+        codes = tuple(w.code for w in stopped_by)
+        if codes and set(codes) <= NO_CHANGE:
+            return UploadOutcome('no-change', warnings=codes)
+        details = '; '.join(f'{w.code}: {w.message}' for w in stopped_by)
+        return UploadOutcome('warning', details=details, warnings=codes)
+    return UploadOutcome('uploaded', sha1=page.latest_file_info.sha1)
+
+
+def remove_stale_temporaries(directory: Path) -> int:
+    """Remove the temporary files that killed runs left behind; return how many."""
+    removed = 0
+    for stale in directory.glob(f'{TEMP_PREFIX}*.part'):
+        stale.unlink(missing_ok=True)
+        removed += 1
+    return removed
