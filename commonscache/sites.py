@@ -10,6 +10,7 @@ from urllib.parse import urlsplit
 import pywikibot
 import requests
 from pywikibot import config
+from pywikibot.comms import http
 from pywikibot.exceptions import Error, NoUsernameError, SiteDefinitionError
 
 from commonscache import __version__
@@ -38,11 +39,28 @@ def site_from_spec(spec: str) -> Site:
         raise UsageError(f'-shared:{spec} is not of the form FAMILY:CODE, '
                          'e.g. -shared:myfarm:media')
     try:
+        api_url = pywikibot.family.Family.load(family).apipath(code)
+        base = pywikibot.family.Family.load(family).base_url(code, api_url)
+    except SiteDefinitionError as error:
+        raise UsageError(f'unknown shared repository {spec}: {error}') from None
+    probe(base, f'the shared repository {spec}')
+    try:
         return pywikibot.Site(code, family)
     except SiteDefinitionError as error:
         raise UsageError(f'unknown shared repository {spec}: {error}') from None
     except (Error, requests.exceptions.RequestException) as error:
         raise UsageError(f'cannot reach the shared repository {spec}: {error}') from None
+
+
+def probe(api_url: str, what: str) -> None:
+    """Fail fast, in one line, when a wiki does not answer at all. Pywikibot would retry
+    for minutes and print a traceback for every attempt."""
+    try:
+        requests.head(api_url, timeout=config.socket_timeout,
+                      headers={'User-Agent': http.user_agent()})
+    except requests.exceptions.RequestException as error:
+        reason = type(error).__name__
+        raise UsageError(f'cannot reach {what} at {api_url} ({reason})') from None
 
 
 def connect_shared(spec: str, consumer: Site) -> Site:

@@ -31,6 +31,42 @@ def sites() -> None:
     shared.has_right('upload')
 
 
+USED = ['File:Sunset over the harbour.jpg', 'File:Modern format sample.webp',
+        'File:This file exists nowhere.png', 'File:Mona Lisa test.png']
+
+
+def _reads() -> None:
+    import pywikibot
+
+    from commonscache.detect import classify, files_used_on
+    from commonscache.source import read_sources
+    from commonscache.target import read_shared
+
+    consumer = pywikibot.Site('consumer', 'devfarm')
+    shared = pywikibot.Site('shared', 'devfarm')
+    commons = pywikibot.Site('commons', 'devfarm')
+    files_used_on(consumer, ['Harbour', 'Gallery', 'Museum', 'File:Mona Lisa test.png'])
+    classify(consumer, shared, USED)
+    read_sources(commons, USED)
+    read_shared(shared, USED, template='Cached Commons Media')
+
+
+@scenario
+def reads_before_sweep() -> None:
+    """The stages' reads on the freshly seeded farm."""
+    _reads()
+
+
+@scenario
+def reads_after_sweep() -> None:
+    """The same reads after a sweep has cached the files."""
+    result = conftest.run_cli('-shared:devfarm:shared', '-always', '-setup')
+    assert result.returncode == 0, result.stderr
+    import time
+    time.sleep(1.2)  # the consumer's foreign-file metadata cache
+    _reads()
+
+
 def main(names: list[str]) -> int:
     from devfarm import farm
 

@@ -48,7 +48,7 @@ def test_consumer_pages_embed_the_seeded_files_in_the_usual_ways(farm_wikis):
         'formatversion': 2}, timeout=30).json()
     used = {item['title'] for item in reply['query']['allfileusages']}
     assert used == {
-        'File:Animated spinner.gif', 'File:Example diagram.svg',
+        'File:Animated spinner.gif', 'File:Example diagram.svg', 'File:Harbour panorama.jpg',
         'File:Modern format sample.webp', 'File:Mona Lisa test.png',
         'File:Sample document.pdf', 'File:Sunset over the harbour.jpg',
         'File:This file exists nowhere.png',

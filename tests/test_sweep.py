@@ -1,0 +1,175 @@
+"""The caching sweep, end to end on the dev farm, through the real command line."""
+from __future__ import annotations
+
+import hashlib
+import time
+
+import pytest
+import requests
+
+from commonscache.target import provenance_of
+from devfarm import farm
+from tests.conftest import run_cli
+
+pytestmark = pytest.mark.e2e
+
+SHARED = '-shared:devfarm:shared'
+#: The seeded files the consumer uses from the Commons stand-in, and can be cached.
+CACHEABLE = {
+    'File:Animated spinner.gif', 'File:Example diagram.svg', 'File:Harbour panorama.jpg',
+    'File:Mona Lisa test.png', 'File:Sample document.pdf', 'File:Sunset over the harbour.jpg',
+}
+REFUSED = 'File:Modern format sample.webp'  # the shared repository does not allow webp
+MISSING = 'File:This file exists nowhere.png'
+
+
+def api(wiki: farm.Wiki, **params: object) -> dict:
+    reply = requests.get(wiki.api, params={'format': 'json', 'formatversion': 2, **params},
+                         timeout=60)
+    reply.raise_for_status()
+    return reply.json()
+
+
+def imageinfo(wiki: farm.Wiki, titles: set[str]) -> dict[str, dict]:
+    data = api(wiki, action='query', titles='|'.join(sorted(titles)), prop='imageinfo',
+               iiprop='sha1|url|user|size')
+    return {page['title']: page for page in data['query']['pages']}
+
+
+def repositories(consumer: farm.Wiki, titles: set[str]) -> dict[str, str]:
+    """Where the consumer finds each file, once its 1-second metadata cache has expired."""
+    time.sleep(1.2)
+    return {title: page.get('imagerepository', '')
+            for title, page in imageinfo(consumer, titles).items()}
+
+
+def shared_uploads(shared: farm.Wiki) -> list[str]:
+    data = api(shared, action='query', list='logevents', letype='upload', lelimit='max')
+    return sorted(event['title'] for event in data['query']['logevents'])
+
+
+def shared_edits(shared: farm.Wiki) -> int:
+    data = api(shared, action='query', list='recentchanges', rclimit='max', rcprop='ids')
+    return len(data['query']['recentchanges'])
+
+
+def file_downloads(commons: farm.Wiki) -> int:
+    """Requests for original files that the Commons stand-in has served (its access log)."""
+    log = (commons.root / 'server.log').read_text(errors='replace')
+    return sum(1 for line in log.splitlines() if 'GET /w/images/' in line)
+
+
+def summary_of(output: str) -> dict[str, int]:
+    last = output.strip().splitlines()[-1]
+    counts = {}
+    for part in last.split(', '):
+        name, _, value = part.rpartition(' ')
+        counts[name] = int(value)
+    return counts
+
+
+def test_sweep_caches_every_foreign_file_and_a_rerun_does_nothing(farm_wikis):
+    commons, shared, consumer = farm_wikis['commons'], farm_wikis['shared'], farm_wikis['consumer']
+    before = repositories(consumer, CACHEABLE | {REFUSED, MISSING})
+    assert set(before.values()) == {'devfarm-commons', ''}
+
+    result = run_cli(SHARED, '-always', '-setup', '-chunk:1')
+    assert result.returncode == 0, result.stderr
+    counts = summary_of(result.stderr)
+    assert counts == {'examined': 8, 'cached': 6, 'up to date': 0, 'skipped': 1, 'flagged': 1,
+                      'failed': 0, 'bytes transferred': counts['bytes transferred']}
+    assert counts['bytes transferred'] > 1_000_000  # the panorama came in chunks
+
+    after = repositories(consumer, CACHEABLE | {REFUSED, MISSING})
+    assert after == {**{title: 'devfarm-shared' for title in CACHEABLE},
+                     REFUSED: 'devfarm-commons', MISSING: ''}
+    on_source = imageinfo(commons, CACHEABLE)
+    on_shared = imageinfo(shared, CACHEABLE)
+    for title in CACHEABLE:
+        assert on_shared[title]['imageinfo'][0]['sha1'] == on_source[title]['imageinfo'][0]['sha1']
+    panorama = requests.get(on_shared['File:Harbour panorama.jpg']['imageinfo'][0]['url'],
+                            timeout=60).content
+    assert hashlib.sha1(panorama).hexdigest() == \
+        on_source['File:Harbour panorama.jpg']['imageinfo'][0]['sha1']
+
+    text = api(shared, action='query', titles='File:Sunset over the harbour.jpg',
+               prop='revisions', rvprop='content', rvslots='main')['query']['pages'][0][
+        'revisions'][0]['slots']['main']['content']
+    provenance = provenance_of(text, 'Cached Commons Media')
+    assert provenance['author'] == 'Alice Example'
+    assert provenance['licence'] == 'CC BY-SA 4.0'
+    assert provenance['sha1'] == on_source['File:Sunset over the harbour.jpg'][
+        'imageinfo'][0]['sha1']
+    assert provenance['source'] == f'{commons.server}/wiki/File:Sunset_over_the_harbour.jpg'
+    assert '[[commons:User:Bob Photographer|Bob Photographer]]' in text  # upload history
+    assert '[[commons:Example Town|Example Town]]' in text  # links point back
+
+    uploads, edits, downloads = shared_uploads(shared), shared_edits(shared), \
+        file_downloads(commons)
+    rerun = run_cli(SHARED, '-always')
+    assert rerun.returncode == 0, rerun.stderr
+    assert summary_of(rerun.stderr)['cached'] == 0
+    assert summary_of(rerun.stderr)['up to date'] == 6
+    assert shared_uploads(shared) == uploads
+    assert shared_edits(shared) == edits
+    assert file_downloads(commons) == downloads
+
+
+def test_simulate_writes_nothing(farm_wikis):
+    shared = farm_wikis['shared']
+    downloads, edits = file_downloads(farm_wikis['commons']), shared_edits(shared)
+    result = run_cli(SHARED, '-always', '-simulate', '-setup')
+    assert result.returncode == 0, result.stderr
+    assert 'would cache File:Sunset over the harbour.jpg' in result.stderr
+    assert summary_of(result.stderr)['would cache'] == 6
+    assert shared_uploads(shared) == []
+    assert shared_edits(shared) == edits  # not even the template that -setup would create
+    assert file_downloads(farm_wikis['commons']) == downloads
+
+
+def test_a_category_sweep_touches_only_that_categorys_files(farm_wikis):
+    result = run_cli(SHARED, '-always', '-cat:Places')
+    assert result.returncode == 0, result.stderr
+    assert shared_uploads(farm_wikis['shared']) == [
+        'File:Example diagram.svg', 'File:Sunset over the harbour.jpg']
+
+
+def test_a_page_generator_counts_file_pages_as_their_own_file(farm_wikis):
+    result = run_cli(SHARED, '-always', '-page:File:Mona Lisa test.png', '-page:Documents')
+    assert result.returncode == 0, result.stderr
+    assert shared_uploads(farm_wikis['shared']) == [
+        'File:Mona Lisa test.png', 'File:Sample document.pdf']
+
+
+def test_a_missing_and_a_refused_file_do_not_stop_the_run(farm_wikis):
+    result = run_cli(SHARED, '-always', '-page:Formats', '-page:Wanted', '-page:Gallery')
+    assert result.returncode == 0, result.stderr
+    assert 'upload-refused' in result.stderr
+    assert 'missing-everywhere' in result.stderr
+    assert shared_uploads(farm_wikis['shared']) == [
+        'File:Animated spinner.gif', 'File:Mona Lisa test.png']
+
+
+@pytest.mark.parametrize(('args', 'message'), [
+    pytest.param(('-always',), 'no shared repository', id='no-shared'),
+    pytest.param(('-shared:devfarm', '-always'), 'not of the form FAMILY:CODE', id='malformed'),
+    pytest.param(('-shared:nosuchfamily:x', '-always'), 'unknown shared repository',
+                 id='unknown-family'),
+    pytest.param(('-site:devfarm:shared', SHARED, '-always'), 'is the shared repository itself',
+                 id='consumer-is-shared'),
+    pytest.param((SHARED, '-chunk:lots'), '-chunk:lots is not a number', id='bad-chunk'),
+])
+def test_configuration_errors_exit_2_with_one_line(farm_wikis, args, message):
+    result = run_cli(*args)
+    assert result.returncode == 2, result.stderr
+    assert message in result.stderr
+    assert 'Traceback' not in result.stderr
+    assert shared_uploads(farm_wikis['shared']) == []
+
+
+def test_an_unreachable_shared_repository_exits_2(farm_wikis):
+    farm.stop(farm_wikis['shared'])
+    result = run_cli(SHARED, '-always')
+    assert result.returncode == 2, result.stderr
+    assert 'cannot reach the shared repository devfarm:shared at' in result.stderr
+    assert 'Traceback' not in result.stderr

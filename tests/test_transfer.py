@@ -1,0 +1,88 @@
+"""Downloads: streamed to a private file, resumed with Range, checked against the sha1."""
+from __future__ import annotations
+
+import hashlib
+import stat
+from pathlib import Path
+
+import pytest
+import responses
+
+from commonscache.sites import configure_user_agent
+from commonscache.transfer import (
+    DownloadError,
+    UploadError,
+    _is_harmless,
+    download,
+    duplicates_named,
+    remove_stale_temporaries,
+)
+
+URL = 'http://127.0.0.1:8881/w/images/a/ab/X.jpg'
+BODY = bytes(range(256)) * 4096  # 1 MiB
+SHA1 = hashlib.sha1(BODY).hexdigest()
+
+
+@pytest.fixture
+def web():
+    with responses.RequestsMock() as mock:
+        yield mock
+
+
+def test_a_download_arrives_whole_and_private_with_our_user_agent(web, tmp_path: Path):
+    configure_user_agent()  # as main() does first
+    web.get(URL, body=BODY)
+    path = download(URL, sha1=SHA1, size=len(BODY), directory=tmp_path)
+    assert path.read_bytes() == BODY
+    assert stat.S_IMODE(path.stat().st_mode) == 0o600
+    agent = web.calls[0].request.headers['User-Agent']
+    assert agent.startswith('commonscache/0.1.0 (commonscache dev farm; mailto:')
+
+
+def test_an_interrupted_download_resumes_with_a_range_request(web, tmp_path: Path):
+    web.get(URL, body=BODY[:300_000])  # the connection ended early
+    web.get(URL, body=BODY[300_000:], status=206,
+            match=[responses.matchers.header_matcher({'Range': 'bytes=300000-'})])
+    path = download(URL, sha1=SHA1, size=len(BODY), directory=tmp_path)
+    assert path.read_bytes() == BODY
+    assert len(web.calls) == 2
+
+
+def test_bytes_with_the_wrong_sha1_are_discarded_and_fetched_again(web, tmp_path: Path):
+    web.get(URL, body=b'x' * len(BODY))
+    web.get(URL, body=BODY)
+    path = download(URL, sha1=SHA1, size=len(BODY), directory=tmp_path)
+    assert path.read_bytes() == BODY
+
+
+def test_a_download_that_never_matches_fails_and_leaves_nothing(web, tmp_path: Path):
+    for _ in range(3):
+        web.get(URL, body=b'x' * len(BODY))
+    with pytest.raises(DownloadError, match='announced sha1'):
+        download(URL, sha1=SHA1, size=len(BODY), directory=tmp_path)
+    assert list(tmp_path.iterdir()) == []
+
+
+def test_a_server_error_fails_after_three_attempts(web, tmp_path: Path):
+    for _ in range(3):
+        web.get(URL, status=503)
+    with pytest.raises(DownloadError, match='HTTP 503'):
+        download(URL, sha1=SHA1, size=len(BODY), directory=tmp_path)
+
+
+def test_temporary_files_of_killed_runs_are_removed(tmp_path: Path):
+    (tmp_path / 'commonscache-abc.part').write_bytes(b'half')
+    (tmp_path / 'keep.txt').write_text('mine')
+    assert remove_stale_temporaries(tmp_path) == 1
+    assert [p.name for p in tmp_path.iterdir()] == ['keep.txt']
+
+
+@pytest.mark.parametrize(('message', 'harmless'), [
+    ("Uploaded file is a duplicate of ['X_y.jpg'].", True),
+    ("Uploaded file is a duplicate of ['Other.jpg'].", False),
+    ("Uploaded file is a duplicate of ['X_y.jpg', 'Other.jpg'].", False),
+])
+def test_a_duplicate_of_the_file_itself_is_no_conflict(message: str, harmless: bool):
+    warning = UploadError('duplicate', message)
+    assert _is_harmless(warning, 'File:X y.jpg') is harmless
+    assert duplicates_named(warning)
