@@ -63,6 +63,13 @@ if ( $devFarmSelf['copy_uploads'] ) {
 	$wgGroupPermissions['bot']['upload_by_url'] = true;
 }
 
+// Tests take rights away here to show how the bot reports a broken set-up.
+foreach ( $devFarmSelf['revoked_rights'] ?? [] as $right ) {
+	foreach ( [ '*', 'user', 'autoconfirmed', 'bot', 'sysop' ] as $group ) {
+		$wgGroupPermissions[$group][$right] = false;
+	}
+}
+
 $wgForeignFileRepos = [];
 foreach ( $devFarmSelf['foreign_repos'] as $repo ) {
 	$other = $devFarm['wikis'][$repo];

@@ -21,6 +21,8 @@ import sys
 import tempfile
 import time
 import urllib.request
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 from xml.sax.saxutils import escape
@@ -158,6 +160,21 @@ def farm_config(root: Path) -> dict:
                          'foreign_repos': ['shared', 'commons']},
         },
     }
+
+
+@contextmanager
+def configured(wiki: str, root: Path | None = None, **changes: object) -> Iterator[None]:
+    """Change one wiki's farm settings (see FarmSettings.php) for the duration of a block;
+    every request reads them afresh, so no restart is needed."""
+    path = (root or farm_dir()) / 'farm.json'
+    original = path.read_text()
+    config = json.loads(original)
+    config['wikis'][wiki].update(changes)
+    path.write_text(json.dumps(config, indent=1))
+    try:
+        yield
+    finally:
+        path.write_text(original)
 
 
 def install(wiki: Wiki) -> None:

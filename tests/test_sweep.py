@@ -167,6 +167,20 @@ def test_configuration_errors_exit_2_with_one_line(farm_wikis, args, message):
     assert shared_uploads(farm_wikis['shared']) == []
 
 
+@pytest.mark.parametrize(('changes', 'message'), [
+    pytest.param({'uploads': False}, 'uploads are disabled on the shared repository',
+                 id='uploads-disabled'),
+    pytest.param({'revoked_rights': ['upload', 'reupload']}, 'lacks the upload right',
+                 id='no-upload-right'),
+])
+def test_a_shared_repository_that_cannot_take_uploads_exits_2(farm_wikis, changes, message):
+    with farm.configured('shared', farm.farm_dir(), **changes):
+        result = run_cli(SHARED, '-always')
+    assert result.returncode == 2, result.stderr
+    assert message in result.stderr
+    assert 'Traceback' not in result.stderr
+
+
 def test_an_unreachable_shared_repository_exits_2(farm_wikis):
     farm.stop(farm_wikis['shared'])
     result = run_cli(SHARED, '-always')
