@@ -18,11 +18,11 @@ from pywikibot import config
 from pywikibot.bot import ConfigParserBot
 
 from commonscache import sites
-from commonscache.describe import category_names, describe
+from commonscache.describe import category_names, describe, escape_value
 from commonscache.detect import UsedFile, classify, files_used_everywhere, files_used_on
 from commonscache.errors import UsageError
 from commonscache.provenance import ensure_template
-from commonscache.reconcile import Verdict, decide
+from commonscache.reconcile import Verdict, decide, decide_alias
 from commonscache.source import SourceFile, read_sources
 from commonscache.state import State, now
 from commonscache.target import SharedFile, existing_pages, read_shared
@@ -169,12 +169,25 @@ class CacheBot(ConfigParserBot):
 
     def _cache_from(self, source_site: sites.Site, titles: list[str]) -> None:
         sources = read_sources(source_site, titles)
-        shared = read_shared(self.shared, titles, template=self.opt.template)
+        # Names the source has renamed: the file goes under its canonical name.
+        renamed = {title: found.title for title, found in sources.items()
+                   if found and found.title != title}
+        canonicals = [name for name in dict.fromkeys(renamed.values())
+                      if name not in sources and name not in self.seen_files]
+        for alias, name in renamed.items():
+            if name in canonicals:
+                sources[name] = sources[alias]
+        self.seen_files.update(canonicals)
+        self.counter['examined'] += len(canonicals)
+        shared = read_shared(self.shared, [*titles, *canonicals], template=self.opt.template)
         categories = set().union(*(category_names(s.text) for s in sources.values() if s))
         existing = existing_pages(self.shared, categories) if categories else set()
         prefixes = [entry['prefix'] for entry in self.shared.siteinfo.get('interwikimap', [])]
-        for title in titles:
-            verdict = decide(sources[title], shared[title])
+        for title in [*canonicals, *titles]:
+            if title in renamed:
+                verdict = decide_alias(renamed[title], shared[title])
+            else:
+                verdict = decide(sources[title], shared[title])
             self._act(title, verdict, sources[title], shared[title], source_site,
                       existing_categories=existing, prefixes=prefixes)
             self.progress.show(self.counter['examined'], len(self.seen_files),
@@ -192,6 +205,8 @@ class CacheBot(ConfigParserBot):
             self._skip(title, verdict.reason, verdict.details)
         elif verdict.action == 'flag':
             self._flag(title, verdict.reason, verdict.details)
+        elif verdict.action == 'redirect':
+            self._redirect(title, verdict.details)
         elif verdict.action == 'create':
             assert source is not None
             self._create(title, source, source_site, existing_categories=existing_categories,
@@ -250,6 +265,23 @@ class CacheBot(ConfigParserBot):
         else:
             self._skip(title, outcome.warnings[0] if outcome.warnings else 'upload-warning',
                        outcome.details)
+
+    def _redirect(self, title: str, canonical: str) -> None:
+        """Make *title* a redirect to the cached *canonical* file, as on the source."""
+        if config.simulate:
+            pywikibot.info(f'would redirect {title} to {canonical}')
+            self.counter['would cache'] += 1
+            return
+        if not self.user_confirm(f'Redirect {title} to {canonical}?'):
+            self._skip(title, 'declined', 'the operator said no')
+            return
+        page = pywikibot.Page(self.shared, title)
+        page.text = (f'#REDIRECT [[{canonical}]]\n'
+                     f'{{{{{self.opt.template}|redirect={escape_value(canonical)}}}}}\n')
+        page.save(summary=f'Renamed on the source to [[{canonical}]] (commonscache)', bot=True)
+        self.counter['cached'] += 1
+        self._record(title, 'cached', details=f'redirect to {canonical}')
+        pywikibot.info(f'cached {title} as a redirect to {canonical}')
 
     def _refusal(self, title: str, size: int) -> str:
         """Why the shared repository would refuse the file, known without downloading it."""

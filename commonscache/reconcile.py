@@ -12,14 +12,15 @@ from typing import Literal
 from commonscache.source import SourceFile
 from commonscache.target import SharedFile
 
-Action = Literal['create', 'nothing', 'skip', 'flag']
+Action = Literal['create', 'redirect', 'nothing', 'skip', 'flag']
 
 
 @dataclass(frozen=True)
 class Verdict:
     """What to do with a file, and why.
 
-    ``create`` uploads it; ``nothing`` leaves it (reason says why it is fine as it is);
+    ``create`` uploads it; ``redirect`` makes the name a redirect to the file's canonical
+    name (the source renamed it); ``nothing`` leaves it (reason says why it is fine as it is);
     ``skip`` leaves it for a reason that needs no person; ``flag`` leaves it for a person.
     """
 
@@ -51,3 +52,19 @@ def decide(source: SourceFile | None, shared: SharedFile) -> Verdict:
         return Verdict('flag', 'name-taken',
                        f'a different file (sha1 {shared.sha1}) uploaded by {shared.uploader}')
     return Verdict('flag', 'name-taken', 'a description page without a file stands there')
+
+
+def decide_alias(canonical: str, shared: SharedFile) -> Verdict:
+    """Decide what to do with a name the source has renamed to *canonical*.
+
+    The file itself is cached under its canonical name; the old name becomes a redirect on
+    the shared repository, as it is on the source, so that the consumer finds it there and
+    no second copy of the same bytes is stored.
+    """
+    if not shared.page_exists:
+        return Verdict('redirect', details=canonical)
+    if shared.redirect_to == canonical:
+        return Verdict('nothing', 'up-to-date', f'redirects to {canonical}')
+    return Verdict('flag', 'name-taken',
+                   f'the source renamed it to {canonical}, but another page stands under '
+                   'the old name')

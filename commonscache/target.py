@@ -31,6 +31,7 @@ class SharedFile:
     text: str = ''
     revision: int = 0
     provenance: dict[str, str] = field(default_factory=dict)
+    redirect_to: str = ''
 
     @property
     def file_exists(self) -> bool:
@@ -55,6 +56,18 @@ def provenance_of(text: str, template: str) -> dict[str, str]:
     return {}
 
 
+def redirect_target(text: str) -> str:
+    """The title a redirect page points to, as ``File:Name with spaces``; '' otherwise."""
+    if not text.lstrip()[:9].upper().startswith('#REDIRECT'):
+        return ''
+    links = mwparserfromhell.parse(text).filter_wikilinks()
+    if not links:
+        return ''
+    target = str(links[0].title).strip().lstrip(':').replace('_', ' ')
+    namespace, _, name = target.partition(':')
+    return f'{namespace.strip().capitalize()}:{name.strip()[:1].upper()}{name.strip()[1:]}'
+
+
 def shared_file(page: Page, template: str) -> SharedFile:
     revision = (page.get('revisions') or [{}])[-1]
     text = revision.get('slots', {}).get('main', {}).get('content', '')
@@ -66,7 +79,8 @@ def shared_file(page: Page, template: str) -> SharedFile:
         sha1=latest.get('sha1', '') if local_file else '',
         uploader=latest.get('user', '') if local_file else '',
         text=text, revision=revision.get('revid', 0),
-        provenance=provenance_of(text, template) if text else {})
+        provenance=provenance_of(text, template) if text else {},
+        redirect_to=redirect_target(text))
 
 
 def read_shared(site: Site, titles: Iterable[str], *, template: str) -> dict[str, SharedFile]:

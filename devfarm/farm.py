@@ -374,6 +374,7 @@ def seed_wiki(wiki: Wiki, all_wikis: dict[str, Wiki]) -> None:
         import_pages(wiki, seed.COMMONS_TEMPLATES)
         import_files(wiki, seed.COMMONS_FILES, overwrite=False)
         import_files(wiki, seed.COMMONS_REUPLOADS, overwrite=True)
+        import_pages(wiki, seed.COMMONS_REDIRECTS)
     elif wiki.name == 'consumer':
         import_pages(wiki, seed.CONSUMER_PAGES)
     maintenance(wiki, 'refreshLinks.php')

@@ -235,6 +235,20 @@ _PANORAMA = """=={{int:filedesc}}==
 [[Category:Harbours]]
 """
 
+_LIGHTHOUSE = """{{Information
+|description={{en|1=The lighthouse at dusk. Renamed from "Old lighthouse name.jpg".}}
+|date=2020-10-10
+|source={{own}}
+|author=Bob Photographer
+}}
+{{cc-by-4.0}}
+"""
+
+#: Redirects on the Commons stand-in, as a file rename leaves them.
+COMMONS_REDIRECTS: dict[str, str] = {
+    'File:Old lighthouse name.jpg': '#REDIRECT [[File:Lighthouse at dusk.jpg]]',
+}
+
 COMMONS_FILES: list[SeedFile] = [
     SeedFile('Sunset_over_the_harbour.jpg', 'jpg', 'Alice Example', _SUNSET, 640, 480, 7),
     SeedFile('Example_diagram.svg', 'text', 'Bob Photographer', _DIAGRAM),
@@ -242,6 +256,7 @@ COMMONS_FILES: list[SeedFile] = [
     SeedFile('Sample_document.pdf', 'text', 'Alice Example', _DOCUMENT),
     SeedFile('Animated_spinner.gif', 'gif', 'Bob Photographer', _SPINNER, 64, 64, 5),
     SeedFile('Modern_format_sample.webp', 'webp', 'Alice Example', _WEBP, 160, 120, 11),
+    SeedFile('Lighthouse_at_dusk.jpg', 'jpg', 'Bob Photographer', _LIGHTHOUSE, 300, 400, 17),
     #: Above the 1 MB chunk size that the tests use: arrives by chunked upload.
     SeedFile('Harbour_panorama.jpg', 'noise', 'Alice Example', _PANORAMA, 1000, 700, 13),
 ]
@@ -273,6 +288,8 @@ CONSUMER_PAGES: dict[str, str] = {
     'Formats': '[[File:Modern format sample.webp|thumb|A WebP picture]]',
     'Wanted': f'[[File:{MISSING_FILE}]] is used here but exists nowhere.',
     'Panorama': '[[File:Harbour panorama.jpg|upright=2|The whole harbour]]',
+    'Lighthouse': 'Linked under the name it had before it was renamed: '
+                  '[[File:Old lighthouse name.jpg|thumb]]',
 }
 
 #: Pages of the consumer that belong to Category:Places (only through their own text).

@@ -51,6 +51,7 @@ def test_consumer_pages_embed_the_seeded_files_in_the_usual_ways(farm_wikis):
         'File:Animated spinner.gif', 'File:Example diagram.svg', 'File:Harbour panorama.jpg',
         'File:Modern format sample.webp', 'File:Mona Lisa test.png',
         'File:Sample document.pdf', 'File:Sunset over the harbour.jpg',
+        'File:Lighthouse at dusk.jpg', 'File:Old lighthouse name.jpg',
         'File:This file exists nowhere.png',
     }
 

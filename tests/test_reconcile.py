@@ -3,7 +3,7 @@ from __future__ import annotations
 
 import pytest
 
-from commonscache.reconcile import Verdict, decide, is_owned
+from commonscache.reconcile import Verdict, decide, decide_alias, is_owned
 from commonscache.source import FileVersion, SourceFile
 from commonscache.target import SharedFile
 
@@ -58,3 +58,16 @@ def test_decide(source: SourceFile | None, on_shared: SharedFile, verdict: Verdi
 ])
 def test_is_owned(on_shared: SharedFile, owned: bool):
     assert is_owned(on_shared) is owned
+
+
+@pytest.mark.parametrize(('on_shared', 'verdict'), [
+    pytest.param(SharedFile('File:Old.jpg'), Verdict('redirect', details='File:X.jpg'),
+                 id='absent-redirect'),
+    pytest.param(SharedFile('File:Old.jpg', page_exists=True, redirect_to='File:X.jpg'),
+                 Verdict('nothing', 'up-to-date', 'redirects to File:X.jpg'), id='redirect-there'),
+    pytest.param(SharedFile('File:Old.jpg', page_exists=True, sha1=SHA_OTHER),
+                 Verdict('flag', 'name-taken', 'the source renamed it to File:X.jpg, but another '
+                         'page stands under the old name'), id='old-name-taken'),
+])
+def test_decide_alias(on_shared: SharedFile, verdict: Verdict):
+    assert decide_alias('File:X.jpg', on_shared) == verdict

@@ -18,7 +18,10 @@ SHARED = '-shared:devfarm:shared'
 CACHEABLE = {
     'File:Animated spinner.gif', 'File:Example diagram.svg', 'File:Harbour panorama.jpg',
     'File:Mona Lisa test.png', 'File:Sample document.pdf', 'File:Sunset over the harbour.jpg',
+    'File:Lighthouse at dusk.jpg',
 }
+#: A name the Commons stand-in renamed (now a redirect to File:Lighthouse at dusk.jpg).
+RENAMED = 'File:Old lighthouse name.jpg'
 REFUSED = 'File:Modern format sample.webp'  # the shared repository does not allow webp
 MISSING = 'File:This file exists nowhere.png'
 
@@ -70,18 +73,18 @@ def summary_of(output: str) -> dict[str, int]:
 
 def test_sweep_caches_every_foreign_file_and_a_rerun_does_nothing(farm_wikis):
     commons, shared, consumer = farm_wikis['commons'], farm_wikis['shared'], farm_wikis['consumer']
-    before = repositories(consumer, CACHEABLE | {REFUSED, MISSING})
+    before = repositories(consumer, CACHEABLE | {REFUSED, MISSING, RENAMED})
     assert set(before.values()) == {'devfarm-commons', ''}
 
     result = run_cli(SHARED, '-always', '-setup', '-chunk:1')
     assert result.returncode == 0, result.stderr
     counts = summary_of(result.stderr)
-    assert counts == {'examined': 8, 'cached': 6, 'up to date': 0, 'skipped': 1, 'flagged': 1,
+    assert counts == {'examined': 10, 'cached': 8, 'up to date': 0, 'skipped': 1, 'flagged': 1,
                       'failed': 0, 'bytes transferred': counts['bytes transferred']}
     assert counts['bytes transferred'] > 1_000_000  # the panorama came in chunks
 
-    after = repositories(consumer, CACHEABLE | {REFUSED, MISSING})
-    assert after == {**{title: 'devfarm-shared' for title in CACHEABLE},
+    after = repositories(consumer, CACHEABLE | {REFUSED, MISSING, RENAMED})
+    assert after == {**{title: 'devfarm-shared' for title in CACHEABLE | {RENAMED}},
                      REFUSED: 'devfarm-commons', MISSING: ''}
     on_source = imageinfo(commons, CACHEABLE)
     on_shared = imageinfo(shared, CACHEABLE)
@@ -109,7 +112,7 @@ def test_sweep_caches_every_foreign_file_and_a_rerun_does_nothing(farm_wikis):
     rerun = run_cli(SHARED, '-always')
     assert rerun.returncode == 0, rerun.stderr
     assert summary_of(rerun.stderr)['cached'] == 0
-    assert summary_of(rerun.stderr)['up to date'] == 6
+    assert summary_of(rerun.stderr)['up to date'] == 8
     assert shared_uploads(shared) == uploads
     assert shared_edits(shared) == edits
     assert file_downloads(commons) == downloads
@@ -121,10 +124,22 @@ def test_simulate_writes_nothing(farm_wikis):
     result = run_cli(SHARED, '-always', '-simulate', '-setup')
     assert result.returncode == 0, result.stderr
     assert 'would cache File:Sunset over the harbour.jpg' in result.stderr
-    assert summary_of(result.stderr)['would cache'] == 6
+    assert summary_of(result.stderr)['would cache'] == 8
     assert shared_uploads(shared) == []
     assert shared_edits(shared) == edits  # not even the template that -setup would create
     assert file_downloads(farm_wikis['commons']) == downloads
+
+
+def test_a_renamed_file_is_cached_once_and_its_old_name_redirects_to_it(farm_wikis):
+    shared = farm_wikis['shared']
+    result = run_cli(SHARED, '-always', '-page:Lighthouse')
+    assert result.returncode == 0, result.stderr
+    assert shared_uploads(shared) == ['File:Lighthouse at dusk.jpg']
+    page = api(shared, action='query', titles=RENAMED, prop='revisions', rvprop='content',
+               rvslots='main')['query']['pages'][0]
+    assert page['revisions'][0]['slots']['main']['content'].startswith(
+        '#REDIRECT [[File:Lighthouse at dusk.jpg]]')
+    assert repositories(farm_wikis['consumer'], {RENAMED}) == {RENAMED: 'devfarm-shared'}
 
 
 def test_a_category_sweep_touches_only_that_categorys_files(farm_wikis):
