@@ -7,6 +7,7 @@ read costs one request per batch, never one per file.
 """
 from __future__ import annotations
 
+import itertools
 import sys
 from collections import defaultdict
 from collections.abc import Iterator
@@ -22,8 +23,10 @@ from commonscache.describe import category_names, describe, escape_value
 from commonscache.detect import UsedFile, classify, files_used_everywhere, files_used_on
 from commonscache.errors import UsageError
 from commonscache.provenance import ensure_template
+from commonscache.query import list_query
 from commonscache.reconcile import Verdict, decide, decide_alias
-from commonscache.source import SourceFile, read_sources
+from commonscache.review import as_wikitable
+from commonscache.source import DISPUTE_TEMPLATES, SourceFile, deletion_comment, read_sources
 from commonscache.state import State, now
 from commonscache.target import SharedFile, existing_pages, read_shared
 from commonscache.transfer import (
@@ -34,7 +37,7 @@ from commonscache.transfer import (
 )
 
 #: The counters of the summary line, in its order.
-SUMMARY = ('examined', 'cached', 'up to date', 'skipped', 'flagged', 'failed')
+SUMMARY = ('examined', 'cached', 'updated', 'up to date', 'skipped', 'flagged', 'failed')
 
 
 class CacheBot(ConfigParserBot):
@@ -47,6 +50,10 @@ class CacheBot(ConfigParserBot):
         'chunk': 20,
         'state': '',
         'setup': False,
+        'refresh': False,
+        'force': '',
+        'disputes': '|'.join(DISPUTE_TEMPLATES),
+        'reviewpage': 'Project:Cached Commons media/Review',
     }
 
     def __init__(self, **kwargs: object) -> None:
@@ -60,6 +67,7 @@ class CacheBot(ConfigParserBot):
         self.whole_wiki = False
         self.pending_pages: list[str] = []
         self.pending_files: list[str] = []
+        self.pending_refresh: list[str] = []
         self.seen_files: set[str] = set()
         self.bytes_transferred = 0
         self.progress = Progress()
@@ -88,13 +96,26 @@ class CacheBot(ConfigParserBot):
             self.state = State(state_path)
         except Exception as error:  # noqa: BLE001 - any reason the file cannot be opened
             raise UsageError(f'cannot open the state file {state_path}: {error}') from None
-        if self.generator is None:
+        self.forced = {pywikibot.FilePage(self.shared, title).title()
+                       for title in split_titles(self.opt.force)}
+        self.markers = tuple(split_titles(self.opt.disputes))
+        sweep = self.generator
+        if sweep is None and not self.opt.refresh:
             self.whole_wiki = True
-            self.generator = self._all_used_files()
+            sweep = self._all_used_files()
+        self.generator = itertools.chain(self._cached_files() if self.opt.refresh else (),
+                                         sweep or ())
 
     def _all_used_files(self) -> Iterator[pywikibot.FilePage]:
         for title in files_used_everywhere(self.consumer):
             yield pywikibot.FilePage(self.consumer, title)
+
+    def _cached_files(self) -> Iterator[pywikibot.FilePage]:
+        """Every page on the shared repository that carries the provenance template."""
+        for item in list_query(self.shared, list='embeddedin',
+                               eititle=f'Template:{self.opt.template}', einamespace=6,
+                               eilimit='max'):
+            yield pywikibot.FilePage(self.shared, item['title'])
 
     def setup(self) -> None:
         super().setup()
@@ -108,6 +129,11 @@ class CacheBot(ConfigParserBot):
 
     def treat(self, page: pywikibot.Page) -> None:
         """Collect the page; its files are looked up with a batch of others."""
+        if page.site == self.shared:  # a cached copy to re-check (-refresh)
+            self.pending_refresh.append(page.title())
+            if len(self.pending_refresh) >= self.batch_size:
+                self._flush_refresh()
+            return
         if self.whole_wiki:
             self._queue_files([page.title()])
             return
@@ -128,6 +154,13 @@ class CacheBot(ConfigParserBot):
         if len(self.pending_files) >= self.batch_size:
             self._flush_files()
 
+    def _flush_refresh(self) -> None:
+        titles, self.pending_refresh = self.pending_refresh, []
+        titles = [title for title in titles if title not in self.seen_files]
+        self.seen_files.update(titles)
+        if titles:
+            self.refresh(titles)
+
     def _flush_files(self) -> None:
         titles, self.pending_files = self.pending_files, []
         if titles:
@@ -136,8 +169,10 @@ class CacheBot(ConfigParserBot):
     def teardown(self) -> None:
         """Work off the last, partial batches (unless the run was interrupted)."""
         if self.generator_completed:
+            self._flush_refresh()
             self._flush_pages()
             self._flush_files()
+            self._write_review_page()
         self.progress.done()
         if self.state:
             status = 'completed' if self.generator_completed else 'interrupted'
@@ -167,8 +202,24 @@ class CacheBot(ConfigParserBot):
                 continue
             self._cache_from(source_site, [used.title for used in files])
 
-    def _cache_from(self, source_site: sites.Site, titles: list[str]) -> None:
-        sources = read_sources(source_site, titles)
+    def refresh(self, titles: list[str]) -> None:
+        """Re-check cached copies against their sources, found by the provenance template."""
+        shared = read_shared(self.shared, titles, template=self.opt.template)
+        by_source: dict[sites.Site | None, list[str]] = defaultdict(list)
+        for title in titles:
+            self.counter['examined'] += 1
+            by_source[sites.source_site(shared[title].provenance.get('source', ''))].append(title)
+        for source_site, group in by_source.items():
+            if source_site is None:
+                for title in group:
+                    self._skip(title, 'unknown-source', 'no Pywikibot family knows the source '
+                               f"URL {shared[title].provenance.get('source', '')!r}")
+                continue
+            self._cache_from(source_site, group, {t: shared[t] for t in group})
+
+    def _cache_from(self, source_site: sites.Site, titles: list[str],
+                    known: dict[str, SharedFile] | None = None) -> None:
+        sources = read_sources(source_site, titles, self.markers)
         # Names the source has renamed: the file goes under its canonical name.
         renamed = {title: found.title for title, found in sources.items()
                    if found and found.title != title}
@@ -179,7 +230,10 @@ class CacheBot(ConfigParserBot):
                 sources[name] = sources[alias]
         self.seen_files.update(canonicals)
         self.counter['examined'] += len(canonicals)
-        shared = read_shared(self.shared, [*titles, *canonicals], template=self.opt.template)
+        unread = [title for title in [*titles, *canonicals] if title not in (known or {})]
+        shared = {**(known or {}),
+                  **read_shared(self.shared, unread, template=self.opt.template)}
+        was_cached = self.state.was_cached(shared=str(self.shared))
         categories = set().union(*(category_names(s.text) for s in sources.values() if s))
         existing = existing_pages(self.shared, categories) if categories else set()
         prefixes = [entry['prefix'] for entry in self.shared.siteinfo.get('interwikimap', [])]
@@ -187,7 +241,12 @@ class CacheBot(ConfigParserBot):
             if title in renamed:
                 verdict = decide_alias(renamed[title], shared[title])
             else:
-                verdict = decide(sources[title], shared[title])
+                deletion = ''
+                if sources[title] is None and shared[title].provenance:
+                    deletion = deletion_comment(source_site, title)
+                verdict = decide(sources[title], shared[title], bot=self.shared.user(),
+                                 was_cached=title in was_cached, force=title in self.forced,
+                                 deletion=deletion)
             self._act(title, verdict, sources[title], shared[title], source_site,
                       existing_categories=existing, prefixes=prefixes)
             self.progress.show(self.counter['examined'], len(self.seen_files),
@@ -207,13 +266,14 @@ class CacheBot(ConfigParserBot):
             self._flag(title, verdict.reason, verdict.details)
         elif verdict.action == 'redirect':
             self._redirect(title, verdict.details)
-        elif verdict.action == 'create':
+        elif verdict.action in ('create', 'update-file', 'update-description'):
             assert source is not None
-            self._create(title, source, source_site, existing_categories=existing_categories,
-                         prefixes=prefixes)
+            self._write(title, verdict, source, source_site,
+                        existing_categories=existing_categories, prefixes=prefixes)
 
-    def _create(self, title: str, source: SourceFile, source_site: sites.Site, *,
-                existing_categories: set[str], prefixes: list[str]) -> None:
+    def _write(self, title: str, verdict: Verdict, source: SourceFile, source_site: sites.Site,
+               *, existing_categories: set[str], prefixes: list[str]) -> None:
+        """Create the cached copy, or bring the bot's own copy up to date."""
         interwiki = self.opt.interwiki
         history = source_site.base_url(
             source_site.path() + '?' + urlencode({'title': source.title, 'action': 'history'}))
@@ -221,50 +281,98 @@ class CacheBot(ConfigParserBot):
                         known_prefixes=prefixes, existing_categories=existing_categories,
                         history_url=history, retrieved=now())
         latest = source.latest
-        refusal = self._refusal(title, latest.size)
-        if refusal:
-            self._flag(title, 'upload-refused', refusal)
-            return
+        verb = {'create': 'cache', 'update-file': 'update the file of',
+                'update-description': 'update the description of'}[verdict.action]
+        if verdict.action != 'update-description':
+            refusal = self._refusal(title, latest.size)
+            if refusal:
+                self._flag(title, 'upload-refused', refusal)
+                return
         if config.simulate:
-            pywikibot.info(f'would cache {title} ({latest.size:,} bytes, sha1 {latest.sha1}) '
+            pywikibot.info(f'would {verb} {title} ({latest.size:,} bytes, sha1 {latest.sha1}) '
                            f'from {source.description_url}')
             self.counter['would cache'] += 1
             return
-        if not self.user_confirm(f'Cache {title} ({latest.size:,} bytes) from {source_site}?'):
+        if not self.user_confirm(f'{verb.capitalize()} {title} from {source_site}?'):
             self._skip(title, 'declined', 'the operator said no')
             return
+        for change in page.changes:
+            pywikibot.log(f'{title}: {change}')
+        summary = f'Cached copy of [[{interwiki}:{source.title}]] (sha1 {latest.sha1})'
+        if verdict.action != 'update-description':
+            if not self._transfer(title, source, page.text, summary,
+                                  replace=verdict.action == 'update-file'):
+                return
+        if verdict.action != 'create' and not self._save_description(title, page.text, summary):
+            return
+        counter = 'cached' if verdict.action == 'create' else 'updated'
+        self.counter[counter] += 1
+        self._record(title, counter, sha1=latest.sha1,
+                     details=f'{len(page.changes)} changes to the description')
+        pywikibot.info(f'{counter} {title} ({len(page.changes)} description changes)')
+
+    def _transfer(self, title: str, source: SourceFile, text: str, summary: str, *,
+                  replace: bool) -> bool:
+        """Download the source's latest version and upload it; False when it did not land."""
+        latest = source.latest
         try:
             path = download(latest.url, sha1=latest.sha1, size=latest.size, directory=self.workdir)
         except DownloadError as error:
             self._fail(title, 'download-failed', str(error))
-            return
+            return False
         try:
-            summary = (f'Cached copy of [[{interwiki}:{source.title}]] '
-                       f'(sha1 {latest.sha1}) by commonscache')
-            outcome = upload(self.shared, title, path, text=page.text, summary=summary,
-                             chunk_size=self.chunk_bytes)
+            outcome = upload(self.shared, title, path, text=text, summary=summary,
+                             chunk_size=self.chunk_bytes, replace=replace)
         finally:
             path.unlink(missing_ok=True)
-        for change in page.changes:
-            pywikibot.log(f'{title}: {change}')
         if outcome.status == 'uploaded' and outcome.sha1 == latest.sha1:
-            self.counter['cached'] += 1
             self.bytes_transferred += latest.size
-            self._record(title, 'cached', sha1=latest.sha1,
-                         details=f'{len(page.changes)} changes to the description')
-            pywikibot.info(f'cached {title} ({latest.size:,} bytes, '
-                           f'{len(page.changes)} description changes)')
-        elif outcome.status == 'uploaded':
+            return True
+        if outcome.status == 'uploaded':
             self._fail(title, 'sha1-mismatch',
                        f'the shared repository stored sha1 {outcome.sha1}, not {latest.sha1}')
         elif outcome.status == 'no-change':
-            self.counter['up to date'] += 1
-            self._record(title, 'nothing', 'up-to-date', 'the same file is already there')
+            return True  # the very same file is there already
         elif outcome.status == 'refused':
             self._flag(title, 'upload-refused', outcome.details)
         else:
-            self._skip(title, outcome.warnings[0] if outcome.warnings else 'upload-warning',
-                       outcome.details)
+            reason = warning_reason(outcome.warnings)
+            if reason == 'duplicate':
+                self._flag(title, 'duplicate', f'identical to {", ".join(outcome.duplicates)} '
+                           f'on the shared repository; {title} was not uploaded')
+            elif reason:
+                self._flag(title, reason, outcome.details)
+            else:
+                self._skip(title, outcome.warnings[0] if outcome.warnings else 'upload-warning',
+                           outcome.details)
+        return False
+
+    def _save_description(self, title: str, text: str, summary: str) -> bool:
+        """Rewrite the bot's own description page, unless someone edited it meanwhile."""
+        page = pywikibot.FilePage(self.shared, title)
+        if edited_by_others_since(page, self.shared.user()):
+            self._skip(title, 'edit-race', 'someone edited the page during the run; '
+                       'the next run decides again')
+            return False
+        page.text = text
+        try:
+            page.save(summary=summary, bot=True, minor=False, quiet=True)
+        except pywikibot.exceptions.EditConflictError:
+            self._skip(title, 'edit-race', 'edit conflict; the next run decides again')
+            return False
+        return True
+
+    def _write_review_page(self) -> None:
+        """Rewrite the review page with the open flags, only when its content changed."""
+        if not self.opt.reviewpage or config.simulate or not self.state or not self.shared:
+            return
+        text = as_wikitable(self.state.flags(shared=str(self.shared)),
+                            interwiki=self.opt.interwiki)
+        page = pywikibot.Page(self.shared, self.opt.reviewpage)
+        if page.exists() and page.text.strip() == text.strip():
+            return
+        page.text = text
+        page.save(summary='commonscache: files left for review', bot=True, quiet=True)
 
     def _redirect(self, title: str, canonical: str) -> None:
         """Make *title* a redirect to the cached *canonical* file, as on the source."""
@@ -340,3 +448,28 @@ class Progress:
         if self.shown:
             sys.stderr.write('\n')
             self.shown = False
+
+
+#: Upload warnings that leave a file for a person, by the flag they raise.
+WARNING_FLAGS = {'duplicate': 'duplicate', 'was-deleted': 'was-deleted',
+                 'duplicate-archive': 'was-deleted', 'exists': 'name-taken',
+                 'page-exists': 'name-taken', 'exists-normalized': 'name-taken'}
+
+
+def warning_reason(warnings: tuple[str, ...]) -> str:
+    """The flag that upload warnings raise ('' when none of them calls for a person)."""
+    for code in warnings:
+        if code in WARNING_FLAGS:
+            return WARNING_FLAGS[code]
+    return ''
+
+
+def edited_by_others_since(page: pywikibot.FilePage, bot: str) -> bool:
+    """Whether the page's latest revision is someone else's (one request)."""
+    return page.exists() and page.latest_revision.user != bot
+
+
+def split_titles(value: object) -> list[str]:
+    """Titles given as a list (command line) or '|'-separated (scripts.ini)."""
+    items = value if isinstance(value, list) else str(value or '').split('|')
+    return [item.strip() for item in items if item.strip()]

@@ -70,25 +70,36 @@ VALUE_OPTIONS = {
     '-interwiki': 'interwiki',
     '-chunk': 'chunk',
     '-state': 'state',
+    '-disputes': 'disputes',
+    '-reviewpage': 'reviewpage',
+}
+#: Options that may be given several times; their values are collected in a list.
+LIST_OPTIONS = {
+    '-force': 'force',
 }
 #: Options that are switches.
 SWITCH_OPTIONS = {
     '-always': 'always',
     '-setup': 'setup',
+    '-refresh': 'refresh',
 }
 
 
 def parse_options(args: list[str],
-                  factory: pagegenerators.GeneratorFactory) -> dict[str, str | bool]:
+                  factory: pagegenerators.GeneratorFactory) -> dict[str, str | bool | list[str]]:
     """Turn the script's own arguments into bot options; page generators go to *factory*.
 
     :raises UsageError: for an unknown option or a missing value
     """
-    options: dict[str, str | bool] = {}
+    options: dict[str, str | bool | list[str]] = {}
     unknown = []
     for arg in args:
         name, sep, value = arg.partition(':')
-        if name in VALUE_OPTIONS:
+        if name in LIST_OPTIONS:
+            if not value:
+                raise UsageError(f'{name} needs a value, e.g. {name}:File:Example.jpg')
+            options.setdefault(LIST_OPTIONS[name], []).append(value)
+        elif name in VALUE_OPTIONS:
             if not value:
                 raise UsageError(f'{name} needs a value, e.g. {name}:VALUE')
             options[VALUE_OPTIONS[name]] = value
@@ -103,6 +114,38 @@ def parse_options(args: list[str],
     return options
 
 
+def show_review(args: tuple[str, ...]) -> int:
+    """``-review [-json] [-shared:FAMILY:CODE] [-state:PATH]``: print the open flags from the
+    state file. Reads nothing from any wiki and writes nothing."""
+    from pathlib import Path
+
+    from commonscache.review import as_json, as_lines
+    from commonscache.state import State
+
+    init_handlers()
+    state_path, shared, as_json_output = '', '', False
+    for arg in args:
+        name, _, value = arg.partition(':')
+        if name == '-state':
+            state_path = value
+        elif name == '-shared':
+            shared = value
+        elif arg == '-json':
+            as_json_output = True
+        elif arg != '-review' and not arg.startswith(('-dir', '-config', '-site', '-family',
+                                                      '-lang', '-code', '-user')):
+            raise UsageError(f'-review takes only -json, -shared and -state, not {arg}')
+    path = Path(state_path or Path(pywikibot.config.base_dir, 'commonscache.sqlite'))
+    if not path.exists():
+        raise UsageError(f'no state file at {path}; give -state:PATH')
+    state = State(path)
+    # The state file names sites as Pywikibot prints them: FAMILY:CODE.
+    flags = state.flags(shared=shared or None)
+    state.close()
+    sys.stdout.write(as_json(flags) + '\n' if as_json_output else as_lines(flags))
+    return 0
+
+
 def config_site() -> str:
     return f'{pywikibot.config.family}:{pywikibot.config.mylang}'
 
@@ -114,6 +157,8 @@ def main(*args: str) -> int:
     """
     configure_user_agent()
     requested = args or tuple(pywikibot.argvu[1:])
+    if '-review' in requested:
+        return show_review(requested)
     if '-help' in requested or '-help:global' in requested:
         # Before handle_args, which would connect to the default site first.
         init_handlers()

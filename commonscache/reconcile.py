@@ -12,16 +12,22 @@ from typing import Literal
 from commonscache.source import SourceFile
 from commonscache.target import SharedFile
 
-Action = Literal['create', 'redirect', 'nothing', 'skip', 'flag']
+Action = Literal['create', 'update-file', 'update-description', 'redirect', 'nothing', 'skip',
+                 'flag']
+
+#: Values of the provenance template's ``sync`` parameter that detach a file from syncing.
+DETACHED = {'no', 'false', '0', 'off'}
 
 
 @dataclass(frozen=True)
 class Verdict:
     """What to do with a file, and why.
 
-    ``create`` uploads it; ``redirect`` makes the name a redirect to the file's canonical
-    name (the source renamed it); ``nothing`` leaves it (reason says why it is fine as it is);
-    ``skip`` leaves it for a reason that needs no person; ``flag`` leaves it for a person.
+    ``create`` uploads it; ``update-file`` uploads the source's new version and rewrites the
+    description; ``update-description`` rewrites the description; ``redirect`` makes the name
+    a redirect to the file's canonical name (the source renamed it); ``nothing`` leaves it
+    (the reason says why that is right); ``skip`` leaves it for a reason that needs no
+    person; ``flag`` leaves it for a person to review.
     """
 
     action: Action
@@ -34,24 +40,100 @@ def is_owned(shared: SharedFile) -> bool:
     return bool(shared.provenance) and shared.provenance.get('sha1') == shared.sha1 != ''
 
 
-def decide(source: SourceFile | None, shared: SharedFile) -> Verdict:
-    """Decide what to do with one file."""
+def is_detached(shared: SharedFile) -> bool:
+    """An admin has set ``sync=no`` on the provenance template."""
+    return shared.provenance.get('sync', '').strip().lower() in DETACHED
+
+
+def edited_by_others(shared: SharedFile, bot: str) -> bool:
+    """Someone other than the bot made the latest edit of the description page."""
+    return bool(shared.last_editor) and shared.last_editor != bot
+
+
+def decide(source: SourceFile | None, shared: SharedFile, *, bot: str, was_cached: bool = False,
+           force: bool = False, deletion: str = '') -> Verdict:
+    """Decide what to do with one file.
+
+    :param source: the file on its source wiki now; None when it is not there
+    :param shared: what the shared repository holds under the name now
+    :param bot: the bot's user name on the shared repository
+    :param was_cached: the state file says the bot cached this name before
+    :param force: an admin told the bot to take the source version anyway
+    :param deletion: the source's deletion log comment, when the file was deleted there
+    """
+    if not shared.page_exists and not shared.file_exists:
+        return _absent(source, was_cached=was_cached, force=force)
+    if not is_owned(shared):
+        return _not_ours(source, shared)
+    return _ours(source, shared, bot=bot, force=force, deletion=deletion)
+
+
+def _absent(source: SourceFile | None, *, was_cached: bool, force: bool) -> Verdict:
+    if was_cached and not force:
+        return Verdict('flag', 'was-deleted',
+                       'the cached copy was deleted on the shared repository; it is not '
+                       'uploaded again unless an admin runs the bot with -force for it')
     if source is None:
         return Verdict('skip', 'source-missing', 'the file is not on its source wiki')
-    if not shared.page_exists and not shared.file_exists:
-        return Verdict('create')
-    if is_owned(shared):
-        if shared.sha1 == source.latest.sha1:
-            return Verdict('nothing', 'up-to-date')
-        return Verdict('skip', 'source-changed',
-                       f'the source has a newer version ({source.latest.timestamp})')
+    if source.disputes and not force:
+        return Verdict('flag', 'source-disputed', _disputed(source))
+    return Verdict('create')
+
+
+def _not_ours(source: SourceFile | None, shared: SharedFile) -> Verdict:
+    if source is None:
+        return Verdict('skip', 'source-missing',
+                       "the file is not on its source wiki; the shared page is not the bot's")
     if shared.sha1 == source.latest.sha1:
         # Someone uploaded the same bytes: the consumer already gets the right file.
         return Verdict('nothing', 'same-file', f'uploaded by {shared.uploader}')
+    if shared.provenance and shared.file_exists:
+        # The bot's copy, re-uploaded by someone else.
+        if source.latest.sha1 != shared.provenance.get('sha1'):
+            return Verdict('flag', 'local-changed',
+                           f'{shared.uploader} uploaded a new version on the shared repository '
+                           f'and the source has a new version too ({source.latest.timestamp})')
+        return Verdict('nothing', 'local-change',
+                       f'{shared.uploader} uploaded a new version on the shared repository')
     if shared.file_exists:
         return Verdict('flag', 'name-taken',
                        f'a different file (sha1 {shared.sha1}) uploaded by {shared.uploader}')
     return Verdict('flag', 'name-taken', 'a description page without a file stands there')
+
+
+def _ours(source: SourceFile | None, shared: SharedFile, *, bot: str, force: bool,
+          deletion: str) -> Verdict:
+    if is_detached(shared):
+        return Verdict('nothing', 'detached', 'sync=no on the provenance template')
+    if source is None:
+        details = 'the file was deleted on its source wiki'
+        return Verdict('flag', 'source-deleted', f'{details}: {deletion}' if deletion else details)
+    if source.disputes and not force:
+        return Verdict('flag', 'source-disputed', _disputed(source))
+    recorded = shared.provenance.get('licence', '')
+    if recorded and source.licence and source.licence != recorded and not force:
+        return Verdict('flag', 'licence-changed',
+                       f'the source now says {source.licence}, the copy says {recorded}')
+    file_changed = source.latest.sha1 != shared.sha1
+    text_changed = str(source.revision) != shared.provenance.get('revision', '')
+    edited = edited_by_others(shared, bot)
+    if not file_changed and not text_changed:
+        if edited:
+            return Verdict('nothing', 'local-change', f'edited by {shared.last_editor}')
+        return Verdict('nothing', 'up-to-date')
+    if edited and not force:
+        changed = 'file' if file_changed else 'description'
+        return Verdict('flag', 'local-changed',
+                       f'{shared.last_editor} edited the shared page and the source {changed} '
+                       'changed too')
+    if file_changed:
+        return Verdict('update-file', details=f'new version of {source.latest.timestamp}')
+    return Verdict('update-description', details=f'source revision {source.revision}')
+
+
+def _disputed(source: SourceFile) -> str:
+    names = ', '.join('{{' + name + '}}' for name in source.disputes)
+    return f'the source description carries {names}'
 
 
 def decide_alias(canonical: str, shared: SharedFile) -> Verdict:

@@ -15,6 +15,9 @@ from __future__ import annotations
 from collections.abc import Iterable
 from dataclasses import dataclass
 
+import mwparserfromhell
+from pywikibot.data import api
+
 from commonscache.attribution import author_from_wikitext, licence_from_wikitext, plain_text
 from commonscache.query import Page, query_titles
 from commonscache.sites import Site
@@ -55,6 +58,8 @@ class SourceFile:
     revision: int
     licence: str
     author: str
+    #: deletion or dispute markers (templates) on the description, as named in the text
+    disputes: tuple[str, ...] = ()
 
     @property
     def latest(self) -> FileVersion:
@@ -83,7 +88,32 @@ def _extmetadata(page: Page) -> dict[str, str]:
             for key, value in (latest.get('extmetadata') or {}).items()}
 
 
-def source_file(page: Page) -> SourceFile | None:
+#: Templates that mark a file for deletion or dispute it on Commons.
+DISPUTE_TEMPLATES = ('Delete', 'Speedydelete', 'Copyvio', 'No permission since',
+                     'No license since', 'No source since')
+
+
+def disputes_in(text: str, markers: tuple[str, ...] = DISPUTE_TEMPLATES) -> tuple[str, ...]:
+    """The deletion or dispute templates that *text* uses (case and ``_`` as MediaWiki)."""
+    wanted = {_canonical(name): name for name in markers}
+    found: dict[str, None] = {}
+    try:
+        templates = mwparserfromhell.parse(text).filter_templates()
+    except Exception:  # noqa: BLE001 - malformed wikitext must never end a run
+        return ()
+    for template in templates:
+        name = _canonical(str(template.name))
+        if name in wanted:
+            found[wanted[name]] = None
+    return tuple(found)
+
+
+def _canonical(name: str) -> str:
+    name = ' '.join(name.replace('_', ' ').split()).removeprefix('Template:')
+    return name[:1].upper() + name[1:]
+
+
+def source_file(page: Page, markers: tuple[str, ...] = DISPUTE_TEMPLATES) -> SourceFile | None:
     """Build a :class:`SourceFile` from one page of the query; None if the file is gone."""
     if page.get('imagerepository') != 'local':  # missing, or not this wiki's own file
         return None
@@ -98,10 +128,11 @@ def source_file(page: Page) -> SourceFile | None:
     url = page['imageinfo'][0].get('descriptionurl', '')
     return SourceFile(title=page['title'], description_url=url, versions=versions,
                       text=text, revision=revision.get('revid', 0), licence=licence,
-                      author=author)
+                      author=author, disputes=disputes_in(text, markers))
 
 
-def read_sources(site: Site, titles: Iterable[str]) -> dict[str, SourceFile | None]:
+def read_sources(site: Site, titles: Iterable[str],
+                 markers: tuple[str, ...] = DISPUTE_TEMPLATES) -> dict[str, SourceFile | None]:
     """Snapshot *titles* on the source *site*; keys are the titles as asked for."""
     titles = list(titles)
     result = query_titles(
@@ -112,5 +143,21 @@ def read_sources(site: Site, titles: Iterable[str]) -> dict[str, SourceFile | No
     snapshot = {}
     for title in titles:
         page = result.page(title)
-        snapshot[title] = source_file(page) if page else None
+        snapshot[title] = source_file(page, markers) if page else None
     return snapshot
+
+
+def deletion_comment(site: Site, title: str) -> str:
+    """The comment of the latest deletion of *title* on *site*, '' when there is none.
+
+    One request per deleted file: deletions are rare, and the log cannot be asked about
+    many titles at once. See https://www.mediawiki.org/wiki/API:Logevents
+    """
+    request = api.Request(site=site, parameters={
+        'action': 'query', 'list': 'logevents', 'letype': 'delete', 'letitle': title,
+        'lelimit': 1, 'leprop': 'comment|user|timestamp', 'formatversion': 2})
+    events = request.submit().get('query', {}).get('logevents', [])
+    if not events:
+        return ''
+    event = events[0]
+    return f"{event.get('user', '?')}, {event.get('timestamp', '')}: {event.get('comment', '')}"

@@ -9,6 +9,7 @@ from __future__ import annotations
 import json
 import sqlite3
 from collections.abc import Mapping
+from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
 
@@ -34,6 +35,17 @@ CREATE TABLE IF NOT EXISTS files (
     PRIMARY KEY (shared, title)
 );
 """
+
+
+@dataclass(frozen=True)
+class Flag:
+    """A file left for a person to review."""
+
+    reason: str
+    title: str
+    details: str
+    since: str
+    shared: str = ''
 
 
 def now() -> str:
@@ -83,3 +95,23 @@ class State:
         rows = self.db.execute('SELECT title, outcome, reason, details FROM files '
                                'WHERE shared = ? ORDER BY title', (shared,))
         return {title: (outcome, reason, details) for title, outcome, reason, details in rows}
+
+    def flags(self, *, shared: str | None = None) -> list[Flag]:
+        """The open flags: files whose latest outcome is a flag, oldest first."""
+        query = ('SELECT shared, title, reason, details, first_seen FROM files '
+                 "WHERE outcome = 'flagged'")
+        params: tuple[str, ...] = ()
+        if shared:
+            query += ' AND shared = ?'
+            params = (shared,)
+        rows = self.db.execute(query + ' ORDER BY first_seen, title', params)
+        return [Flag(reason=reason, title=title, details=details, since=since, shared=where)
+                for where, title, reason, details, since in rows]
+
+    def was_cached(self, *, shared: str) -> set[str]:
+        """Titles the bot has cached on *shared*, or flagged as deleted there since."""
+        rows = self.db.execute(
+            "SELECT title FROM files WHERE shared = ? AND (outcome IN ('cached', 'updated') OR "
+            "(outcome = 'nothing' AND reason = 'up-to-date') OR reason = 'was-deleted')",
+            (shared,))
+        return {title for (title,) in rows}

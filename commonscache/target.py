@@ -28,6 +28,7 @@ class SharedFile:
     page_exists: bool = False
     sha1: str = ''
     uploader: str = ''
+    last_editor: str = ''
     text: str = ''
     revision: int = 0
     provenance: dict[str, str] = field(default_factory=dict)
@@ -78,7 +79,7 @@ def shared_file(page: Page, template: str) -> SharedFile:
         title=page['title'], page_exists=not page.get('missing', False),
         sha1=latest.get('sha1', '') if local_file else '',
         uploader=latest.get('user', '') if local_file else '',
-        text=text, revision=revision.get('revid', 0),
+        last_editor=revision.get('user', ''), text=text, revision=revision.get('revid', 0),
         provenance=provenance_of(text, template) if text else {},
         redirect_to=redirect_target(text))
 

@@ -104,6 +104,8 @@ class UploadOutcome:
     sha1: str = ''
     details: str = ''
     warnings: tuple[str, ...] = ()
+    #: the files a ``duplicate`` warning named
+    duplicates: tuple[str, ...] = ()
 
 
 #: Warnings that say the very same file is already there: the work is done.
@@ -132,13 +134,17 @@ def _is_harmless(warning: UploadError, title: str) -> bool:
 
 
 def upload(site: Site, title: str, path: Path, *, text: str, summary: str,
-           chunk_size: int) -> UploadOutcome:
-    """Upload *path* as *title* with the page *text*; chunked when larger than *chunk_size*."""
+           chunk_size: int, replace: bool = False) -> UploadOutcome:
+    """Upload *path* as *title* with the page *text*; chunked when larger than *chunk_size*.
+
+    :param replace: a new version of a file the bot owns: the ``exists`` warning is expected
+    """
     page = pywikibot.FilePage(site, title)
     stopped_by: list[UploadError] = []
 
     def on_warnings(warnings: list[UploadError]) -> bool:
-        if all(_is_harmless(w, page.title()) for w in warnings):
+        if all(_is_harmless(w, page.title()) or (replace and w.code == 'exists')
+               for w in warnings):
             return True
         stopped_by.extend(warnings)
         return False
@@ -157,7 +163,9 @@ def upload(site: Site, title: str, path: Path, *, text: str, summary: str,
         if codes and set(codes) <= NO_CHANGE:
             return UploadOutcome('no-change', warnings=codes)
         details = '; '.join(f'{w.code}: {w.message}' for w in stopped_by)
-        return UploadOutcome('warning', details=details, warnings=codes)
+        duplicates = tuple(f'File:{name.replace("_", " ")}' for w in stopped_by
+                           if w.code == 'duplicate' for name in duplicates_named(w))
+        return UploadOutcome('warning', details=details, warnings=codes, duplicates=duplicates)
     return UploadOutcome('uploaded', sha1=page.latest_file_info.sha1)
 
 

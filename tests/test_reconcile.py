@@ -1,5 +1,9 @@
-"""The decision, as a table: (source now, shared repository now) → verdict."""
+"""The decision, as a table: (what the bot last wrote, the shared repository now, the source
+now) → one verdict. What the bot last wrote is read from its provenance template and its own
+latest revision, so it appears here inside the SharedFile."""
 from __future__ import annotations
+
+import dataclasses
 
 import pytest
 
@@ -7,60 +11,127 @@ from commonscache.reconcile import Verdict, decide, decide_alias, is_owned
 from commonscache.source import FileVersion, SourceFile
 from commonscache.target import SharedFile
 
-SHA_SOURCE, SHA_OLD, SHA_OTHER = 'a' * 40, 'b' * 40, 'c' * 40
-SOURCE = SourceFile(
-    title='File:X.jpg', description_url='https://c.example/wiki/File:X.jpg',
-    versions=(FileVersion('2025-01-01T00:00:00Z', 'Alice', 10, 1, 1, '', SHA_SOURCE,
-                          'https://c.example/x.jpg', 'image/jpeg'),),
-    text='', revision=1, licence='CC0', author='Alice')
+BOT = 'CacheBot'
+SHA_CACHED, SHA_NEW, SHA_OTHER = 'a' * 40, 'b' * 40, 'c' * 40
 
 
-def shared(**values: object) -> SharedFile:
-    return SharedFile('File:X.jpg', **values)
+def version(sha1: str) -> FileVersion:
+    return FileVersion('2025-01-01T00:00:00Z', 'Alice', 10, 1, 1, '', sha1,
+                       'https://c.example/x.jpg', 'image/jpeg')
 
 
-@pytest.mark.parametrize(('source', 'on_shared', 'verdict'), [
-    pytest.param(SOURCE, shared(), Verdict('create'), id='absent-create'),
-    pytest.param(None, shared(), Verdict('skip', 'source-missing',
-                                         'the file is not on its source wiki'), id='no-source'),
-    pytest.param(SOURCE, shared(page_exists=True, sha1=SHA_SOURCE, uploader='Bot',
-                                provenance={'sha1': SHA_SOURCE}),
-                 Verdict('nothing', 'up-to-date'), id='ours-up-to-date'),
-    pytest.param(SOURCE, shared(page_exists=True, sha1=SHA_OLD, uploader='Bot',
-                                provenance={'sha1': SHA_OLD}),
-                 Verdict('skip', 'source-changed',
-                         'the source has a newer version (2025-01-01T00:00:00Z)'),
-                 id='ours-source-changed'),
-    pytest.param(SOURCE, shared(page_exists=True, sha1=SHA_SOURCE, uploader='Carol'),
-                 Verdict('nothing', 'same-file', 'uploaded by Carol'), id='same-bytes-not-ours'),
-    pytest.param(SOURCE, shared(page_exists=True, sha1=SHA_OTHER, uploader='Carol'),
-                 Verdict('flag', 'name-taken',
-                         f'a different file (sha1 {SHA_OTHER}) uploaded by Carol'),
-                 id='name-taken'),
-    pytest.param(SOURCE, shared(page_exists=True, sha1=SHA_OTHER, uploader='Carol',
-                                provenance={'sha1': SHA_OLD}),
-                 Verdict('flag', 'name-taken',
-                         f'a different file (sha1 {SHA_OTHER}) uploaded by Carol'),
-                 id='template-but-reuploaded-by-someone'),
-    pytest.param(SOURCE, shared(page_exists=True),
+#: The source as the bot cached it: file SHA_CACHED, description revision 7, CC0.
+SOURCE = SourceFile(title='File:X.jpg', description_url='https://c.example/wiki/File:X.jpg',
+                    versions=(version(SHA_CACHED),), text='', revision=7, licence='CC0',
+                    author='Alice')
+NEW_FILE = dataclasses.replace(SOURCE, versions=(version(SHA_NEW), version(SHA_CACHED)))
+NEW_TEXT = dataclasses.replace(SOURCE, revision=8)
+NEW_BOTH = dataclasses.replace(NEW_FILE, revision=8)
+NEW_LICENCE = dataclasses.replace(SOURCE, licence='CC BY-SA 4.0', revision=8)
+DISPUTED = dataclasses.replace(SOURCE, disputes=('Delete',), revision=8)
+
+PROVENANCE = {'sha1': SHA_CACHED, 'revision': '7', 'licence': 'CC0'}
+#: The bot's untouched copy.
+OURS = SharedFile('File:X.jpg', page_exists=True, sha1=SHA_CACHED, uploader=BOT,
+                  last_editor=BOT, provenance=PROVENANCE)
+OURS_EDITED = dataclasses.replace(OURS, last_editor='Carol')
+OURS_DETACHED = dataclasses.replace(OURS, provenance={**PROVENANCE, 'sync': 'no'})
+REUPLOADED = dataclasses.replace(OURS, sha1=SHA_OTHER, uploader='Carol')
+TAKEN = SharedFile('File:X.jpg', page_exists=True, sha1=SHA_OTHER, uploader='Carol',
+                   last_editor='Carol')
+ABSENT = SharedFile('File:X.jpg')
+
+ABSENT_WAS_DELETED = Verdict('flag', 'was-deleted', 'the cached copy was deleted on the '
+                             'shared repository; it is not uploaded again unless an admin runs '
+                             'the bot with -force for it')
+LOCAL_CHANGE_FILE = Verdict('flag', 'local-changed', 'Carol edited the shared page and the '
+                            'source file changed too')
+
+
+@pytest.mark.parametrize(('source', 'shared', 'options', 'verdict'), [
+    # nothing on the shared repository
+    pytest.param(SOURCE, ABSENT, {}, Verdict('create'), id='absent-create'),
+    pytest.param(None, ABSENT, {},
+                 Verdict('skip', 'source-missing', 'the file is not on its source wiki'),
+                 id='absent-no-source'),
+    pytest.param(DISPUTED, ABSENT, {}, Verdict('flag', 'source-disputed',
+                                               'the source description carries {{Delete}}'),
+                 id='absent-source-disputed'),
+    pytest.param(SOURCE, ABSENT, {'was_cached': True}, ABSENT_WAS_DELETED, id='was-deleted'),
+    pytest.param(SOURCE, ABSENT, {'was_cached': True, 'force': True}, Verdict('create'),
+                 id='was-deleted-forced'),
+    # the bot's own copy
+    pytest.param(SOURCE, OURS, {}, Verdict('nothing', 'up-to-date'), id='ours-up-to-date'),
+    pytest.param(NEW_FILE, OURS, {}, Verdict('update-file',
+                                             details='new version of 2025-01-01T00:00:00Z'),
+                 id='source-file-changed-update'),
+    pytest.param(NEW_TEXT, OURS, {}, Verdict('update-description', details='source revision 8'),
+                 id='source-text-changed-update'),
+    pytest.param(NEW_BOTH, OURS, {}, Verdict('update-file',
+                                             details='new version of 2025-01-01T00:00:00Z'),
+                 id='source-both-changed-update'),
+    pytest.param(SOURCE, OURS_EDITED, {}, Verdict('nothing', 'local-change', 'edited by Carol'),
+                 id='local-edit-respected'),
+    pytest.param(NEW_FILE, OURS_EDITED, {}, LOCAL_CHANGE_FILE, id='both-changed-file'),
+    pytest.param(NEW_TEXT, OURS_EDITED, {},
+                 Verdict('flag', 'local-changed', 'Carol edited the shared page and the source '
+                         'description changed too'), id='both-changed-text'),
+    pytest.param(NEW_FILE, OURS_EDITED, {'force': True},
+                 Verdict('update-file', details='new version of 2025-01-01T00:00:00Z'),
+                 id='both-changed-forced'),
+    pytest.param(None, OURS, {'deletion': 'Admin, 2026-01-01: copyvio'},
+                 Verdict('flag', 'source-deleted', 'the file was deleted on its source wiki: '
+                         'Admin, 2026-01-01: copyvio'), id='source-deleted'),
+    pytest.param(None, OURS, {}, Verdict('flag', 'source-deleted',
+                                         'the file was deleted on its source wiki'),
+                 id='source-deleted-no-log'),
+    pytest.param(DISPUTED, OURS, {}, Verdict('flag', 'source-disputed',
+                                             'the source description carries {{Delete}}'),
+                 id='source-disputed'),
+    pytest.param(NEW_LICENCE, OURS, {}, Verdict('flag', 'licence-changed',
+                                                'the source now says CC BY-SA 4.0, the copy '
+                                                'says CC0'), id='licence-changed'),
+    pytest.param(NEW_LICENCE, OURS, {'force': True},
+                 Verdict('update-description', details='source revision 8'),
+                 id='licence-changed-forced'),
+    pytest.param(NEW_FILE, OURS_DETACHED, {}, Verdict('nothing', 'detached',
+                                                      'sync=no on the provenance template'),
+                 id='detached'),
+    # a copy someone else re-uploaded, and names taken by others
+    pytest.param(SOURCE, REUPLOADED, {}, Verdict('nothing', 'local-change', 'Carol uploaded a '
+                                                 'new version on the shared repository'),
+                 id='reupload-respected'),
+    pytest.param(NEW_FILE, REUPLOADED, {},
+                 Verdict('flag', 'local-changed', 'Carol uploaded a new version on the shared '
+                         'repository and the source has a new version too '
+                         '(2025-01-01T00:00:00Z)'), id='reupload-and-source-changed'),
+    pytest.param(SOURCE, TAKEN, {}, Verdict('flag', 'name-taken', f'a different file (sha1 '
+                                            f'{SHA_OTHER}) uploaded by Carol'), id='name-taken'),
+    pytest.param(SOURCE, TAKEN, {'force': True},
+                 Verdict('flag', 'name-taken', f'a different file (sha1 {SHA_OTHER}) uploaded '
+                         'by Carol'), id='name-taken-never-forced'),
+    pytest.param(SOURCE, dataclasses.replace(TAKEN, sha1=SHA_CACHED), {},
+                 Verdict('nothing', 'same-file', 'uploaded by Carol'), id='same-bytes-by-others'),
+    pytest.param(SOURCE, SharedFile('File:X.jpg', page_exists=True), {},
                  Verdict('flag', 'name-taken', 'a description page without a file stands there'),
                  id='page-without-file'),
+    pytest.param(None, TAKEN, {}, Verdict('skip', 'source-missing', "the file is not on its "
+                                          "source wiki; the shared page is not the bot's"),
+                 id='not-ours-no-source'),
 ])
-def test_decide(source: SourceFile | None, on_shared: SharedFile, verdict: Verdict):
-    assert decide(source, on_shared) == verdict
+def test_decide(source: SourceFile | None, shared: SharedFile, options: dict, verdict: Verdict):
+    assert decide(source, shared, bot=BOT, **options) == verdict
 
 
-@pytest.mark.parametrize(('on_shared', 'owned'), [
-    (shared(sha1=SHA_SOURCE, provenance={'sha1': SHA_SOURCE}), True),
-    (shared(sha1=SHA_SOURCE, provenance={'sha1': SHA_OLD}), False),
-    (shared(sha1=SHA_SOURCE), False),
-    (shared(provenance={'sha1': ''}), False),
+@pytest.mark.parametrize(('shared', 'owned'), [
+    (OURS, True), (OURS_EDITED, True), (REUPLOADED, False), (TAKEN, False),
+    (SharedFile('File:X.jpg', provenance={'sha1': ''}), False),
 ])
-def test_is_owned(on_shared: SharedFile, owned: bool):
-    assert is_owned(on_shared) is owned
+def test_is_owned(shared: SharedFile, owned: bool):
+    assert is_owned(shared) is owned
 
 
-@pytest.mark.parametrize(('on_shared', 'verdict'), [
+@pytest.mark.parametrize(('shared', 'verdict'), [
     pytest.param(SharedFile('File:Old.jpg'), Verdict('redirect', details='File:X.jpg'),
                  id='absent-redirect'),
     pytest.param(SharedFile('File:Old.jpg', page_exists=True, redirect_to='File:X.jpg'),
@@ -69,5 +140,5 @@ def test_is_owned(on_shared: SharedFile, owned: bool):
                  Verdict('flag', 'name-taken', 'the source renamed it to File:X.jpg, but another '
                          'page stands under the old name'), id='old-name-taken'),
 ])
-def test_decide_alias(on_shared: SharedFile, verdict: Verdict):
-    assert decide_alias('File:X.jpg', on_shared) == verdict
+def test_decide_alias(shared: SharedFile, verdict: Verdict):
+    assert decide_alias('File:X.jpg', shared) == verdict

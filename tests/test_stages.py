@@ -51,7 +51,8 @@ def test_reads_before_a_sweep(sites):
     assert sources['File:Mona Lisa test.png'].author == 'Leonardo da Vinci'
     assert sources['File:This file exists nowhere.png'] is None
     assert on_shared == {title: SharedFile(title) for title in USED}
-    assert decide(sunset, on_shared['File:Sunset over the harbour.jpg']) == Verdict('create')
+    assert decide(sunset, on_shared['File:Sunset over the harbour.jpg'], bot='CacheBot') == \
+        Verdict('create')
 
 
 def test_reads_after_a_sweep(sites):
@@ -71,5 +72,5 @@ def test_reads_after_a_sweep(sites):
     assert sunset.uploader == 'CacheBot'
     assert sunset.provenance['sha1'] == sunset.sha1
     assert sunset.provenance['file'] == 'File:Sunset over the harbour.jpg'
-    assert decide(sources['File:Sunset over the harbour.jpg'], sunset) == \
+    assert decide(sources['File:Sunset over the harbour.jpg'], sunset, bot='CacheBot') == \
         Verdict('nothing', 'up-to-date')

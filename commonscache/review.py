@@ -1,0 +1,53 @@
+"""The review list: open flags as tab-separated lines, as JSON, and as the wiki table that
+admins work from on the shared repository.
+
+Every value in the table that comes from outside (titles, details quoting wiki messages or
+comments) is escaped, so that none of it can break the table or add markup.
+"""
+from __future__ import annotations
+
+import json
+
+from commonscache.describe import escape_value
+from commonscache.state import Flag
+
+#: Characters that cannot occur in a MediaWiki title; a title with one is shown, not linked.
+NOT_IN_TITLES = set('#<>[]|{}')
+
+
+def as_lines(flags: list[Flag]) -> str:
+    """``REASON<TAB>File:Title<TAB>details``, one line per flag."""
+    def clean(value: str) -> str:
+        return ' '.join(value.replace('\t', ' ').split())
+    return ''.join(f'{clean(f.reason)}\t{clean(f.title)}\t{clean(f.details)}\n' for f in flags)
+
+
+def as_json(flags: list[Flag]) -> str:
+    return json.dumps([{'reason': f.reason, 'title': f.title, 'details': f.details,
+                        'since': f.since} for f in flags], indent=1, ensure_ascii=False)
+
+
+def _link(target: str, label: str) -> str:
+    if NOT_IN_TITLES & set(target):
+        return escape_value(label)
+    return f'[[{target}|{escape_value(label)}]]'
+
+
+def as_wikitable(flags: list[Flag], *, interwiki: str) -> str:
+    """The review page: a sortable table with links to both copies."""
+    intro = ('Files that the commonscache bot left alone for a person to review. The bot '
+             'rewrites this page at the end of each run; a flag disappears by itself when a '
+             'later run finds its cause gone.\n\n')
+    if not flags:
+        return intro + "''No open flags.''\n"
+    rows = []
+    for flag in flags:
+        title = flag.title
+        rows.append(
+            '|-\n'
+            f'| {_link(":" + title, title)}'
+            f' || {_link(f"{interwiki}:{title}", "source")}'
+            f' || {escape_value(flag.reason)} || {escape_value(flag.details)}'
+            f' || {escape_value(flag.since)}')
+    return (intro + '{| class="wikitable sortable"\n'
+            '! File !! Source !! Reason !! Details !! Since\n' + '\n'.join(rows) + '\n|}\n')
