@@ -69,6 +69,8 @@ class CacheBot(ConfigParserBot):
         self.pending_files: list[str] = []
         self.pending_refresh: list[str] = []
         self.seen_files: set[str] = set()
+        #: titles the shared repository holds as the bot's (or an identical) copy by now
+        self.available: set[str] = set()
         self.bytes_transferred = 0
         self.progress = Progress()
 
@@ -239,7 +241,7 @@ class CacheBot(ConfigParserBot):
         prefixes = [entry['prefix'] for entry in self.shared.siteinfo.get('interwikimap', [])]
         for title in [*canonicals, *titles]:
             if title in renamed:
-                verdict = decide_alias(renamed[title], shared[title])
+                verdict = self._alias_verdict(title, renamed[title], shared[title])
             else:
                 deletion = ''
                 if sources[title] is None and shared[title].provenance:
@@ -251,6 +253,12 @@ class CacheBot(ConfigParserBot):
                       existing_categories=existing, prefixes=prefixes)
             self.progress.show(self.counter['examined'], len(self.seen_files),
                                self.bytes_transferred)
+
+    def _alias_verdict(self, title: str, canonical: str, shared: SharedFile) -> Verdict:
+        if canonical not in self.available:
+            return Verdict('skip', 'renamed', f'the source renamed it to {canonical}, which '
+                           'is not on the shared repository yet')
+        return decide_alias(canonical, shared)
 
     # --- acting on a verdict ------------------------------------------------------------------
 
@@ -405,6 +413,8 @@ class CacheBot(ConfigParserBot):
 
     def _record(self, title: str, outcome: str, reason: str = '', details: str = '',
                 sha1: str = '') -> None:
+        if outcome in ('cached', 'updated', 'nothing'):
+            self.available.add(title)
         if self.state and not config.simulate:
             self.state.record(shared=str(self.shared), title=title, outcome=outcome,
                               reason=reason, details=details, sha1=sha1)

@@ -244,6 +244,25 @@ _LIGHTHOUSE = """{{Information
 {{cc-by-4.0}}
 """
 
+_MAP = """{{Information
+|description={{en|1=A map of the town centre.}}
+|date=2021-05-05
+|source={{own}}
+|author=Alice Example
+}}
+{{cc-by-sa-4.0}}
+[[Category:Maps]]
+"""
+
+_POSTCARD = """{{Information
+|description={{en|1=An old postcard of the harbour.}}
+|date=1910
+|source=Scan of a postcard
+|author=Unknown photographer
+}}
+{{cc-by-4.0}}
+"""
+
 #: Redirects on the Commons stand-in, as a file rename leaves them.
 COMMONS_REDIRECTS: dict[str, str] = {
     'File:Old lighthouse name.jpg': '#REDIRECT [[File:Lighthouse at dusk.jpg]]',
@@ -257,6 +276,8 @@ COMMONS_FILES: list[SeedFile] = [
     SeedFile('Animated_spinner.gif', 'gif', 'Bob Photographer', _SPINNER, 64, 64, 5),
     SeedFile('Modern_format_sample.webp', 'webp', 'Alice Example', _WEBP, 160, 120, 11),
     SeedFile('Lighthouse_at_dusk.jpg', 'jpg', 'Bob Photographer', _LIGHTHOUSE, 300, 400, 17),
+    SeedFile('Town_map.png', 'png', 'Alice Example', _MAP, 120, 90, 19),
+    SeedFile('Old_postcard.jpg', 'jpg', 'Bob Photographer', _POSTCARD, 200, 130, 23),
     #: Above the 1 MB chunk size that the tests use: arrives by chunked upload.
     SeedFile('Harbour_panorama.jpg', 'noise', 'Alice Example', _PANORAMA, 1000, 700, 13),
 ]
@@ -288,6 +309,7 @@ CONSUMER_PAGES: dict[str, str] = {
     'Formats': '[[File:Modern format sample.webp|thumb|A WebP picture]]',
     'Wanted': f'[[File:{MISSING_FILE}]] is used here but exists nowhere.',
     'Panorama': '[[File:Harbour panorama.jpg|upright=2|The whole harbour]]',
+    'Maps': '[[File:Town map.png]] and [[File:Old postcard.jpg|thumb|Long ago]]',
     'Lighthouse': 'Linked under the name it had before it was renamed: '
                   '[[File:Old lighthouse name.jpg|thumb]]',
 }

@@ -44,14 +44,16 @@ def test_consumer_resolves_from_shared_once_the_file_is_there(farm_wikis, tmp_pa
 
 def test_consumer_pages_embed_the_seeded_files_in_the_usual_ways(farm_wikis):
     reply = requests.get(farm_wikis['consumer'].api, params={
-        'action': 'query', 'list': 'allfileusages', 'afunique': 1, 'format': 'json',
+        'action': 'query', 'list': 'allfileusages', 'afunique': 1, 'aflimit': 'max',
+        'format': 'json',
         'formatversion': 2}, timeout=30).json()
     used = {item['title'] for item in reply['query']['allfileusages']}
     assert used == {
         'File:Animated spinner.gif', 'File:Example diagram.svg', 'File:Harbour panorama.jpg',
         'File:Modern format sample.webp', 'File:Mona Lisa test.png',
         'File:Sample document.pdf', 'File:Sunset over the harbour.jpg',
-        'File:Lighthouse at dusk.jpg', 'File:Old lighthouse name.jpg',
+        'File:Lighthouse at dusk.jpg', 'File:Old lighthouse name.jpg', 'File:Town map.png',
+        'File:Old postcard.jpg',
         'File:This file exists nowhere.png',
     }
 
