@@ -24,7 +24,7 @@ from commonscache.detect import UsedFile, classify, files_used_everywhere, files
 from commonscache.errors import UsageError
 from commonscache.provenance import ensure_template
 from commonscache.query import list_query
-from commonscache.reconcile import Verdict, decide, decide_alias
+from commonscache.reconcile import Verdict, decide, decide_alias, is_owned
 from commonscache.review import as_wikitable
 from commonscache.source import DISPUTE_TEMPLATES, SourceFile, deletion_comment, read_sources
 from commonscache.state import State, now
@@ -186,13 +186,13 @@ class CacheBot(ConfigParserBot):
     def process(self, titles: list[str]) -> None:
         """Classify a batch of file titles and cache those served from a foreign wiki."""
         foreign: dict[sites.Site | None, list[UsedFile]] = defaultdict(list)
+        on_shared = []
         for used in classify(self.consumer, self.shared, titles):
             self.counter['examined'] += 1
             if used.where == 'foreign':
                 foreign[sites.source_site(used.description_url)].append(used)
-            elif used.where == 'cached':
-                self.counter['up to date'] += 1
-                self._record(used.title, 'nothing', 'up-to-date')
+            elif used.where == 'shared':
+                on_shared.append(used.title)
             else:
                 reason = {'local': 'local-file', 'missing': 'missing-everywhere'}[used.where]
                 self._skip(used.title, reason, f'the consumer has it as {used.where}')
@@ -203,6 +203,30 @@ class CacheBot(ConfigParserBot):
                                f'no Pywikibot family knows {used.description_url}')
                 continue
             self._cache_from(source_site, [used.title for used in files])
+        if on_shared:
+            self._check_on_shared(on_shared)
+
+    def _check_on_shared(self, titles: list[str]) -> None:
+        """Files the consumer already finds on the shared repository: the bot's copies are
+        up to date as far as a sweep goes (-refresh compares them with their sources); any
+        other file there is compared with the source, so that a name taken by a different
+        file is flagged."""
+        shared = read_shared(self.shared, titles, template=self.opt.template)
+        others = []
+        for title in titles:
+            if is_owned(shared[title]) or (shared[title].redirect_to and shared[title].provenance):
+                self.counter['up to date'] += 1
+                self._record(title, 'nothing', 'up-to-date')
+            else:
+                others.append(title)
+        source_site = sites.interwiki_site(self.shared, self.opt.interwiki)
+        if others and source_site is None:
+            for title in others:
+                self.counter['up to date'] += 1
+                self._record(title, 'nothing', 'shared-only', 'no source wiki to compare with: '
+                             f'the interwiki prefix {self.opt.interwiki!r} is unknown')
+        elif others:
+            self._cache_from(source_site, others, {title: shared[title] for title in others})
 
     def refresh(self, titles: list[str]) -> None:
         """Re-check cached copies against their sources, found by the provenance template."""
@@ -276,11 +300,11 @@ class CacheBot(ConfigParserBot):
             self._redirect(title, verdict.details)
         elif verdict.action in ('create', 'update-file', 'update-description'):
             assert source is not None
-            self._write(title, verdict, source, source_site,
+            self._write(title, verdict, source, source_site, shared.revision,
                         existing_categories=existing_categories, prefixes=prefixes)
 
     def _write(self, title: str, verdict: Verdict, source: SourceFile, source_site: sites.Site,
-               *, existing_categories: set[str], prefixes: list[str]) -> None:
+               revision: int, *, existing_categories: set[str], prefixes: list[str]) -> None:
         """Create the cached copy, or bring the bot's own copy up to date."""
         interwiki = self.opt.interwiki
         history = source_site.base_url(
@@ -311,7 +335,8 @@ class CacheBot(ConfigParserBot):
             if not self._transfer(title, source, page.text, summary,
                                   replace=verdict.action == 'update-file'):
                 return
-        if verdict.action != 'create' and not self._save_description(title, page.text, summary):
+        if verdict.action != 'create' and not self._save_description(title, page.text, summary,
+                                                                     revision):
             return
         counter = 'cached' if verdict.action == 'create' else 'updated'
         self.counter[counter] += 1
@@ -355,10 +380,11 @@ class CacheBot(ConfigParserBot):
                            outcome.details)
         return False
 
-    def _save_description(self, title: str, text: str, summary: str) -> bool:
-        """Rewrite the bot's own description page, unless someone edited it meanwhile."""
+    def _save_description(self, title: str, text: str, summary: str, revision: int) -> bool:
+        """Rewrite the description page, unless someone edited it since *revision* was read
+        (the bot's own upload of a new version a moment ago does not count)."""
         page = pywikibot.FilePage(self.shared, title)
-        if edited_by_others_since(page, self.shared.user()):
+        if page.latest_revision_id != revision and page.latest_revision.user != self.shared.user():
             self._skip(title, 'edit-race', 'someone edited the page during the run; '
                        'the next run decides again')
             return False
@@ -472,11 +498,6 @@ def warning_reason(warnings: tuple[str, ...]) -> str:
         if code in WARNING_FLAGS:
             return WARNING_FLAGS[code]
     return ''
-
-
-def edited_by_others_since(page: pywikibot.FilePage, bot: str) -> bool:
-    """Whether the page's latest revision is someone else's (one request)."""
-    return page.exists() and page.latest_revision.user != bot
 
 
 def split_titles(value: object) -> list[str]:

@@ -1,5 +1,5 @@
 """Which files the consumer uses, and where it finds each: locally, on the shared repository
-(already cached), on a foreign repository such as Commons, or nowhere.
+(cached, or a file of its own), on a foreign repository such as Commons, or nowhere.
 
 The consumer's ``prop=imageinfo`` answers for many titles at once; its ``imagerepository``
 field names the repository that served each file ('local', a foreign repo's name, or '' for
@@ -15,7 +15,7 @@ from typing import Literal
 from commonscache.query import QueryResult, list_query, query_titles
 from commonscache.sites import Site, is_on
 
-Where = Literal['local', 'cached', 'foreign', 'missing']
+Where = Literal['local', 'shared', 'foreign', 'missing']
 
 
 @dataclass(frozen=True)
@@ -47,7 +47,7 @@ def classify(consumer: Site, shared: Site, titles: Iterable[str]) -> list[UsedFi
         elif repository == 'local':
             where = 'local'
         elif is_on(shared, url):
-            where = 'cached'
+            where = 'shared'
         else:
             where = 'foreign'
         used.append(UsedFile(page['title'], where, url))

@@ -126,3 +126,11 @@ def source_site(description_url: str) -> Site | None:
         except (SiteDefinitionError, ValueError, RuntimeError):
             _SITES_BY_HOST[host] = None
     return _SITES_BY_HOST[host]
+
+
+def interwiki_site(site: Site, prefix: str) -> Site | None:
+    """The wiki that *prefix* links to in *site*'s interwiki map, if a family knows it."""
+    for entry in site.siteinfo.get('interwikimap', []):
+        if entry.get('prefix') == prefix and '$1' in entry.get('url', ''):
+            return source_site(entry['url'].replace('$1', 'File:Example.jpg'))
+    return None

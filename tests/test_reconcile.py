@@ -115,8 +115,8 @@ LOCAL_CHANGE_FILE = Verdict('flag', 'local-changed', 'Carol edited the shared pa
     pytest.param(SOURCE, SharedFile('File:X.jpg', page_exists=True), {},
                  Verdict('flag', 'name-taken', 'a description page without a file stands there'),
                  id='page-without-file'),
-    pytest.param(None, TAKEN, {}, Verdict('skip', 'source-missing', "the file is not on its "
-                                          "source wiki; the shared page is not the bot's"),
+    pytest.param(None, TAKEN, {}, Verdict('nothing', 'shared-only', 'a file of the shared '
+                                          'repository itself; the source has none'),
                  id='not-ours-no-source'),
 ])
 def test_decide(source: SourceFile | None, shared: SharedFile, options: dict, verdict: Verdict):

@@ -64,8 +64,8 @@ def test_reads_after_a_sweep(sites):
 
     assert classified == {
         'File:Modern format sample.webp': 'foreign',  # refused by the shared repository
-        'File:Mona Lisa test.png': 'cached',
-        'File:Sunset over the harbour.jpg': 'cached',
+        'File:Mona Lisa test.png': 'shared',
+        'File:Sunset over the harbour.jpg': 'shared',
         'File:This file exists nowhere.png': 'missing',
     }
     sunset = on_shared['File:Sunset over the harbour.jpg']

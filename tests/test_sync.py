@@ -1,0 +1,151 @@
+"""Conflicts and sync, end to end: every reason for a flag reproduced on the dev farm, and
+after each, every upload and edit a person made on the shared repository is still current."""
+from __future__ import annotations
+
+import json
+import time
+from pathlib import Path
+
+import pytest
+import requests
+
+from commonscache.target import provenance_of
+from devfarm import farm, seed
+from tests.conftest import run_cli
+from tests.test_sweep import SHARED, api, summary_of
+from tests.wikiclient import WikiClient
+
+pytestmark = pytest.mark.e2e
+
+SUNSET = 'File:Sunset over the harbour.jpg'
+PAINTING = 'File:Mona Lisa test.png'
+SPINNER = 'File:Animated spinner.gif'
+DOCUMENT = 'File:Sample document.pdf'
+PANORAMA = 'File:Harbour panorama.jpg'
+MAP = 'File:Town map.png'
+POSTCARD = 'File:Old postcard.jpg'
+DIAGRAM = 'File:Example diagram.svg'
+LIGHTHOUSE = 'File:Lighthouse at dusk.jpg'
+WEBP = 'File:Modern format sample.webp'
+#: The flag the first sweep always raises: the shared repository does not take webp.
+REFUSED = ('upload-refused', WEBP)
+#: Everything a sweep of the whole consumer touches: all consumer pages, and -refresh.
+EVERYTHING = (SHARED, '-always', '-refresh', '-start:!')
+
+
+@pytest.fixture
+def people(farm_wikis, tmp_path: Path) -> dict[str, WikiClient]:
+    return {
+        'commons admin': WikiClient(farm_wikis['commons'], farm.ADMIN, farm.ADMIN_PASSWORD),
+        'shared admin': WikiClient(farm_wikis['shared'], farm.ADMIN, farm.ADMIN_PASSWORD),
+        'shared user': WikiClient(farm_wikis['shared'], farm.USER, farm.USER_PASSWORD),
+    }
+
+
+def draw(folder: Path, name: str, kind: str = 'jpg', seed_value: int = 77) -> Path:
+    farm.draw_files(folder, [seed.SeedFile(name, kind, 'x', '', 90, 60, seed_value)])
+    return folder / name
+
+
+def review(*args: str) -> list[tuple[str, str]]:
+    result = run_cli('-review', *args)
+    assert result.returncode == 0, result.stderr
+    return sorted(tuple(line.split('\t')[:2]) for line in result.stdout.splitlines())
+
+
+def test_every_conflict_is_flagged_and_what_people_did_stays(farm_wikis, people, tmp_path):
+    commons, shared_user = people['commons admin'], people['shared user']
+    # Before the first sweep, a person takes a name and stores a copy under another name.
+    (tmp_path / 'other.svg').write_text(seed.SVG_TEXT.replace('#36c', '#f90'))
+    shared_user.upload(DIAGRAM, tmp_path / 'other.svg')
+    lighthouse_bytes = requests.get(
+        api(farm_wikis['commons'], action='query', titles=LIGHTHOUSE, prop='imageinfo',
+            iiprop='url')['query']['pages'][0]['imageinfo'][0]['url'], timeout=60).content
+    (tmp_path / 'copy.jpg').write_bytes(lighthouse_bytes)
+    shared_user.upload('File:Lighthouse copy.jpg', tmp_path / 'copy.jpg')
+
+    first = run_cli(SHARED, '-always', '-setup')
+    assert first.returncode == 0, first.stderr
+
+    # Then the world moves on, on both sides.
+    commons.upload(SUNSET, draw(tmp_path, 'sunset2.jpg'))
+    commons.edit(PAINTING, appendtext='\nRestored in 2026.')
+    shared_user.edit(PAINTING, appendtext='\nShown in our museum.')
+    shared_user.edit(SPINNER, appendtext='\nUsed on our help pages.')
+    commons.delete(DOCUMENT, 'Copyright violation: test')
+    commons.edit(PANORAMA, prependtext='{{Delete|reason=Out of scope}}\n')
+    people['shared admin'].delete(MAP, 'Not wanted here')
+    commons.edit(POSTCARD, text=commons.text(POSTCARD).replace('{{cc-by-4.0}}',
+                                                               '{{cc-by-sa-4.0}}'))
+    kept = {title: shared_user.page(title) for title in (DIAGRAM, PAINTING, SPINNER)}
+    time.sleep(1.2)  # the consumer's foreign-file metadata cache
+
+    result = run_cli(*EVERYTHING)
+    assert result.returncode == 0, result.stderr
+    assert summary_of(result.stderr)['updated'] == 1
+
+    flags = review()
+    assert flags == sorted([
+        ('duplicate', LIGHTHOUSE), ('licence-changed', POSTCARD), ('local-changed', PAINTING),
+        ('name-taken', DIAGRAM), ('source-deleted', DOCUMENT), ('source-disputed', PANORAMA),
+        ('upload-refused', WEBP), ('was-deleted', MAP),
+    ])
+    as_json = json.loads(run_cli('-review', '-json').stdout)
+    assert sorted((f['reason'], f['title']) for f in as_json) == flags
+    assert all(set(f) == {'reason', 'title', 'details', 'since'} for f in as_json)
+    deleted = next(f for f in as_json if f['reason'] == 'source-deleted')
+    assert 'Copyright violation: test' in deleted['details']
+
+    # What people did on the shared repository is still the current version.
+    for title, before in kept.items():
+        now = shared_user.page(title)
+        assert now['revisions'][0]['revid'] == before['revisions'][0]['revid'], title
+        assert now['imageinfo'][0]['sha1'] == before['imageinfo'][0]['sha1'], title
+    assert shared_user.page(DIAGRAM)['imageinfo'][0]['user'] == farm.USER
+    assert shared_user.page(MAP).get('missing'), 'a deleted copy must not come back'
+    assert shared_user.page(DOCUMENT)['imageinfo'], 'the copy stays when the source goes'
+    # The bot's untouched copy followed the source's new version.
+    sunset_now = shared_user.page(SUNSET)
+    new_sha1 = commons.page(SUNSET)['imageinfo'][0]['sha1']
+    assert sunset_now['imageinfo'][0]['sha1'] == new_sha1
+    assert provenance_of(shared_user.text(SUNSET), 'Cached Commons Media')['sha1'] == new_sha1
+
+    # The review page is a table on the wiki, one row per flag.
+    html = requests.get(f"{farm_wikis['shared'].server}/wiki/Project:Cached_Commons_media/Review",
+                        timeout=60).text
+    assert 'wikitable sortable' in html
+    assert html.count('<tr') == len(flags) + 1
+
+
+def test_flags_clear_when_their_cause_goes_and_admins_can_detach_or_force(
+        farm_wikis, people, tmp_path):
+    commons, shared_admin = people['commons admin'], people['shared admin']
+    assert run_cli(SHARED, '-always', '-setup').returncode == 0
+
+    commons.edit(PANORAMA, prependtext='{{Delete|reason=Out of scope}}\n')
+    assert run_cli(SHARED, '-always', '-refresh').returncode == 0
+    assert review() == [('source-disputed', PANORAMA), REFUSED]
+    commons.edit(PANORAMA, text=commons.text(PANORAMA).replace(
+        '{{Delete|reason=Out of scope}}\n', ''))
+    assert run_cli(SHARED, '-always', '-refresh').returncode == 0
+    assert review() == [REFUSED]
+
+    # sync=no: the admin's copy stays as it is whatever the source does.
+    shared_admin.edit(SUNSET, text=shared_admin.text(SUNSET).replace(
+        '{{Cached Commons Media\n', '{{Cached Commons Media\n|sync=no\n'))
+    commons.upload(SUNSET, draw(tmp_path, 'sunset3.jpg'))
+    before = shared_admin.page(SUNSET)
+    assert run_cli(SHARED, '-always', '-refresh').returncode == 0
+    assert shared_admin.page(SUNSET)['imageinfo'] == before['imageinfo']
+    assert review() == [REFUSED]
+
+    # Both sides changed: flagged, until an admin tells the bot to take the source anyway.
+    commons.edit(PAINTING, appendtext='\nRestored in 2026.')
+    shared_admin.edit(PAINTING, appendtext='\nOur note.')
+    assert run_cli(SHARED, '-always', '-refresh').returncode == 0
+    assert review() == [('local-changed', PAINTING), REFUSED]
+    forced = run_cli(SHARED, '-always', '-refresh', f'-force:{PAINTING}')
+    assert forced.returncode == 0, forced.stderr
+    assert review() == [REFUSED]
+    text = shared_admin.text(PAINTING)
+    assert 'Restored in 2026.' in text and 'Our note.' not in text
