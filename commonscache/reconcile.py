@@ -82,8 +82,8 @@ def _absent(source: SourceFile | None, *, was_cached: bool, force: bool) -> Verd
 
 def _not_ours(source: SourceFile | None, shared: SharedFile) -> Verdict:
     if source is None:
-        return Verdict('skip', 'source-missing',
-                       "the file is not on its source wiki; the shared page is not the bot's")
+        return Verdict('nothing', 'shared-only',
+                       'a file of the shared repository itself; the source has none')
     if shared.sha1 == source.latest.sha1:
         # Someone uploaded the same bytes: the consumer already gets the right file.
         return Verdict('nothing', 'same-file', f'uploaded by {shared.uploader}')
