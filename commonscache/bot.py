@@ -36,6 +36,8 @@ from commonscache.transfer import (
     upload,
 )
 
+#: Verdicts that write to the shared repository.
+WRITES = {'create', 'update-file', 'update-description'}
 #: The counters of the summary line, in its order.
 SUMMARY = ('examined', 'cached', 'updated', 'up to date', 'skipped', 'flagged', 'failed')
 
@@ -234,6 +236,11 @@ class CacheBot(ConfigParserBot):
         by_source: dict[sites.Site | None, list[str]] = defaultdict(list)
         for title in titles:
             self.counter['examined'] += 1
+            if shared[title].redirect_to:  # a renamed name: it holds no file of its own
+                self.counter['up to date'] += 1
+                self._record(title, 'nothing', 'up-to-date',
+                             f'redirects to {shared[title].redirect_to}')
+                continue
             by_source[sites.source_site(shared[title].provenance.get('source', ''))].append(title)
         for source_site, group in by_source.items():
             if source_site is None:
@@ -260,19 +267,26 @@ class CacheBot(ConfigParserBot):
         shared = {**(known or {}),
                   **read_shared(self.shared, unread, template=self.opt.template)}
         was_cached = self.state.was_cached(shared=str(self.shared))
-        categories = set().union(*(category_names(s.text) for s in sources.values() if s))
-        existing = existing_pages(self.shared, categories) if categories else set()
-        prefixes = [entry['prefix'] for entry in self.shared.siteinfo.get('interwikimap', [])]
-        for title in [*canonicals, *titles]:
-            if title in renamed:
-                verdict = self._alias_verdict(title, renamed[title], shared[title])
-            else:
+        order = [*canonicals, *titles]
+        verdicts = {}
+        for title in order:
+            if title not in renamed:
                 deletion = ''
                 if sources[title] is None and shared[title].provenance:
                     deletion = deletion_comment(source_site, title)
-                verdict = decide(sources[title], shared[title], bot=self.shared.user(),
-                                 was_cached=title in was_cached, force=title in self.forced,
-                                 deletion=deletion)
+                verdicts[title] = decide(sources[title], shared[title], bot=self.shared.user(),
+                                         was_cached=title in was_cached,
+                                         force=title in self.forced, deletion=deletion)
+        # What a description needs from the shared repository is read only when one is written.
+        writing = [t for t, v in verdicts.items() if v.action in WRITES and sources[t]]
+        categories = set().union(*(category_names(sources[t].text) for t in writing))
+        existing = existing_pages(self.shared, categories) if categories else set()
+        prefixes = ([entry['prefix'] for entry in self.shared.siteinfo.get('interwikimap', [])]
+                    if writing else [])
+        for title in order:
+            # A renamed name waits for the outcome of its canonical file, decided above.
+            verdict = verdicts.get(title) or self._alias_verdict(title, renamed[title],
+                                                                 shared[title])
             self._act(title, verdict, sources[title], shared[title], source_site,
                       existing_categories=existing, prefixes=prefixes)
             self.progress.show(self.counter['examined'], len(self.seen_files),

@@ -120,6 +120,8 @@ def source_site(description_url: str) -> Site | None:
     Looked up once per host: finding the family walks every known family file.
     """
     host = urlsplit(description_url).netloc
+    if not host:
+        return None
     if host not in _SITES_BY_HOST:
         try:
             _SITES_BY_HOST[host] = pywikibot.Site(url=description_url)

@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import hashlib
+import re
 import time
 
 import pytest
@@ -60,6 +61,13 @@ def file_downloads(commons: farm.Wiki) -> int:
     """Requests for original files that the Commons stand-in has served (its access log)."""
     log = (commons.root / 'server.log').read_text(errors='replace')
     return sum(1 for line in log.splitlines() if 'GET /w/images/' in line)
+
+
+def api_requests(*wikis: farm.Wiki) -> int:
+    """API requests the wikis have answered (their access logs)."""
+    pattern = re.compile(r'\]: (GET|POST|HEAD) /w/api\.php')
+    return sum(len(pattern.findall((wiki.root / 'server.log').read_text(errors='replace')))
+               for wiki in wikis)
 
 
 def summary_of(output: str) -> dict[str, int]:
@@ -205,3 +213,18 @@ def test_an_unreachable_shared_repository_exits_2(farm_wikis):
     assert result.returncode == 2, result.stderr
     assert 'cannot reach the shared repository devfarm:shared at' in result.stderr
     assert 'Traceback' not in result.stderr
+
+
+def test_a_refresh_of_unchanged_copies_costs_a_few_requests_and_no_downloads(farm_wikis):
+    commons, shared = farm_wikis['commons'], farm_wikis['shared']
+    assert run_cli(SHARED, '-always', '-setup').returncode == 0
+    requests_before, downloads = api_requests(commons, shared), file_downloads(commons)
+    result = run_cli(SHARED, '-always', '-refresh')
+    assert result.returncode == 0, result.stderr
+    counts = summary_of(result.stderr)
+    assert (counts['examined'], counts['up to date']) == (len(CACHEABLE) + 1,) * 2
+    assert file_downloads(commons) == downloads
+    # Pywikibot's cold start (site and parameter info, login: about 14 requests, nothing
+    # cached in the tests), then one batched read each: the list of cached copies, the
+    # copies, their sources; and the review page, unchanged and so not written.
+    assert api_requests(commons, shared) - requests_before <= 20
