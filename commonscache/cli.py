@@ -7,8 +7,10 @@ name, with a provenance template, the attribution the licence requires, and link
 source. Once a file exists there, the consumer's readers are served from the shared copy.
 
 Files already cached are recognised on the shared repository itself, so a rerun writes
-nothing and downloads nothing. A name taken on the shared repository by a file the bot did not
-upload is never overwritten: it is recorded for review and the run goes on.
+nothing and downloads nothing. The bot never overwrites what it did not write: when the data
+conflict, it does nothing and flags the file for review (name-taken, local-changed,
+source-deleted, source-disputed, licence-changed, duplicate, was-deleted, upload-refused).
+Setting sync=no on a copy's provenance template detaches it from syncing.
 
 Usage:
 
@@ -32,6 +34,26 @@ Options:
 
 -setup               Create the provenance template page on the shared repository when it
                      is missing, then go on with the run.
+
+-refresh             Re-check every cached copy (pages carrying the provenance template on
+                     the shared repository) against its source, and update the bot's own
+                     copies that the source changed. Alone, only that; with page
+                     generators, a sweep as well.
+
+-force:TITLE         Take the source version of this file anyway: overwrites a local change
+                     and re-uploads a copy deleted on the shared repository. May be repeated.
+                     Never overwrites a file the bot did not upload.
+
+-disputes:T1|T2      The source templates that mark a file for deletion or dispute (default:
+                     Delete|Speedydelete|Copyvio|No permission since|No license since|
+                     No source since). Such files are flagged, not copied or updated.
+
+-reviewpage:TITLE    The page on the shared repository that lists the open flags as a table
+                     (default: Project:Cached Commons media/Review; empty: none).
+
+-review              Print the open flags, one per line: REASON<TAB>File:Title<TAB>details.
+                     With -json, a JSON array of {reason, title, details, since}. Reads only
+                     the state file (-state, -shared to choose); writes nothing.
 
 -always              Never ask for confirmation.
 

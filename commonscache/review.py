@@ -27,10 +27,18 @@ def as_json(flags: list[Flag]) -> str:
                         'since': f.since} for f in flags], indent=1, ensure_ascii=False)
 
 
+def escape_cell(value: str) -> str:
+    """Text for a table cell that shows as written: besides what :func:`escape_value`
+    escapes, quotes (bold, italics), tildes (signatures, expanded on save) and underscores
+    (behaviour switches such as __NOTOC__)."""
+    return (escape_value(value).replace("'", '&#39;').replace('~', '&#126;')
+            .replace('_', '&#95;'))
+
+
 def _link(target: str, label: str) -> str:
     if NOT_IN_TITLES & set(target):
-        return escape_value(label)
-    return f'[[{target}|{escape_value(label)}]]'
+        return escape_cell(label)
+    return f'[[{target}|{escape_cell(label)}]]'
 
 
 def as_wikitable(flags: list[Flag], *, interwiki: str) -> str:
@@ -47,7 +55,7 @@ def as_wikitable(flags: list[Flag], *, interwiki: str) -> str:
             '|-\n'
             f'| {_link(":" + title, title)}'
             f' || {_link(f"{interwiki}:{title}", "source")}'
-            f' || {escape_value(flag.reason)} || {escape_value(flag.details)}'
-            f' || {escape_value(flag.since)}')
+            f' || {escape_cell(flag.reason)} || {escape_cell(flag.details)}'
+            f' || {escape_cell(flag.since)}')
     return (intro + '{| class="wikitable sortable"\n'
             '! File !! Source !! Reason !! Details !! Since\n' + '\n'.join(rows) + '\n|}\n')

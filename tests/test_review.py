@@ -1,0 +1,64 @@
+"""The review list in its three forms; nothing from outside can break the wiki table."""
+from __future__ import annotations
+
+import json
+
+import mwparserfromhell
+
+from commonscache.review import as_json, as_lines, as_wikitable
+from commonscache.state import Flag, State
+
+HOSTILE = "x\n|}\n{{Delete}} [[Category:Spam]] <script>alert(1)</script> '''bold''' ~~~~ |- ||"
+FLAGS = [
+    Flag('name-taken', 'File:A.jpg', 'a different file uploaded by Carol', '2026-01-01T00:00:00Z'),
+    Flag('upload-refused', 'File:B.webp', HOSTILE, '2026-01-02T00:00:00Z'),
+]
+
+
+def test_lines_are_tab_separated_one_per_flag():
+    assert as_lines(FLAGS).splitlines() == [
+        'name-taken\tFile:A.jpg\ta different file uploaded by Carol',
+        'upload-refused\tFile:B.webp\t' + ' '.join(HOSTILE.split()),
+    ]
+
+
+def test_json_has_reason_title_details_since():
+    assert json.loads(as_json(FLAGS)) == [
+        {'reason': 'name-taken', 'title': 'File:A.jpg',
+         'details': 'a different file uploaded by Carol', 'since': '2026-01-01T00:00:00Z'},
+        {'reason': 'upload-refused', 'title': 'File:B.webp', 'details': HOSTILE,
+         'since': '2026-01-02T00:00:00Z'},
+    ]
+
+
+def test_the_wiki_table_keeps_its_shape_whatever_the_details_say():
+    table = as_wikitable(FLAGS, interwiki='commons')
+    code = mwparserfromhell.parse(table)
+    assert not code.filter_templates()
+    assert [str(link.title) for link in code.filter_wikilinks()] == [
+        ':File:A.jpg', 'commons:File:A.jpg', ':File:B.webp', 'commons:File:B.webp']
+    assert '<script>' not in table and '~~~~' not in table and "'''" not in table
+    lines = table.splitlines()
+    assert lines.count('|-') == 2
+    assert lines[-1] == '|}' and sum(line.startswith('|}') for line in lines) == 1
+
+
+def test_a_title_that_cannot_be_a_link_is_shown_as_text():
+    table = as_wikitable([Flag('duplicate', 'File:[[x]].jpg', '', '')], interwiki='commons')
+    assert not mwparserfromhell.parse(table).filter_wikilinks()
+
+
+def test_flags_come_from_the_state_and_clear_when_the_outcome_changes(tmp_path):
+    state = State(tmp_path / 'state.sqlite')
+    state.record(shared='w:s', title='File:A.jpg', outcome='flagged', reason='name-taken',
+                 details='taken')
+    state.record(shared='w:s', title='File:B.jpg', outcome='cached', sha1='b' * 40)
+    state.record(shared='w:other', title='File:C.jpg', outcome='flagged', reason='duplicate')
+    assert [f.title for f in state.flags(shared='w:s')] == ['File:A.jpg']
+    since = state.flags(shared='w:s')[0].since
+    state.record(shared='w:s', title='File:A.jpg', outcome='flagged', reason='name-taken',
+                 details='still taken')
+    assert state.flags(shared='w:s')[0].since == since  # first seen stays
+    state.record(shared='w:s', title='File:A.jpg', outcome='nothing', reason='up-to-date')
+    assert state.flags(shared='w:s') == []
+    assert [f.title for f in state.flags()] == ['File:C.jpg']
