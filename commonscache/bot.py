@@ -19,13 +19,20 @@ from pywikibot import config
 from pywikibot.bot import ConfigParserBot
 
 from commonscache import sites
-from commonscache.describe import category_names, describe, escape_value
+from commonscache.describe import (
+    CategoryPolicy,
+    PageSettings,
+    category_names,
+    describe,
+    escape_value,
+)
 from commonscache.detect import UsedFile, classify, files_used_everywhere, files_used_on
 from commonscache.errors import UsageError
-from commonscache.provenance import ensure_template
+from commonscache.provenance import TRACKING_CATEGORY, ensure_template
 from commonscache.query import list_query
-from commonscache.reconcile import Verdict, decide, decide_alias, is_owned
+from commonscache.reconcile import WRITES, Verdict, decide, decide_alias, is_owned
 from commonscache.review import as_wikitable
+from commonscache.rules import Rules, RulesError, parse_rules
 from commonscache.source import DISPUTE_TEMPLATES, SourceFile, deletion_comment, read_sources
 from commonscache.state import State, now
 from commonscache.target import SharedFile, existing_pages, read_shared
@@ -36,8 +43,6 @@ from commonscache.transfer import (
     upload,
 )
 
-#: Verdicts that write to the shared repository.
-WRITES = {'create', 'update-file', 'update-description'}
 #: The counters of the summary line, in its order.
 SUMMARY = ('examined', 'cached', 'updated', 'up to date', 'skipped', 'flagged', 'failed')
 
@@ -56,6 +61,10 @@ class CacheBot(ConfigParserBot):
         'force': '',
         'disputes': '|'.join(DISPUTE_TEMPLATES),
         'reviewpage': 'Project:Cached Commons media/Review',
+        'rules': 'Project:Cached Commons media/Rules',
+        'rulesfile': '',
+        'categories': 'existing',
+        'tracking': TRACKING_CATEGORY,
     }
 
     def __init__(self, **kwargs: object) -> None:
@@ -100,6 +109,10 @@ class CacheBot(ConfigParserBot):
             self.state = State(state_path)
         except Exception as error:  # noqa: BLE001 - any reason the file cannot be opened
             raise UsageError(f'cannot open the state file {state_path}: {error}') from None
+        if self.opt.categories not in ('existing', 'all', 'none'):
+            raise UsageError(f'-categories:{self.opt.categories} is not one of existing, all, '
+                             'none')
+        self.rules = self._load_rules()
         self.forced = {pywikibot.FilePage(self.shared, title).title()
                        for title in split_titles(self.opt.force)}
         self.markers = tuple(split_titles(self.opt.disputes))
@@ -109,6 +122,24 @@ class CacheBot(ConfigParserBot):
             sweep = self._all_used_files()
         self.generator = itertools.chain(self._cached_files() if self.opt.refresh else (),
                                          sweep or ())
+
+    def _load_rules(self) -> Rules:
+        """The transfer rules: a local file, else the rule page on the shared repository, else
+        none (which changes nothing)."""
+        try:
+            if self.opt.rulesfile:
+                path = Path(self.opt.rulesfile)
+                try:
+                    return parse_rules(path.read_text(encoding='utf-8'), str(path))
+                except OSError as error:
+                    raise UsageError(f'cannot read the rules file {path}: {error}') from None
+            if self.opt.rules:
+                page = pywikibot.Page(self.shared, self.opt.rules)
+                if page.exists():
+                    return parse_rules(page.text, page.title())
+        except RulesError as error:
+            raise UsageError(f'cannot use the transfer rules: {error}') from None
+        return Rules()
 
     def _all_used_files(self) -> Iterator[pywikibot.FilePage]:
         for title in files_used_everywhere(self.consumer):
@@ -274,23 +305,35 @@ class CacheBot(ConfigParserBot):
                 deletion = ''
                 if sources[title] is None and shared[title].provenance:
                     deletion = deletion_comment(source_site, title)
+                blocked = self.rules.blocking(sources[title].text) if sources[title] else ''
                 verdicts[title] = decide(sources[title], shared[title], bot=self.shared.user(),
                                          was_cached=title in was_cached,
-                                         force=title in self.forced, deletion=deletion)
-        # What a description needs from the shared repository is read only when one is written.
+                                         force=title in self.forced, deletion=deletion,
+                                         blocked=blocked)
         writing = [t for t, v in verdicts.items() if v.action in WRITES and sources[t]]
-        categories = set().union(*(category_names(sources[t].text) for t in writing))
-        existing = existing_pages(self.shared, categories) if categories else set()
-        prefixes = ([entry['prefix'] for entry in self.shared.siteinfo.get('interwikimap', [])]
-                    if writing else [])
+        settings = self._page_settings(source_site, [sources[t] for t in writing])
         for title in order:
             # A renamed name waits for the outcome of its canonical file, decided above.
             verdict = verdicts.get(title) or self._alias_verdict(title, renamed[title],
                                                                  shared[title])
-            self._act(title, verdict, sources[title], shared[title], source_site,
-                      existing_categories=existing, prefixes=prefixes)
+            self._act(title, verdict, sources[title], shared[title], source_site, settings)
             self.progress.show(self.counter['examined'], len(self.seen_files),
                                self.bytes_transferred)
+
+    def _page_settings(self, source_site: sites.Site, writing: list[SourceFile]) -> PageSettings:
+        """What the pages about to be written need from the shared repository, read once
+        for the batch and only when something is written."""
+        policy = CategoryPolicy(keep=self.opt.categories, mapping=self.rules.category_map)
+        if not writing:
+            return PageSettings(self.opt.template, self.opt.interwiki, categories=policy)
+        if policy.keep == 'existing':
+            names = {policy.mapped(name) for source in writing
+                     for name in category_names(source.text)}
+            existing = existing_pages(self.shared, names) if names else set()
+            policy = CategoryPolicy('existing', frozenset(existing), self.rules.category_map)
+        prefixes = tuple(entry['prefix'] for entry in self.shared.siteinfo.get('interwikimap', []))
+        return PageSettings(self.opt.template, self.opt.interwiki, prefixes, policy, self.rules,
+                            source_site.lang, self.opt.tracking)
 
     def _alias_verdict(self, title: str, canonical: str, shared: SharedFile) -> Verdict:
         if canonical not in self.available:
@@ -301,8 +344,7 @@ class CacheBot(ConfigParserBot):
     # --- acting on a verdict ------------------------------------------------------------------
 
     def _act(self, title: str, verdict: Verdict, source: SourceFile | None,
-             shared: SharedFile, source_site: sites.Site, *, existing_categories: set[str],
-             prefixes: list[str]) -> None:
+             shared: SharedFile, source_site: sites.Site, settings: PageSettings) -> None:
         if verdict.action == 'nothing':
             self.counter['up to date'] += 1
             self._record(title, 'nothing', verdict.reason, verdict.details)
@@ -312,20 +354,17 @@ class CacheBot(ConfigParserBot):
             self._flag(title, verdict.reason, verdict.details)
         elif verdict.action == 'redirect':
             self._redirect(title, verdict.details)
-        elif verdict.action in ('create', 'update-file', 'update-description'):
+        elif verdict.action in WRITES:
             assert source is not None
-            self._write(title, verdict, source, source_site, shared.revision,
-                        existing_categories=existing_categories, prefixes=prefixes)
+            self._write(title, verdict, source, source_site, shared.revision, settings)
 
     def _write(self, title: str, verdict: Verdict, source: SourceFile, source_site: sites.Site,
-               revision: int, *, existing_categories: set[str], prefixes: list[str]) -> None:
+               revision: int, settings: PageSettings) -> None:
         """Create the cached copy, or bring the bot's own copy up to date."""
         interwiki = self.opt.interwiki
         history = source_site.base_url(
             source_site.path() + '?' + urlencode({'title': source.title, 'action': 'history'}))
-        page = describe(source, template=self.opt.template, interwiki=interwiki,
-                        known_prefixes=prefixes, existing_categories=existing_categories,
-                        history_url=history, retrieved=now())
+        page = describe(source, settings, history_url=history, retrieved=now())
         latest = source.latest
         verb = {'create': 'cache', 'update-file': 'update the file of',
                 'update-description': 'update the description of'}[verdict.action]

@@ -55,6 +55,23 @@ Options:
                      With -json, a JSON array of {reason, title, details, since}. Reads only
                      the state file (-state, -shared to choose); writes nothing.
 
+-rules:TITLE         The page on the shared repository with the description transfer rules,
+                     in the CommonsHelper2 format that FileImporter reads (default:
+                     Project:Cached Commons media/Rules; a missing page means no rules).
+
+-rulesfile:PATH      Read the transfer rules from a local file instead.
+
+-categories:MODE     Which source categories a copy keeps: existing (those that exist on the
+                     shared repository; default), all, or none. The rules' Categories/Map
+                     renames them first.
+
+-tracking:NAME       The category every copy is put in (default: Cached Commons media;
+                     empty: none).
+
+-missing-templates   Print the templates and modules that cached pages use but the shared
+                     repository lacks, with how many pages use each, most used first.
+                     Reads only.
+
 -always              Never ask for confirmation.
 
 Pywikibot's global option -simulate writes nothing and prints what would be done.
@@ -94,7 +111,13 @@ VALUE_OPTIONS = {
     '-state': 'state',
     '-disputes': 'disputes',
     '-reviewpage': 'reviewpage',
+    '-rules': 'rules',
+    '-rulesfile': 'rulesfile',
+    '-categories': 'categories',
+    '-tracking': 'tracking',
 }
+#: Options whose empty value means "none".
+EMPTY_ALLOWED = {'-reviewpage', '-rules', '-tracking'}
 #: Options that may be given several times; their values are collected in a list.
 LIST_OPTIONS = {
     '-force': 'force',
@@ -104,6 +127,7 @@ SWITCH_OPTIONS = {
     '-always': 'always',
     '-setup': 'setup',
     '-refresh': 'refresh',
+    '-missing-templates': 'missing_templates',
 }
 
 
@@ -122,7 +146,7 @@ def parse_options(args: list[str],
                 raise UsageError(f'{name} needs a value, e.g. {name}:File:Example.jpg')
             options.setdefault(LIST_OPTIONS[name], []).append(value)
         elif name in VALUE_OPTIONS:
-            if not value:
+            if not value and name not in EMPTY_ALLOWED:
                 raise UsageError(f'{name} needs a value, e.g. {name}:VALUE')
             options[VALUE_OPTIONS[name]] = value
         elif name in SWITCH_OPTIONS and not sep:
@@ -168,6 +192,23 @@ def show_review(args: tuple[str, ...]) -> int:
     return 0
 
 
+def report_missing_templates(options: dict) -> int:
+    """``-missing-templates``: print what cached pages use that the shared repository
+    lacks. Reads only."""
+    from commonscache.bot import CacheBot
+    from commonscache.report import as_lines, missing_templates
+    from commonscache.sites import login_if_configured, site_from_spec
+
+    settings = CacheBot(**options).opt  # scripts.ini and the command line, merged
+    if not settings.shared:
+        raise UsageError('no shared repository: give -shared:FAMILY:CODE, or set '
+                         '"shared = FAMILY:CODE" in scripts.ini, section [commonscache]')
+    shared = site_from_spec(str(settings.shared))
+    login_if_configured(shared)
+    sys.stdout.write(as_lines(missing_templates(shared, settings.template)))
+    return 0
+
+
 def config_site() -> str:
     return f'{pywikibot.config.family}:{pywikibot.config.mylang}'
 
@@ -194,6 +235,8 @@ def main(*args: str) -> int:
     try:
         factory = pagegenerators.GeneratorFactory()
         options = parse_options(local_args, factory)
+        if options.pop('missing_templates', False):
+            return report_missing_templates(options)
         from commonscache.bot import CacheBot  # Site objects only after handle_args.
 
         bot = CacheBot(generator=factory.getCombinedGenerator(preload=False), **options)

@@ -5,20 +5,23 @@ Internal links of the source description get the source's interwiki prefix, so t
 keep pointing where their authors meant (``[[Example Town]]`` → ``[[commons:Example
 Town|Example Town]]``); File:, Media: and Category: links, and links that already carry an
 interwiki prefix the shared repository knows, stay as they are. Categories missing on the
-shared repository are dropped. Templates are kept as they are. Each change is listed, so a
-person can see what was changed and why.
+shared repository are dropped (see :class:`CategoryPolicy`); the transfer rules
+(:mod:`commonscache.rules`) rename or remove templates and normalise headings. Each change is
+listed, so a person can see what was changed and why.
 """
 from __future__ import annotations
 
 import html
 import re
-from collections.abc import Iterable
-from dataclasses import dataclass
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass, field
+from typing import Literal
 from urllib.parse import quote
 
 import mwparserfromhell
 from mwparserfromhell.nodes import Wikilink
 
+from commonscache.rules import Rules, key
 from commonscache.source import FileVersion, SourceFile
 
 FILE_NAMESPACES = frozenset({'file', 'image', 'media'})
@@ -83,8 +86,37 @@ def provenance_call(source: SourceFile, *, template: str, retrieved: str) -> str
     return f'{{{{{template}{params}\n}}}}'
 
 
+@dataclass(frozen=True)
+class CategoryPolicy:
+    """Which of the source's categories a copy keeps, and under which names.
+
+    :ivar keep: 'existing' keeps those that exist on the shared repository, 'all' keeps
+        every one, 'none' drops them all
+    :ivar existing: the categories that exist there, as ``Category:Name``
+    :ivar mapping: renames from the rule page's Categories/Map, by :func:`rules.key`
+    """
+
+    keep: Literal['existing', 'all', 'none'] = 'all'
+    existing: frozenset[str] = frozenset()
+    mapping: Mapping[str, str] = field(default_factory=dict)
+
+    def mapped(self, name: str) -> str:
+        """``Category:Name`` after the map."""
+        bare = name.split(':', 1)[1].strip()
+        return 'Category:' + self.mapping.get(key(bare), bare).replace('_', ' ')
+
+    def verdict(self, name: str) -> tuple[str | None, str]:
+        """The name to keep *name* under (None: drop it), and why."""
+        new = self.mapped(name)
+        if self.keep == 'none':
+            return None, 'categories are not copied (-categories:none)'
+        if self.keep == 'existing' and new not in self.existing:
+            return None, 'no such category on the shared repository'
+        return new, 'mapped by the rules' if new != name else ''
+
+
 def _point_back(link: Wikilink, *, interwiki: str, known_prefixes: frozenset[str],
-                existing_categories: set[str] | None, code: mwparserfromhell.wikicode.Wikicode,
+                categories: CategoryPolicy, code: mwparserfromhell.wikicode.Wikicode,
                 changes: list[str]) -> None:
     target = str(link.title).strip()
     if not target or '{{' in target or target.startswith(('#', '/')):
@@ -95,12 +127,16 @@ def _point_back(link: Wikilink, *, interwiki: str, known_prefixes: frozenset[str
     if sep and prefix in FILE_NAMESPACES:
         return
     if sep and prefix in CATEGORY_NAMESPACES:
-        if target.startswith(':') or existing_categories is None:
+        if target.startswith(':'):
             return
         name = 'Category:' + rest.strip().replace('_', ' ')
-        if name not in existing_categories:
+        new, why = categories.verdict(name)
+        if new is None:
             code.remove(link)
-            changes.append(f'dropped [[{name}]]: no such category on the shared repository')
+            changes.append(f'dropped [[{name}]]: {why}')
+        elif new != name:
+            link.title = new
+            changes.append(f'[[{name}]] became [[{new}]]: {why}')
         return
     if sep and prefix in known_prefixes:
         return
@@ -111,16 +147,16 @@ def _point_back(link: Wikilink, *, interwiki: str, known_prefixes: frozenset[str
 
 
 def point_links_back(text: str, *, interwiki: str, known_prefixes: Iterable[str],
-                     existing_categories: set[str] | None) -> tuple[str, list[str]]:
-    """Prefix the source description's internal links and drop categories the shared
-    repository lacks (*existing_categories* None keeps them all)."""
+                     categories: CategoryPolicy) -> tuple[str, list[str]]:
+    """Prefix the source description's internal links and keep, rename or drop its
+    categories as *categories* says."""
     changes: list[str] = []
     try:
         code = mwparserfromhell.parse(text)
         prefixes = frozenset(p.lower() for p in known_prefixes)
         for link in code.filter_wikilinks(recursive=True):
             _point_back(link, interwiki=interwiki, known_prefixes=prefixes,
-                        existing_categories=existing_categories, code=code, changes=changes)
+                        categories=categories, code=code, changes=changes)
     except Exception as error:  # noqa: BLE001 - malformed wikitext must never end a run
         return text, [f'description left as it is: it could not be parsed ({error})']
     return _BLANK_LINES.sub('\n\n', str(code)).strip(), changes
@@ -149,13 +185,35 @@ def attribution_section(source: SourceFile, *, interwiki: str, history_url: str)
     )
 
 
-def describe(source: SourceFile, *, template: str, interwiki: str,
-             known_prefixes: Iterable[str], existing_categories: set[str] | None,
-             history_url: str, retrieved: str) -> Described:
+@dataclass(frozen=True)
+class PageSettings:
+    """Everything but the source that decides a copy's page text.
+
+    :ivar language: the source wiki's language code, for @-parameters of transfer rules
+    :ivar tracking: the category every copy is put in ('' for none)
+    """
+
+    template: str
+    interwiki: str
+    known_prefixes: tuple[str, ...] = ()
+    categories: CategoryPolicy = CategoryPolicy()
+    rules: Rules = Rules()
+    language: str = 'en'
+    tracking: str = ''
+
+
+def describe(source: SourceFile, settings: PageSettings, *, history_url: str,
+             retrieved: str) -> Described:
     """The new description page for *source* on the shared repository."""
-    body, changes = point_links_back(source.text, interwiki=interwiki,
-                                     known_prefixes=known_prefixes,
-                                     existing_categories=existing_categories)
-    parts = [provenance_call(source, template=template, retrieved=retrieved), body,
-             attribution_section(source, interwiki=interwiki, history_url=history_url)]
+    text, changes = settings.rules.apply(source.text, language=settings.language)
+    body, link_changes = point_links_back(text, interwiki=settings.interwiki,
+                                          known_prefixes=settings.known_prefixes,
+                                          categories=settings.categories)
+    changes += link_changes
+    parts = [provenance_call(source, template=settings.template, retrieved=retrieved), body,
+             attribution_section(source, interwiki=settings.interwiki,
+                                 history_url=history_url)]
+    if settings.tracking:
+        parts.append(f'[[Category:{settings.tracking}]]')
+        changes.append(f'added the tracking category [[Category:{settings.tracking}]]')
     return Described('\n'.join(part for part in parts if part) + '\n', tuple(changes))

@@ -90,3 +90,17 @@ def list_query(site: pywikibot.site.APISite, **params: Any) -> Iterator[dict[str
         if 'continue' not in data:
             return
         request_params = {**request_params, **data['continue']}
+
+
+def query_generator(site: pywikibot.site.APISite, **params: Any) -> QueryResult:
+    """Run a query with a generator (``generator=embeddedin`` ...), following continuation of
+    both the generator and the props, pages merged by title."""
+    result = QueryResult()
+    request_params = {'action': 'query', 'formatversion': 2, **params}
+    while True:
+        data = api.Request(site=site, parameters=request_params).submit()
+        for page in data.get('query', {}).get('pages', []):
+            _merge(result.pages.setdefault(page['title'], {}), page)
+        if 'continue' not in data:
+            return result
+        request_params = {**request_params, **data['continue']}

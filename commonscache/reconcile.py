@@ -15,6 +15,8 @@ from commonscache.target import SharedFile
 Action = Literal['create', 'update-file', 'update-description', 'redirect', 'nothing', 'skip',
                  'flag']
 
+#: The verdicts that write to the shared repository.
+WRITES = frozenset({'create', 'update-file', 'update-description'})
 #: Values of the provenance template's ``sync`` parameter that detach a file from syncing.
 DETACHED = {'no', 'false', '0', 'off'}
 
@@ -51,7 +53,7 @@ def edited_by_others(shared: SharedFile, bot: str) -> bool:
 
 
 def decide(source: SourceFile | None, shared: SharedFile, *, bot: str, was_cached: bool = False,
-           force: bool = False, deletion: str = '') -> Verdict:
+           force: bool = False, deletion: str = '', blocked: str = '') -> Verdict:
     """Decide what to do with one file.
 
     :param source: the file on its source wiki now; None when it is not there
@@ -60,12 +62,17 @@ def decide(source: SourceFile | None, shared: SharedFile, *, bot: str, was_cache
     :param was_cached: the state file says the bot cached this name before
     :param force: an admin told the bot to take the source version anyway
     :param deletion: the source's deletion log comment, when the file was deleted there
+    :param blocked: the transfer rule that forbids copying the source description, if any
     """
     if not shared.page_exists and not shared.file_exists:
-        return _absent(source, was_cached=was_cached, force=force)
-    if not is_owned(shared):
-        return _not_ours(source, shared)
-    return _ours(source, shared, bot=bot, force=force, deletion=deletion)
+        verdict = _absent(source, was_cached=was_cached, force=force)
+    elif not is_owned(shared):
+        verdict = _not_ours(source, shared)
+    else:
+        verdict = _ours(source, shared, bot=bot, force=force, deletion=deletion)
+    if blocked and verdict.action in WRITES:
+        return Verdict('flag', 'rules-blocked', blocked)
+    return verdict
 
 
 def _absent(source: SourceFile | None, *, was_cached: bool, force: bool) -> Verdict:

@@ -105,6 +105,10 @@ COMMONS_TEMPLATES: dict[str, str] = {
         '<span class="licensetpl_attr_req">false</span></span>'
         '<includeonly>[[Category:PD-old-100]]</includeonly>'
     ),
+    'Template:Check categories': (
+        '<div class="maintenance">This file needs its categories checked '
+        '({{{month|}}} {{{year|}}}).</div><includeonly>[[Category:Files to check]]</includeonly>'
+    ),
     'Template:Delete': (
         '<div class="deletion-request" style="border:2px solid red">This file has been '
         'nominated for deletion. Reason: {{{reason|{{{1|}}}}}}</div>'
@@ -187,6 +191,7 @@ _SPINNER = """=={{int:filedesc}}==
 
 =={{int:license-header}}==
 {{self|cc-by-4.0}}
+{{Check categories|year=2024|month=May}}
 
 [[Category:Animated GIF files]]
 """

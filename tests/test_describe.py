@@ -10,6 +10,8 @@ import mwparserfromhell
 import pytest
 
 from commonscache.describe import (
+    CategoryPolicy,
+    PageSettings,
     attribution_section,
     category_names,
     describe,
@@ -22,12 +24,12 @@ from commonscache.target import provenance_of
 
 #: Interwiki prefixes the shared repository knows (the default MediaWiki list has these).
 KNOWN = ['commons', 'wikipedia', 'mw', 'meta']
-EXISTING = {'Category:Sunsets'}
+EXISTING = CategoryPolicy('existing', frozenset({'Category:Sunsets'}))
 
 
 def transform(text: str) -> str:
     return point_links_back(text, interwiki='commons', known_prefixes=KNOWN,
-                            existing_categories=EXISTING)[0]
+                            categories=EXISTING)[0]
 
 
 @pytest.mark.parametrize(('text', 'expected'), [
@@ -76,7 +78,7 @@ def test_links_point_back_to_the_source(text: str, expected: str):
 def test_every_change_is_listed():
     text = '[[Harbour]] [[Category:Missing]] [[Category:Sunsets]]'
     new, changes = point_links_back(text, interwiki='commons', known_prefixes=KNOWN,
-                                    existing_categories=EXISTING)
+                                    categories=EXISTING)
     assert new == '[[commons:Harbour|Harbour]]  [[Category:Sunsets]]'
     assert changes == [
         'linked [[Harbour]] to the source as [[commons:Harbour]]',
@@ -130,16 +132,38 @@ def test_attribution_lists_every_upload_and_escapes_comments_and_names():
     assert section.rstrip().endswith('|}')
 
 
-def test_describe_puts_template_description_and_attribution_together():
+def test_describe_puts_template_description_attribution_and_tracking_together():
+    settings = PageSettings('Cached Commons Media', 'commons', tuple(KNOWN), EXISTING,
+                            tracking='Cached Commons media')
     page = describe(source(text='{{Information|description=[[Harbour]]}}\n[[Category:Sunsets]]'),
-                    template='Cached Commons Media', interwiki='commons', known_prefixes=KNOWN,
-                    existing_categories=EXISTING, history_url='https://c.example/h',
-                    retrieved='2026-01-01T00:00:00Z')
+                    settings, history_url='https://c.example/h', retrieved='2026-01-01T00:00:00Z')
     assert page.text.startswith('{{Cached Commons Media\n|source=https://c.example/wiki/File:A')
     assert '{{Information|description=[[commons:Harbour|Harbour]]}}\n[[Category:Sunsets]]' in \
         page.text
     assert '== Attribution ==' in page.text
-    assert page.changes == ('linked [[Harbour]] to the source as [[commons:Harbour]]',)
+    assert page.text.endswith('|}\n[[Category:Cached Commons media]]\n')
+    assert page.changes == ('linked [[Harbour]] to the source as [[commons:Harbour]]',
+                            'added the tracking category [[Category:Cached Commons media]]')
+
+
+@pytest.mark.parametrize(('policy', 'expected', 'change'), [
+    pytest.param(CategoryPolicy('existing', frozenset({'Category:Ports'}), {'harbours': 'Ports'}),
+                 '[[Category:Ports|Town]]',
+                 '[[Category:Harbours]] became [[Category:Ports]]: mapped by the rules',
+                 id='map-then-existing'),
+    pytest.param(CategoryPolicy('existing'), '',
+                 'dropped [[Category:Harbours]]: no such category on the shared repository',
+                 id='existing-drops-missing'),
+    pytest.param(CategoryPolicy('all'), '[[Category:Harbours|Town]]', None, id='all'),
+    pytest.param(CategoryPolicy('none', frozenset({'Category:Harbours'})), '',
+                 'dropped [[Category:Harbours]]: categories are not copied (-categories:none)',
+                 id='none'),
+])
+def test_category_policies(policy: CategoryPolicy, expected: str, change: str | None):
+    text, changes = point_links_back('[[Category:Harbours|Town]]', interwiki='commons',
+                                     known_prefixes=KNOWN, categories=policy)
+    assert text == expected
+    assert changes == ([change] if change else [])
 
 
 def test_escape_value_keeps_plain_text_plain():

@@ -1,0 +1,154 @@
+"""Transfer rules in the CommonsHelper2 format (as FileImporter reads them), as tables:
+rule pages and what they do to real-world description shapes."""
+from __future__ import annotations
+
+import pytest
+
+from commonscache.rules import (
+    FILEDESC,
+    LICENSE_HEADER,
+    ParameterRule,
+    Rules,
+    RulesError,
+    Transfer,
+    parse_rules,
+)
+
+PAGE = """Rules for copies from Wikimedia Commons. <!-- a comment with * an item -->
+== Categories ==
+=== Bad ===
+* Unsourced images
+** a note, not an item
+=== Map ===
+; Harbours
+: Ports
+== Templates ==
+=== Good ===
+=== Bad ===
+* Copyvio
+* No_source since
+=== Remove ===
+* Nowcommons
+* check categories
+=== Transfer ===
+; Beschreibung
+: Information|description=Text|description=Beschreibung|@author=Urheber|+source=Own work
+; Bild-GFDL
+: GFDL
+== Information ==
+=== Description ===
+* Summary
+* Beschreibung
+=== Licensing ===
+* Licensing
+* Lizenz
+"""
+
+
+def test_a_rule_page_is_read_into_its_parts():
+    rules = parse_rules(PAGE, 'Project:Rules')
+    assert rules == Rules(
+        origin='Project:Rules',
+        bad_categories=frozenset({'unsourced images'}),
+        category_map={'harbours': 'Ports'},
+        good_templates=frozenset(),
+        bad_templates=frozenset({'copyvio', 'no source since'}),
+        remove_templates=frozenset({'nowcommons', 'check categories'}),
+        transfers={
+            'beschreibung': Transfer('Beschreibung', 'Information', (
+                ParameterRule('description', ('Text', 'Beschreibung')),
+                ParameterRule('author', ('Urheber',), language=True),
+                ParameterRule('source', default='Own work'))),
+            'bild-gfdl': Transfer('Bild-GFDL', 'GFDL'),
+        },
+        headings={'summary': FILEDESC, 'beschreibung': FILEDESC, 'licensing': LICENSE_HEADER,
+                  'lizenz': LICENSE_HEADER},
+    )
+
+
+RULES = parse_rules(PAGE, 'Project:Rules')
+
+
+@pytest.mark.parametrize(('text', 'expected', 'changes'), [
+    pytest.param('{{Beschreibung|Text=Ein Hafen|Urheber=Anna}}',
+                 '{{Information|description=Ein Hafen|author={{de|1=Anna}}|source=Own work}}',
+                 ['{{Beschreibung}} became {{Information}}'], id='transfer-all-kinds'),
+    pytest.param('{{beschreibung\n|Beschreibung=x\n|source=Mine\n}}',
+                 '{{Information\n|description=x\n|source=Mine\n}}',
+                 ['{{beschreibung}} became {{Information}}'], id='case-and-existing-target'),
+    pytest.param('{{bild-GFDL}}', '{{GFDL}}', ['{{bild-GFDL}} became {{GFDL}}'],
+                 id='first-letter-case'),
+    pytest.param('{{Information|description={{Bild-GFDL}}}}',
+                 '{{Information|description={{GFDL}}}}', ['{{Bild-GFDL}} became {{GFDL}}'],
+                 id='nested-rename'),
+    pytest.param('{{Nowcommons|File:X.jpg|date=2020}}\nText', '\nText',
+                 ['removed obsolete {{Nowcommons}}'], id='remove-with-parameters'),
+    pytest.param('{{Information|description={{Check_categories|year=2020}} A harbour}}',
+                 '{{Information|description= A harbour}}',
+                 ['removed obsolete {{Check_categories}}'], id='remove-nested'),
+    pytest.param('{{Information|description={{Beschreibung|Text=inner}}}}',
+                 '{{Information|description={{Information|description=inner|source=Own work}}}}',
+                 ['{{Beschreibung}} became {{Information}}'], id='transfer-inside-parameter'),
+    pytest.param('== Summary ==\nx\n==Lizenz==\n{{GFDL}}',
+                 '== {{int:filedesc}} ==\nx\n=={{int:license-header}}==\n{{GFDL}}',
+                 ['heading "Summary" became {{int:filedesc}}',
+                  'heading "Lizenz" became {{int:license-header}}'], id='headings'),
+    pytest.param('== Other ==\n{{Information|description=x}}',
+                 '== Other ==\n{{Information|description=x}}', [], id='rules-that-do-not-apply'),
+    pytest.param('{{Beschreibung|Text=<nowiki>{{x}}</nowiki> [[a|b]]}}',
+                 '{{Information|description=<nowiki>{{x}}</nowiki> [[a|b]]|source=Own work}}',
+                 ['{{Beschreibung}} became {{Information}}'], id='markup-in-values'),
+])
+def test_rules_applied(text: str, expected: str, changes: list[str]):
+    assert RULES.apply(text, language='de') == (expected, changes)
+
+
+@pytest.mark.parametrize(('text', 'rule'), [
+    pytest.param('{{copyvio|url=x}}', 'Templates/Bad: {{copyvio}} in Project:Rules', id='bad'),
+    pytest.param('{{Information|description={{No_source_since|2020}}}}',
+                 'Templates/Bad: {{No_source_since}} in Project:Rules', id='bad-nested'),
+    pytest.param('[[Category:Unsourced_images]]',
+                 'Categories/Bad: [[Category:Unsourced_images]] in Project:Rules',
+                 id='bad-category'),
+    pytest.param('{{Information|description=fine}}', '', id='allowed'),
+])
+def test_bad_templates_and_categories_block_a_copy(text: str, rule: str):
+    assert RULES.blocking(text) == rule
+
+
+def test_good_templates_when_listed_are_required():
+    rules = parse_rules('== Templates ==\n=== Good ===\n* Information\n* Artwork', 'R')
+    assert rules.blocking('{{artwork|artist=x}}') == ''
+    assert rules.blocking('{{Self|cc-by-4.0}}') == \
+        'Templates/Good: none of the required templates in R'
+
+
+def test_no_rules_change_nothing():
+    text = '== Summary ==\n{{Nowcommons}}{{Beschreibung|Text=x}}'
+    assert Rules().apply(text, language='de') == (text, [])
+    assert Rules().blocking(text) == ''
+    assert parse_rules('', 'empty') == Rules(origin='empty')
+
+
+@pytest.mark.parametrize(('page', 'message'), [
+    pytest.param('== Templates ==\n=== Transfer ===\n; Beschreibung\n* Information',
+                 'R, line 3: "; Beschreibung" needs a ": Target" line right after it',
+                 id='transfer-without-target'),
+    pytest.param('== Templates ==\n=== Transfer ===\n; A\n: B|novalue',
+                 'R, line 4: parameter rule "novalue" is not of the form', id='bad-parameter'),
+    pytest.param('== Templates ==\n=== Transfer ===\n: B', 'R, line 3: ": B" without a',
+                 id='target-without-source'),
+    pytest.param('== Templates ==\n=== Sometimes ===\n* A',
+                 'R, line 2: unknown section "Sometimes" under "templates"', id='unknown-section'),
+    pytest.param('* Information', 'R, line 1: a rule outside any known section',
+                 id='item-outside-section'),
+    pytest.param('== Templates ==\n=== Bad ===\n; A\n: B',
+                 'R, line 3: "; ..." rules belong under Transfer or Map', id='pair-in-list'),
+    pytest.param('== Templates ==\n=== Transfer ===\n; A\n: |x=y',
+                 "R, line 4: \": |x=y\" must start with the target template's name",
+                 id='transfer-without-target-name'),
+])
+def test_malformed_rule_pages_name_the_line(page: str, message: str):
+    with pytest.raises(RulesError) as error:
+        parse_rules(page, 'R')
+    assert str(error.value).startswith(message)
