@@ -9,7 +9,8 @@ source. Once a file exists there, the consumer's readers are served from the sha
 Files already cached are recognised on the shared repository itself, so a rerun writes
 nothing and downloads nothing. The bot never overwrites what it did not write: when the data
 conflict, it does nothing and flags the file for review (name-taken, local-changed,
-source-deleted, source-disputed, licence-changed, duplicate, was-deleted, upload-refused).
+source-deleted, source-disputed, licence-changed, duplicate, was-deleted, upload-refused,
+rules-blocked).
 Setting sync=no on a copy's provenance template detaches it from syncing.
 
 Usage:
