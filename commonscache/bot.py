@@ -7,7 +7,6 @@ read costs one request per batch, never one per file.
 """
 from __future__ import annotations
 
-import itertools
 import sys
 from collections import defaultdict
 from collections.abc import Iterator
@@ -15,7 +14,7 @@ from pathlib import Path
 from urllib.parse import urlencode
 
 import pywikibot
-from pywikibot import config
+from pywikibot import config, pagegenerators
 from pywikibot.bot import ConfigParserBot
 
 from commonscache import sites
@@ -26,10 +25,27 @@ from commonscache.describe import (
     describe,
     escape_value,
 )
-from commonscache.detect import UsedFile, classify, files_used_everywhere, files_used_on
-from commonscache.errors import UsageError
-from commonscache.provenance import TRACKING_CATEGORY, ensure_template
-from commonscache.query import list_query
+from commonscache.detect import (
+    FileUse,
+    UsedFile,
+    changed_pages,
+    classify,
+    files_used_everywhere,
+    files_used_on,
+    pages_using,
+    request_pages,
+)
+from commonscache.errors import AlreadyRunning, UsageError
+from commonscache.operations import (
+    EmergencyStop,
+    Request,
+    RunLock,
+    RunPage,
+    answer_requests,
+    pending_requests,
+)
+from commonscache.provenance import TRACKING_CATEGORY, ensure_run_page, ensure_template
+from commonscache.query import batches, list_query
 from commonscache.reconcile import WRITES, Verdict, decide, decide_alias, is_owned
 from commonscache.review import as_wikitable
 from commonscache.rules import Rules, RulesError, parse_rules
@@ -65,19 +81,32 @@ class CacheBot(ConfigParserBot):
         'rulesfile': '',
         'categories': 'existing',
         'tracking': TRACKING_CATEGORY,
+        'wikis': '',
+        'since': '',
+        'purge': True,
+        'requests': 'Project:Cached Commons media/Requests',
+        'groups': 'sysop',
+        'runpage': '',
     }
 
-    def __init__(self, **kwargs: object) -> None:
+    def __init__(self, generator_args: list[str] | None = None, **kwargs: object) -> None:
         # scripts.ini sits beside user-config.py, whatever the working directory is.
         self.INI = str(Path(config.base_dir, 'scripts.ini'))
         super().__init__(**kwargs)
-        self.consumer: sites.Site = pywikibot.Site()
+        self.generator_args = generator_args or []
+        self.consumers: list[sites.Site] = [pywikibot.Site()]
         self.shared: sites.Site | None = None
         self.state: State | None = None
+        self.lock: RunLock | None = None
         self.run_id = 0
-        self.whole_wiki = False
-        self.pending_pages: list[str] = []
-        self.pending_files: list[str] = []
+        self.stopped = False
+        self.run_page = RunPage()
+        self.requests: list[Request] = []
+        self.answers: dict[str, str] = {}
+        self.watermarks: dict[sites.Site, str] = {}
+        self.newly_cached: set[str] = set()
+        self.pending_pages: dict[sites.Site, list[str]] = defaultdict(list)
+        self.pending_files: dict[sites.Site, list[str]] = defaultdict(list)
         self.pending_refresh: list[str] = []
         self.seen_files: set[str] = set()
         #: titles the shared repository holds as the bot's (or an identical) copy by now
@@ -96,12 +125,22 @@ class CacheBot(ConfigParserBot):
             self.chunk_bytes = int(float(self.opt.chunk) * 1024 * 1024)
         except ValueError:
             raise UsageError(f'-chunk:{self.opt.chunk} is not a number of MB') from None
-        self.shared = sites.connect_shared(str(self.opt.shared), self.consumer)
-        sites.login_if_configured(self.consumer)
+        self.consumers = sites.consumer_sites(str(self.opt.wikis), pywikibot.Site())
+        self.shared = sites.connect_shared(str(self.opt.shared), self.consumers)
+        for consumer in self.consumers:
+            sites.login_if_configured(consumer)
+        state_path = Path(self.opt.state or Path(config.base_dir, 'commonscache.sqlite'))
+        self.lock = RunLock(state_path.with_suffix('.lock'))
+        if not self.lock.acquire():
+            raise AlreadyRunning(f'another run (pid {self.lock.holder()}) holds the lock '
+                                 f'{self.lock.path}; nothing to do')
+        self.run_page = RunPage(self.shared, self.opt.runpage or f'User:{self.shared.user()}/Run')
+        if self.opt.setup and not config.simulate:
+            ensure_run_page(self.shared, self.run_page.title)
+        self.run_page.check(force=True)
         if not ensure_template(self.shared, self.opt.template, create=bool(self.opt.setup)):
             pywikibot.warning(f'Template:{self.opt.template} does not exist on {self.shared}; '
                               'run once with -setup to create it')
-        state_path = Path(self.opt.state or Path(config.base_dir, 'commonscache.sqlite'))
         self.workdir = state_path.parent / 'commonscache-tmp'
         self.workdir.mkdir(parents=True, exist_ok=True)
         self.workdir.chmod(0o700)
@@ -112,16 +151,16 @@ class CacheBot(ConfigParserBot):
         if self.opt.categories not in ('existing', 'all', 'none'):
             raise UsageError(f'-categories:{self.opt.categories} is not one of existing, all, '
                              'none')
+        if self.opt.since not in ('', 'last'):
+            raise UsageError(f'-since:{self.opt.since} is not understood; use -since:last')
         self.rules = self._load_rules()
         self.forced = {pywikibot.FilePage(self.shared, title).title()
                        for title in split_titles(self.opt.force)}
         self.markers = tuple(split_titles(self.opt.disputes))
-        sweep = self.generator
-        if sweep is None and not self.opt.refresh:
-            self.whole_wiki = True
-            sweep = self._all_used_files()
-        self.generator = itertools.chain(self._cached_files() if self.opt.refresh else (),
-                                         sweep or ())
+        if self.opt.requests:
+            groups = set(split_titles(str(self.opt.groups).replace(',', '|')))
+            self.requests = pending_requests(self.shared, self.opt.requests, groups)
+        self.generator = self._pages()
 
     def _load_rules(self) -> Rules:
         """The transfer rules: a local file, else the rule page on the shared repository, else
@@ -141,9 +180,38 @@ class CacheBot(ConfigParserBot):
             raise UsageError(f'cannot use the transfer rules: {error}') from None
         return Rules()
 
-    def _all_used_files(self) -> Iterator[pywikibot.FilePage]:
-        for title in files_used_everywhere(self.consumer):
-            yield pywikibot.FilePage(self.consumer, title)
+    def _pages(self) -> Iterator[pywikibot.Page]:
+        """Everything this run examines, in order: requested sweeps (each answered with its
+        own counts), the cached copies (-refresh), then each consumer's pages."""
+        for request in self.requests:
+            before = dict(self.counter)
+            for consumer in self.consumers:
+                yield from request_pages(consumer, request.target)
+            self._flush_all()
+            self.answers[request.line] = self._outcome_since(before)
+        if self.opt.refresh:
+            yield from self._cached_files()
+        for consumer in self.consumers:
+            yield from self._consumer_pages(consumer)
+
+    def _consumer_pages(self, consumer: sites.Site) -> Iterator[pywikibot.Page]:
+        if self.generator_args:
+            factory = pagegenerators.GeneratorFactory(site=consumer)
+            factory.handle_args(self.generator_args)
+            yield from factory.getCombinedGenerator(preload=False) or ()
+            return
+        if self.opt.since:
+            since = self.state.watermark(str(consumer))
+            self.watermarks[consumer] = consumer.server_time().isoformat()
+            if since:
+                pywikibot.info(f'{consumer}: pages changed since {since}')
+                yield from changed_pages(consumer, since)
+                return
+            pywikibot.info(f'{consumer}: no earlier run, so every file it uses')
+        elif self.opt.refresh:
+            return  # -refresh alone: only the cached copies
+        for title in files_used_everywhere(consumer):
+            yield UsedFile(consumer, title)
 
     def _cached_files(self) -> Iterator[pywikibot.FilePage]:
         """Every page on the shared repository that carries the provenance template."""
@@ -157,8 +225,9 @@ class CacheBot(ConfigParserBot):
         removed = remove_stale_temporaries(self.workdir)
         if removed:
             pywikibot.log(f'removed {removed} temporary files left by an earlier run')
-        self.run_id = self.state.start_run(consumer=str(self.consumer), shared=str(self.shared))
-        self.batch_size = self.consumer.maxlimit
+        self.run_id = self.state.start_run(
+            consumer=','.join(str(c) for c in self.consumers), shared=str(self.shared))
+        self.batch_size = min(c.maxlimit for c in self.consumers)
 
     # --- collecting ---------------------------------------------------------------------------
 
@@ -168,26 +237,28 @@ class CacheBot(ConfigParserBot):
             self.pending_refresh.append(page.title())
             if len(self.pending_refresh) >= self.batch_size:
                 self._flush_refresh()
-            return
-        if self.whole_wiki:
-            self._queue_files([page.title()])
-            return
-        self.pending_pages.append(page.title())
-        if len(self.pending_pages) >= self.batch_size:
-            self._flush_pages()
+        elif isinstance(page, UsedFile):  # a file the consumer uses (no generator given)
+            self._queue_files(page.site, [page.title()])
+        else:
+            pending = self.pending_pages[page.site]
+            pending.append(page.title())
+            if len(pending) >= self.batch_size:
+                self._flush_pages(page.site)
 
-    def _flush_pages(self) -> None:
-        pages, self.pending_pages = self.pending_pages, []
+    def _flush_pages(self, consumer: sites.Site) -> None:
+        pages, self.pending_pages[consumer] = self.pending_pages[consumer], []
         if pages:
-            self._queue_files(files_used_on(self.consumer, pages))
+            self._queue_files(consumer, files_used_on(consumer, pages))
 
-    def _queue_files(self, titles: list[str]) -> None:
+    def _queue_files(self, consumer: sites.Site, titles: list[str]) -> None:
+        pending = self.pending_files[consumer]
         for title in titles:
+            # A file used on several consumers is examined, and copied, once.
             if title not in self.seen_files:
                 self.seen_files.add(title)
-                self.pending_files.append(title)
-        if len(self.pending_files) >= self.batch_size:
-            self._flush_files()
+                pending.append(title)
+        if len(pending) >= self.batch_size:
+            self._flush_files(consumer)
 
     def _flush_refresh(self) -> None:
         titles, self.pending_refresh = self.pending_refresh, []
@@ -196,31 +267,72 @@ class CacheBot(ConfigParserBot):
         if titles:
             self.refresh(titles)
 
-    def _flush_files(self) -> None:
-        titles, self.pending_files = self.pending_files, []
+    def _flush_files(self, consumer: sites.Site) -> None:
+        titles, self.pending_files[consumer] = self.pending_files[consumer], []
         if titles:
-            self.process(titles)
+            self.process(consumer, titles)
+
+    def _flush_all(self) -> None:
+        self._flush_refresh()
+        for consumer in list(self.pending_pages):
+            self._flush_pages(consumer)
+        for consumer in list(self.pending_files):
+            self._flush_files(consumer)
+
+    def _outcome_since(self, before: dict[str, int]) -> str:
+        counts = {name: self.counter[name] - before.get(name, 0)
+                  for name in ('examined', 'cached', 'updated', 'flagged')}
+        return f'done {now()}: ' + ', '.join(f'{name} {n}' for name, n in counts.items())
 
     def teardown(self) -> None:
-        """Work off the last, partial batches (unless the run was interrupted)."""
-        if self.generator_completed:
-            self._flush_refresh()
-            self._flush_pages()
-            self._flush_files()
-            self._write_review_page()
-        self.progress.done()
-        if self.state:
-            status = 'completed' if self.generator_completed else 'interrupted'
-            counters = {**self.counter, 'bytes': self.bytes_transferred}
-            self.state.finish_run(self.run_id, status=status, counters=counters)
+        """Work off the last, partial batches (unless the run was interrupted), then purge,
+        answer requests, rewrite the review page and advance the watermarks."""
+        completed = False
+        try:
+            if self.generator_completed and not self.stopped:
+                self._flush_all()
+                self._purge()
+                self._answer_requests()
+                self._write_review_page()
+                completed = True
+        except EmergencyStop:
+            self.stopped = True
+            raise
+        finally:
+            self.progress.done()
+            if self.state:
+                status = 'completed' if completed else 'interrupted'
+                counters = {**self.counter, 'bytes': self.bytes_transferred}
+                self.state.finish_run(self.run_id, status=status, counters=counters)
+                if completed and not config.simulate:
+                    # A failed or interrupted run leaves the watermarks where they were.
+                    for consumer, stamp in self.watermarks.items():
+                        self.state.set_watermark(str(consumer), stamp)
+
+    def _purge(self) -> None:
+        """Purge the consumers' pages that use newly cached files, so readers see them."""
+        if not self.opt.purge or not self.newly_cached or config.simulate:
+            return
+        for consumer in self.consumers:
+            users = pages_using(consumer, sorted(self.newly_cached))
+            for batch in batches(users, consumer.maxlimit):
+                consumer.purgepages([pywikibot.Page(consumer, t) for t in batch],
+                                    forcelinkupdate=True)
+            if users:
+                pywikibot.info(f'purged {len(users)} pages on {consumer}')
+
+    def _answer_requests(self) -> None:
+        if self.answers and not config.simulate:
+            self.run_page.check()
+            answer_requests(self.shared, self.opt.requests, self.answers)
 
     # --- one batch ----------------------------------------------------------------------------
 
-    def process(self, titles: list[str]) -> None:
+    def process(self, consumer: sites.Site, titles: list[str]) -> None:
         """Classify a batch of file titles and cache those served from a foreign wiki."""
-        foreign: dict[sites.Site | None, list[UsedFile]] = defaultdict(list)
+        foreign: dict[sites.Site | None, list[FileUse]] = defaultdict(list)
         on_shared = []
-        for used in classify(self.consumer, self.shared, titles):
+        for used in classify(consumer, self.shared, titles):
             self.counter['examined'] += 1
             if used.where == 'foreign':
                 foreign[sites.source_site(used.description_url)].append(used)
@@ -381,6 +493,7 @@ class CacheBot(ConfigParserBot):
         if not self.user_confirm(f'{verb.capitalize()} {title} from {source_site}?'):
             self._skip(title, 'declined', 'the operator said no')
             return
+        self.run_page.check()
         for change in page.changes:
             pywikibot.log(f'{title}: {change}')
         summary = f'Cached copy of [[{interwiki}:{source.title}]] (sha1 {latest.sha1})'
@@ -393,6 +506,7 @@ class CacheBot(ConfigParserBot):
             return
         counter = 'cached' if verdict.action == 'create' else 'updated'
         self.counter[counter] += 1
+        self.newly_cached.add(title)
         self._record(title, counter, sha1=latest.sha1,
                      details=f'{len(page.changes)} changes to the description')
         pywikibot.info(f'{counter} {title} ({len(page.changes)} description changes)')
@@ -458,6 +572,7 @@ class CacheBot(ConfigParserBot):
         page = pywikibot.Page(self.shared, self.opt.reviewpage)
         if page.exists() and page.text.strip() == text.strip():
             return
+        self.run_page.check()
         page.text = text
         page.save(summary='commonscache: files left for review', bot=True, quiet=True)
 
@@ -470,11 +585,13 @@ class CacheBot(ConfigParserBot):
         if not self.user_confirm(f'Redirect {title} to {canonical}?'):
             self._skip(title, 'declined', 'the operator said no')
             return
+        self.run_page.check()
         page = pywikibot.Page(self.shared, title)
         page.text = (f'#REDIRECT [[{canonical}]]\n'
                      f'{{{{{self.opt.template}|redirect={escape_value(canonical)}}}}}\n')
         page.save(summary=f'Renamed on the source to [[{canonical}]] (commonscache)', bot=True)
         self.counter['cached'] += 1
+        self.newly_cached.add(title)
         self._record(title, 'cached', details=f'redirect to {canonical}')
         pywikibot.info(f'cached {title} as a redirect to {canonical}')
 
@@ -512,6 +629,13 @@ class CacheBot(ConfigParserBot):
         self.counter['failed'] += 1
         self._record(title, 'failed', reason, details)
         pywikibot.error(f'failed {title}: {reason} ({details})')
+
+    def close(self) -> None:
+        """Release the run lock and the state file."""
+        if self.lock:
+            self.lock.release()
+        if self.state:
+            self.state.close()
 
     def summary(self) -> str:
         """The counters as one line: the last line a run prints."""

@@ -116,9 +116,14 @@ VALUE_OPTIONS = {
     '-rulesfile': 'rulesfile',
     '-categories': 'categories',
     '-tracking': 'tracking',
+    '-wikis': 'wikis',
+    '-since': 'since',
+    '-requests': 'requests',
+    '-groups': 'groups',
+    '-runpage': 'runpage',
 }
 #: Options whose empty value means "none".
-EMPTY_ALLOWED = {'-reviewpage', '-rules', '-tracking'}
+EMPTY_ALLOWED = {'-reviewpage', '-rules', '-tracking', '-requests'}
 #: Options that may be given several times; their values are collected in a list.
 LIST_OPTIONS = {
     '-force': 'force',
@@ -129,16 +134,23 @@ SWITCH_OPTIONS = {
     '-setup': 'setup',
     '-refresh': 'refresh',
     '-missing-templates': 'missing_templates',
+    '-check': 'check',
+}
+#: Switches that turn a default-on option off.
+NEGATED_OPTIONS = {
+    '-nopurge': 'purge',
 }
 
 
-def parse_options(args: list[str],
-                  factory: pagegenerators.GeneratorFactory) -> dict[str, str | bool | list[str]]:
-    """Turn the script's own arguments into bot options; page generators go to *factory*.
+def parse_options(args: list[str], factory: pagegenerators.GeneratorFactory
+                  ) -> tuple[dict[str, str | bool | list[str]], list[str]]:
+    """Split the script's own arguments into bot options and page generator arguments
+    (checked by *factory*; the bot applies them to each consumer wiki).
 
     :raises UsageError: for an unknown option or a missing value
     """
     options: dict[str, str | bool | list[str]] = {}
+    generator_args: list[str] = []
     unknown = []
     for arg in args:
         name, sep, value = arg.partition(':')
@@ -152,13 +164,15 @@ def parse_options(args: list[str],
             options[VALUE_OPTIONS[name]] = value
         elif name in SWITCH_OPTIONS and not sep:
             options[SWITCH_OPTIONS[name]] = True
+        elif name in NEGATED_OPTIONS and not sep:
+            options[NEGATED_OPTIONS[name]] = False
         elif factory.handle_arg(arg):
-            continue
+            generator_args.append(arg)
         else:
             unknown.append(arg)
     if unknown:
         raise UsageError(f'unknown option {" ".join(unknown)}; see -help for the options')
-    return options
+    return options, generator_args
 
 
 def show_review(args: tuple[str, ...]) -> int:
@@ -233,19 +247,32 @@ def main(*args: str) -> int:
     except (pywikibot.exceptions.Error, requests.exceptions.RequestException) as error:
         raise UsageError(f'cannot reach the consumer wiki {config_site()}: {error}') from None
 
+    from commonscache.bot import CacheBot  # Site objects only after handle_args.
+    from commonscache.errors import AlreadyRunning
+    from commonscache.operations import EmergencyStop
+
     try:
-        factory = pagegenerators.GeneratorFactory()
-        options = parse_options(local_args, factory)
+        options, generator_args = parse_options(local_args, pagegenerators.GeneratorFactory())
         if options.pop('missing_templates', False):
             return report_missing_templates(options)
-        from commonscache.bot import CacheBot  # Site objects only after handle_args.
+        if options.pop('check', False):
+            from commonscache.check import run_check
 
-        bot = CacheBot(generator=factory.getCombinedGenerator(preload=False), **options)
+            return run_check(CacheBot(**options).opt)
+        bot = CacheBot(generator_args=generator_args, **options)
         bot.prepare()
     except UsageError as error:
         pywikibot.error(str(error))
         return 2
-    bot.run()
+    except (AlreadyRunning, EmergencyStop) as reason:
+        pywikibot.info(str(reason))
+        return 0
+    try:
+        bot.run()
+    except EmergencyStop as reason:
+        pywikibot.info(str(reason))
+    finally:
+        bot.close()
     pywikibot.info(bot.summary())
     return 0
 

@@ -8,9 +8,11 @@ See https://www.mediawiki.org/wiki/API:Imageinfo
 """
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from typing import Literal
+
+import pywikibot
 
 from commonscache.query import QueryResult, list_query, query_titles
 from commonscache.sites import Site, is_on
@@ -19,8 +21,8 @@ Where = Literal['local', 'shared', 'foreign', 'missing']
 
 
 @dataclass(frozen=True)
-class UsedFile:
-    """A file the consumer uses.
+class FileUse:
+    """A file the consumer uses, and where it finds it.
 
     :ivar title: the title as the consumer writes it (``File:Name with spaces.jpg``)
     :ivar where: where the consumer finds it
@@ -32,7 +34,7 @@ class UsedFile:
     description_url: str = ''
 
 
-def classify(consumer: Site, shared: Site, titles: Iterable[str]) -> list[UsedFile]:
+def classify(consumer: Site, shared: Site, titles: Iterable[str]) -> list[FileUse]:
     """Classify *titles* (file titles used on the consumer), batched."""
     result: QueryResult = query_titles(consumer, titles, prop='imageinfo', iiprop='url')
     used = []
@@ -50,8 +52,13 @@ def classify(consumer: Site, shared: Site, titles: Iterable[str]) -> list[UsedFi
             where = 'shared'
         else:
             where = 'foreign'
-        used.append(UsedFile(page['title'], where, url))
+        used.append(FileUse(page['title'], where, url))
     return sorted(used, key=lambda f: f.title)
+
+
+class UsedFile(pywikibot.FilePage):
+    """A file that the consumer uses, as a page to treat: examined itself, not searched
+    for the files it embeds."""
 
 
 def files_used_everywhere(consumer: Site) -> Iterable[str]:
@@ -71,3 +78,32 @@ def files_used_on(consumer: Site, titles: Iterable[str]) -> list[str]:
         for image in page.get('images', []):
             files[image['title']] = None
     return list(files)
+
+
+def changed_pages(consumer: Site, since: str) -> Iterator[pywikibot.Page]:
+    """Pages created or edited on the consumer since *since* (ISO 8601), each once.
+
+    See https://www.mediawiki.org/wiki/API:RecentChanges
+    """
+    seen = set()
+    for change in list_query(consumer, list='recentchanges', rcstart=since, rcdir='newer',
+                             rctype='edit|new', rcprop='title', rclimit='max'):
+        if change['title'] not in seen:
+            seen.add(change['title'])
+            yield pywikibot.Page(consumer, change['title'])
+
+
+def pages_using(consumer: Site, files: list[str]) -> list[str]:
+    """The consumer's pages that use any of *files* (``prop=fileusage``, batched)."""
+    result = query_titles(consumer, files, prop='fileusage', fulimit='max')
+    return sorted({use['title'] for page in result.pages.values()
+                   for use in page.get('fileusage', [])})
+
+
+def request_pages(consumer: Site, target: str) -> Iterator[pywikibot.Page]:
+    """The pages a sweep request names: a category's members, or the page itself."""
+    page = pywikibot.Page(consumer, target)
+    if page.namespace() == 14:
+        yield from pywikibot.Category(consumer, target).articles()
+    elif page.exists():
+        yield page

@@ -3,3 +3,7 @@
 
 class UsageError(Exception):
     """A usage or configuration error: one line saying what to fix; exit status 2."""
+
+
+class AlreadyRunning(Exception):
+    """Another run holds the lock on the same state: this one has nothing to do (exit 0)."""

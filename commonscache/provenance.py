@@ -46,3 +46,12 @@ def ensure_template(site: Site, name: str, *, create: bool) -> bool:
     page.save(summary='commonscache: provenance template for cached Commons files',
               bot=True)
     return not pywikibot.config.simulate
+
+
+def ensure_run_page(site: Site, title: str) -> None:
+    """Create the emergency-stop page with ``true`` when it is missing (``-setup``)."""
+    page = pywikibot.Page(site, title)
+    if not page.exists():
+        page.text = 'true'
+        page.save(summary='commonscache: run page; change "true" to anything else to stop '
+                  'the bot', bot=True)

@@ -29,7 +29,7 @@ def configure_user_agent() -> None:
     config.user_agent_format = USER_AGENT_FORMAT
 
 
-def site_from_spec(spec: str) -> Site:
+def site_from_spec(spec: str, what: str = 'shared repository') -> Site:
     """The site for ``FAMILY:CODE``.
 
     :raises UsageError: when the spec is malformed, unknown or the wiki cannot be reached
@@ -42,14 +42,14 @@ def site_from_spec(spec: str) -> Site:
         api_url = pywikibot.family.Family.load(family).apipath(code)
         base = pywikibot.family.Family.load(family).base_url(code, api_url)
     except SiteDefinitionError as error:
-        raise UsageError(f'unknown shared repository {spec}: {error}') from None
-    probe(base, f'the shared repository {spec}')
+        raise UsageError(f'unknown {what} {spec}: {error}') from None
+    probe(base, f'the {what} {spec}')
     try:
         return pywikibot.Site(code, family)
     except SiteDefinitionError as error:
-        raise UsageError(f'unknown shared repository {spec}: {error}') from None
+        raise UsageError(f'unknown {what} {spec}: {error}') from None
     except (Error, requests.exceptions.RequestException) as error:
-        raise UsageError(f'cannot reach the shared repository {spec}: {error}') from None
+        raise UsageError(f'cannot reach the {what} {spec}: {error}') from None
 
 
 def probe(api_url: str, what: str) -> None:
@@ -63,14 +63,41 @@ def probe(api_url: str, what: str) -> None:
         raise UsageError(f'cannot reach {what} at {api_url} ({reason})') from None
 
 
-def connect_shared(spec: str, consumer: Site) -> Site:
+def consumer_sites(spec: str, default: Site) -> list[Site]:
+    """The consumer wikis: *default*, or those ``-wikis`` names (``FAMILY:CODE`` items,
+    comma-separated, or ``FAMILY`` for every code of a family).
+
+    :raises UsageError: for a malformed, unknown or unreachable wiki
+    """
+    if not spec:
+        return [default]
+    consumers: list[Site] = []
+    for item in filter(None, (part.strip() for part in spec.split(','))):
+        family, sep, code = item.partition(':')
+        if sep:
+            codes = [code]
+        else:
+            try:
+                codes = sorted(pywikibot.family.Family.load(family).codes)
+            except SiteDefinitionError as error:
+                raise UsageError(f'-wikis: unknown family {family}: {error}') from None
+        for name in codes:
+            site = site_from_spec(f'{family}:{name}', what='consumer wiki')
+            if site not in consumers:
+                consumers.append(site)
+    return consumers
+
+
+def connect_shared(spec: str, consumers: list[Site]) -> Site:
     """Log in to the shared repository and check that the bot may upload there.
 
     :raises UsageError: naming what to fix
     """
     shared = site_from_spec(spec)
-    if shared == consumer:
-        raise UsageError(f'the consumer wiki {consumer} is the shared repository itself; '
+    if len(consumers) > 1 and shared in consumers:
+        consumers.remove(shared)  # -wikis:FAMILY names the shared repository too
+    if shared in consumers:
+        raise UsageError(f'the consumer wiki {shared} is the shared repository itself; '
                          'choose the consumer with -site or -family/-lang')
     try:
         shared.login()

@@ -23,6 +23,10 @@ CREATE TABLE IF NOT EXISTS runs (
     status TEXT NOT NULL DEFAULT 'running',
     counters TEXT NOT NULL DEFAULT '{}'
 );
+CREATE TABLE IF NOT EXISTS watermarks (
+    consumer TEXT PRIMARY KEY,
+    timestamp TEXT NOT NULL
+);
 CREATE TABLE IF NOT EXISTS files (
     shared TEXT NOT NULL,
     title TEXT NOT NULL,
@@ -115,3 +119,14 @@ class State:
             "(outcome = 'nothing' AND reason = 'up-to-date') OR reason = 'was-deleted')",
             (shared,))
         return {title for (title,) in rows}
+
+    def watermark(self, consumer: str) -> str:
+        """The consumer's server time when the last completed incremental run started."""
+        row = self.db.execute('SELECT timestamp FROM watermarks WHERE consumer = ?',
+                              (consumer,)).fetchone()
+        return row[0] if row else ''
+
+    def set_watermark(self, consumer: str, timestamp: str) -> None:
+        self.db.execute('INSERT INTO watermarks (consumer, timestamp) VALUES (?, ?) '
+                        'ON CONFLICT (consumer) DO UPDATE SET timestamp = excluded.timestamp',
+                        (consumer, timestamp))

@@ -2,7 +2,8 @@
 
 - ``commons``: a Commons stand-in, the source of the files;
 - ``shared``: the farm's shared media repository, where commonscache writes;
-- ``consumer``: a content wiki that uses both as ForeignAPIRepo, the shared one first.
+- ``consumer``: a content wiki that uses both as ForeignAPIRepo, the shared one first;
+- ``consumer2``: a second content wiki like it, for runs over a farm of consumers.
 
 Each wiki is Debian's ``mediawiki`` package selected by ``MW_CONFIG_FILE``, with its own
 LocalSettings, SQLite database, upload and cache folders, served by ``php -S`` through
@@ -33,7 +34,7 @@ REPO = Path(__file__).resolve().parent.parent
 HERE = REPO / 'devfarm'
 MW = Path('/usr/share/mediawiki')
 PACKAGES = ['mediawiki', 'php-cli', 'php-sqlite3', 'php-curl', 'php-gd']
-WIKIS = ('commons', 'shared', 'consumer')
+WIKIS = ('commons', 'shared', 'consumer', 'consumer2')
 
 ADMIN = 'Admin'
 ADMIN_PASSWORD = 'devfarm-admin-password'
@@ -58,7 +59,8 @@ def farm_dir() -> Path:
 
 
 def base_port() -> int:
-    """Ports are base+1 (commons), base+2 (shared), base+3 (consumer); the family file agrees."""
+    """Ports are base+1 (commons), base+2 (shared), base+3 (consumer), base+4 (consumer2);
+    the family file agrees."""
     return int(os.environ.get('COMMONSCACHE_FARM_PORT', '8780'))
 
 
@@ -158,6 +160,9 @@ def farm_config(root: Path) -> dict:
             'consumer': {'server': all_wikis['consumer'].server, 'uploads': False,
                          'copy_uploads': False, 'file_extensions': EXTENSIONS,
                          'foreign_repos': ['shared', 'commons']},
+            'consumer2': {'server': all_wikis['consumer2'].server, 'uploads': False,
+                          'copy_uploads': False, 'file_extensions': EXTENSIONS,
+                          'foreign_repos': ['shared', 'commons']},
         },
     }
 
@@ -368,6 +373,9 @@ def seed_wiki(wiki: Wiki, all_wikis: dict[str, Wiki]) -> None:
     if wiki.name != 'commons':
         point_interwiki(wiki, 'commons', all_wikis['commons'])
         create_accounts(wiki)
+    if wiki.name == 'shared':
+        # The bot's emergency-stop page, as an approved bot has it.
+        import_pages(wiki, {f'User:{BOT}/Run': 'true'})
     if wiki.name == 'commons':
         for uploader in sorted({f.uploader for f in seed.COMMONS_FILES + seed.COMMONS_REUPLOADS}):
             maintenance(wiki, 'createAndPromote.php', '--force', uploader, USER_PASSWORD)
@@ -377,6 +385,8 @@ def seed_wiki(wiki: Wiki, all_wikis: dict[str, Wiki]) -> None:
         import_pages(wiki, seed.COMMONS_REDIRECTS)
     elif wiki.name == 'consumer':
         import_pages(wiki, seed.CONSUMER_PAGES)
+    elif wiki.name == 'consumer2':
+        import_pages(wiki, seed.CONSUMER2_PAGES)
     maintenance(wiki, 'refreshLinks.php')
     maintenance(wiki, 'runJobs.php', '--quiet')
     marker.touch()
@@ -393,6 +403,7 @@ family = 'devfarm'
 mylang = 'consumer'
 usernames['devfarm']['shared'] = {BOT!r}
 usernames['devfarm']['consumer'] = {BOT!r}
+usernames['devfarm']['consumer2'] = {BOT!r}
 password_file = {str(pwb / 'user-password.py')!r}
 user_script_paths = ['scripts']
 user_families_paths = [{str(REPO / 'families')!r}]

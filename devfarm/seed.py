@@ -321,3 +321,10 @@ CONSUMER_PAGES: dict[str, str] = {
 
 #: Pages of the consumer that belong to Category:Places (only through their own text).
 PLACES = ['Harbour']
+
+#: The second consumer wiki: one file it shares with the first, one of its own.
+CONSUMER2_PAGES: dict[str, str] = {
+    'Main Page': 'The second consumer wiki of the dev farm.',
+    'Port': '[[File:Sunset over the harbour.jpg|thumb|The port at sunset]]',
+    'Postcards': '[[File:Old postcard.jpg]]',
+}

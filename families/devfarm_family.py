@@ -1,8 +1,8 @@
 """Pywikibot family for the commonscache dev farm (devfarm/farm.py).
 
-Three wikis on 127.0.0.1, one code each: ``commons`` (the Commons stand-in), ``shared`` (the
-shared media repository) and ``consumer``. Ports follow ``$COMMONSCACHE_FARM_PORT`` (base,
-default 8780): base+1, base+2, base+3.
+Four wikis on 127.0.0.1, one code each: ``commons`` (the Commons stand-in), ``shared`` (the
+shared media repository), ``consumer`` and ``consumer2``. Ports follow
+``$COMMONSCACHE_FARM_PORT`` (base, default 8780): base+1 to base+4.
 """
 from __future__ import annotations
 
@@ -20,6 +20,7 @@ class Family(family.Family):  # noqa: D101
         'commons': f'127.0.0.1:{_BASE + 1}',
         'shared': f'127.0.0.1:{_BASE + 2}',
         'consumer': f'127.0.0.1:{_BASE + 3}',
+        'consumer2': f'127.0.0.1:{_BASE + 4}',
     }
 
     def scriptpath(self, code: str) -> str:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from commonscache.detect import UsedFile, classify, files_used_on
+from commonscache.detect import FileUse, classify, files_used_on
 from commonscache.reconcile import Verdict, decide
 from commonscache.source import read_sources
 from commonscache.target import SharedFile, read_shared
@@ -36,12 +36,12 @@ def test_reads_before_a_sweep(sites):
                                'File:Mona Lisa test.png', 'File:Sunset over the harbour.jpg']
     commons_url = commons.base_url('/wiki/')
     assert classified == [
-        UsedFile('File:Modern format sample.webp', 'foreign',
+        FileUse('File:Modern format sample.webp', 'foreign',
                  commons_url + 'File:Modern_format_sample.webp'),
-        UsedFile('File:Mona Lisa test.png', 'foreign', commons_url + 'File:Mona_Lisa_test.png'),
-        UsedFile('File:Sunset over the harbour.jpg', 'foreign',
+        FileUse('File:Mona Lisa test.png', 'foreign', commons_url + 'File:Mona_Lisa_test.png'),
+        FileUse('File:Sunset over the harbour.jpg', 'foreign',
                  commons_url + 'File:Sunset_over_the_harbour.jpg'),
-        UsedFile('File:This file exists nowhere.png', 'missing', ''),
+        FileUse('File:This file exists nowhere.png', 'missing', ''),
     ]
     sunset = sources['File:Sunset over the harbour.jpg']
     assert [v.user for v in sunset.versions] == ['Bob Photographer', 'Alice Example']

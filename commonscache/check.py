@@ -1,0 +1,136 @@
+"""``-check``: verify a set-up and say what to fix, one line each (exit 0 when all is well,
+2 otherwise). Reads only.
+"""
+from __future__ import annotations
+
+import re
+import sys
+from collections import defaultdict
+from collections.abc import Iterator
+from dataclasses import dataclass
+
+import pywikibot
+from pywikibot import config
+
+from commonscache import sites
+from commonscache.detect import classify, files_used_everywhere
+from commonscache.errors import UsageError
+from commonscache.operations import run_page_allows
+from commonscache.query import query_titles
+
+_CONTACT = re.compile(r'@|https?://|mailto:|User:', re.I)
+
+
+@dataclass(frozen=True)
+class Finding:
+    """One checked item: fine, or what to fix."""
+
+    ok: bool
+    text: str
+
+    def line(self) -> str:
+        return f"{'ok ' if self.ok else 'FIX'}  {self.text}"
+
+
+def run_check(opt: object) -> int:
+    """Print the findings; the exit status."""
+    findings = list(check_setup(opt))
+    for finding in findings:
+        sys.stdout.write(finding.line() + '\n')
+    return 0 if all(f.ok for f in findings) else 2
+
+
+def check_setup(opt: object) -> Iterator[Finding]:
+    contact = config.user_agent_description or ''
+    yield Finding(bool(_CONTACT.search(contact)),
+                  'the User-Agent carries contact information' if _CONTACT.search(contact)
+                  else "set user_agent_description in user-config.py to an e-mail address or "
+                       "URL where the operator can be reached (Wikimedia's User-Agent policy)")
+    if not opt.shared:
+        yield Finding(False, 'name the shared repository: -shared:FAMILY:CODE or "shared = '
+                             'FAMILY:CODE" in scripts.ini, section [commonscache]')
+        return
+    try:
+        consumers = sites.consumer_sites(str(opt.wikis), pywikibot.Site())
+        shared = sites.connect_shared(str(opt.shared), consumers)
+    except UsageError as error:
+        yield Finding(False, str(error))
+        return
+    yield Finding(True, f'logged in to {shared} as {shared.user()}, who may upload there')
+    for right in ('edit', 'reupload'):
+        yield Finding(shared.has_right(right), f'{shared.user()} may {right} on {shared}'
+                      if shared.has_right(right) else
+                      f'give {shared.user()} the {right} right on {shared} (BotPassword grants)')
+    source = sites.interwiki_site(shared, opt.interwiki)
+    yield Finding(source is not None,
+                  f'interwiki prefix {opt.interwiki}: on {shared} leads to {source}'
+                  if source else f'add the interwiki prefix {opt.interwiki!r} for the source '
+                                 f'wiki to {shared} (Special:Interwiki)')
+    template = pywikibot.Page(shared, opt.template, ns=10)
+    yield Finding(template.exists(), f'{template.title()} exists on {shared}'
+                  if template.exists() else
+                  f'create {template.title()} on {shared}: run once with -setup')
+    run_page = opt.runpage or f'User:{shared.user()}/Run'
+    allowed, why = run_page_allows(shared, run_page)
+    yield Finding(allowed, f'the run page {run_page} says true' if allowed else why)
+    for consumer in consumers:
+        sites.login_if_configured(consumer)
+        yield from check_repository_order(consumer, shared, source)
+        yield from check_file_types(consumer, shared)
+
+
+def check_repository_order(consumer: sites.Site, shared: sites.Site,
+                           source: sites.Site | None) -> Iterator[Finding]:
+    """The consumer must ask the shared repository before the source."""
+    request = pywikibot.data.api.Request(site=consumer, parameters={
+        'action': 'query', 'meta': 'filerepoinfo', 'friprop': 'name|apiurl',
+        'formatversion': 2})
+    repos = request.submit()['query']['repos']
+    order = [repo.get('apiurl', '') for repo in repos]
+
+    def position(site: sites.Site | None) -> int:
+        if site is None:
+            return -1
+        api = site.base_url(site.apipath()).split('//', 1)[-1]
+        return next((i for i, url in enumerate(order) if url.split('//', 1)[-1] == api), -1)
+
+    at_shared, at_source = position(shared), position(source)
+    if at_shared < 0:
+        yield Finding(False, f'add {shared} to $wgForeignFileRepos of {consumer}, before '
+                             'the source wiki')
+    elif 0 <= at_source < at_shared:
+        yield Finding(False, f'$wgForeignFileRepos of {consumer} lists {source} before '
+                             f'{shared}: list the shared repository first')
+    else:
+        yield Finding(True, f'{consumer} asks {shared} before {source or "the source"}')
+
+
+def check_file_types(consumer: sites.Site, shared: sites.Site) -> Iterator[Finding]:
+    """The foreign files the consumer uses must fit the shared repository's file types and
+    upload limit."""
+    foreign = [used.title for used in classify(consumer, shared,
+                                               files_used_everywhere(consumer))
+               if used.where == 'foreign']
+    allowed = {entry['ext'].lower() for entry in shared.siteinfo.get('fileextensions', [])}
+    limit = shared.siteinfo.get('maxuploadsize', 0)
+    refused: dict[str, list[str]] = defaultdict(list)
+    too_big = []
+    info = query_titles(consumer, foreign, prop='imageinfo', iiprop='size')
+    for title in foreign:
+        extension = title.rpartition('.')[2].lower()
+        if allowed and extension not in allowed:
+            refused[extension].append(title)
+        size = ((info.page(title) or {}).get('imageinfo') or [{}])[0].get('size', 0)
+        if limit and size > limit:
+            too_big.append(title)
+    for extension, titles in sorted(refused.items()):
+        yield Finding(False, f'{consumer} uses {len(titles)} .{extension} files (e.g. '
+                             f'{titles[0]}) that {shared} does not allow: add {extension!r} to '
+                             '$wgFileExtensions there')
+    if too_big:
+        yield Finding(False, f'{consumer} uses {len(too_big)} files larger than the upload '
+                             f'limit of {shared} ({limit:,} bytes), e.g. {too_big[0]}: raise '
+                             '$wgMaxUploadSize and PHP upload_max_filesize there')
+    if not refused and not too_big:
+        yield Finding(True, f"the {len(foreign)} foreign files {consumer} uses fit {shared}'s "
+                            'file types and upload limit')

@@ -1,0 +1,184 @@
+"""Running unattended: the run lock, the emergency-stop page, and sweeps that admins request
+on the wiki.
+
+The request page lists what to sweep, one line each (``* Category:Places`` or ``* Page
+title``). Only lines added by users in the configured groups count: who added a line is read
+from the page history at the time of the run (:func:`attribute_lines`, pure), and whether
+they are in a group from the user list, both in batches. The bot answers each honoured line
+by rewriting it with the outcome, so that it is not swept again.
+"""
+from __future__ import annotations
+
+import fcntl
+import os
+import time
+from collections.abc import Iterable
+from dataclasses import dataclass
+from pathlib import Path
+from typing import IO
+
+import pywikibot
+
+from commonscache.query import list_query
+from commonscache.sites import Site
+
+#: What an answered request line carries, so that later runs leave it alone.
+ANSWERED = ' — commonscache:'
+
+
+class EmergencyStop(Exception):
+    """The run page does not say ``true``: stop before the next write."""
+
+
+class RunLock:
+    """An exclusive lock beside the state file: two runs on one state never overlap.
+
+    ``flock`` locks die with the process that holds them, so the lock of a killed run is
+    taken over at once; the file keeps the holder's pid for the message.
+    """
+
+    def __init__(self, path: Path) -> None:
+        self.path = path
+        self.handle: IO[str] | None = None
+
+    def acquire(self) -> bool:
+        self.path.parent.mkdir(parents=True, exist_ok=True)
+        handle = self.path.open('a+')
+        try:
+            fcntl.flock(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except BlockingIOError:
+            handle.close()
+            return False
+        handle.seek(0)
+        handle.truncate()
+        handle.write(f'{os.getpid()}\n')
+        handle.flush()
+        self.handle = handle
+        return True
+
+    def holder(self) -> str:
+        try:
+            return self.path.read_text().strip() or 'unknown'
+        except OSError:
+            return 'unknown'
+
+    def release(self) -> None:
+        if self.handle:
+            fcntl.flock(self.handle, fcntl.LOCK_UN)
+            self.handle.close()
+            self.handle = None
+
+
+class RunPage:
+    """The emergency stop: a page whose content must be ``true`` for the bot to write (a
+    missing page stops it too: nothing written there means no approval to run).
+
+    Checked before the first write and again before a write when a minute has passed, so
+    that an admin's stop takes effect within a minute without a request per write.
+    """
+
+    INTERVAL = 60.0
+
+    def __init__(self, site: Site | None = None, title: str = '') -> None:
+        self.site, self.title = site, title
+        self.checked = -self.INTERVAL
+
+    def check(self, *, force: bool = False) -> None:
+        """:raises EmergencyStop: when the page does not allow running"""
+        if not self.site or not self.title:
+            return
+        if not force and time.monotonic() - self.checked < self.INTERVAL:
+            return
+        allowed, why = run_page_allows(self.site, self.title)
+        if not allowed:
+            raise EmergencyStop(f'stopped: {why}')
+        self.checked = time.monotonic()
+
+
+def run_page_allows(site: Site, title: str) -> tuple[bool, str]:
+    """Whether the run page says ``true`` (a missing page does not)."""
+    page = pywikibot.Page(site, title)
+    if not page.exists():
+        return False, (f'the run page {page.title()} does not exist; create it with "true" '
+                       '(-setup does)')
+    content = page.text.strip()
+    if content.lower() != 'true':
+        return False, f'the run page {page.title()} says {content[:40]!r}, not "true"'
+    return True, ''
+
+
+@dataclass(frozen=True)
+class Request:
+    """One line of the request page."""
+
+    line: str
+    target: str
+    user: str
+
+
+def request_target(line: str) -> str:
+    """The title a request line names ('' for lines that are not requests)."""
+    stripped = line.strip()
+    if not stripped.startswith('*') or ANSWERED in stripped:
+        return ''
+    target = stripped.lstrip('*').strip()
+    if target.startswith('[[') and target.endswith(']]'):
+        target = target[2:-2].split('|')[0]
+    return target.strip().lstrip(':').strip()
+
+
+def attribute_lines(revisions: Iterable[tuple[str, str]]) -> dict[str, str]:
+    """Who added each line of the latest text: *revisions* are (user, text), oldest first.
+
+    A line counts as added by the first user whose revision made it appear, in a revision
+    after which it stayed; a line that someone changed counts as theirs.
+    """
+    owners: dict[str, str] = {}
+    previous: set[str] = set()
+    for user, text in revisions:
+        lines = set(text.splitlines())
+        owners = {line: owners.get(line, user) if line in previous else user
+                  for line in lines}
+        previous = lines
+    return owners
+
+
+def pending_requests(site: Site, title: str, groups: set[str]) -> list[Request]:
+    """The request page's unanswered lines that users in *groups* added."""
+    page = pywikibot.Page(site, title)
+    if not page.exists():
+        return []
+    revisions = [(rev.user, rev.text or '') for rev in
+                 page.revisions(content=True, reverse=True)]
+    owners = attribute_lines(revisions)
+    wanted = {line: owner for line, owner in owners.items() if request_target(line)}
+    if not wanted:
+        return []
+    members = users_in_groups(site, set(wanted.values()), groups)
+    latest = revisions[-1][1].splitlines()
+    return [Request(line, request_target(line), wanted[line]) for line in latest
+            if line in wanted and wanted[line] in members]
+
+
+def users_in_groups(site: Site, users: set[str], groups: set[str]) -> set[str]:
+    """Which of *users* belong to one of *groups* (``list=users``, 50 names a request)."""
+    members = set()
+    names = sorted(users)
+    for start in range(0, len(names), 50):
+        for user in list_query(site, list='users', ususers='|'.join(names[start:start + 50]),
+                               usprop='groups'):
+            if groups & set(user.get('groups', [])):
+                members.add(user['name'])
+    return members
+
+
+def answer_requests(site: Site, title: str, answers: dict[str, str]) -> None:
+    """Rewrite each answered line with its outcome, in one edit."""
+    page = pywikibot.Page(site, title)
+    lines = page.text.splitlines()
+    changed = [f'{line}{ANSWERED} {answers[line]}' if line in answers else line
+               for line in lines]
+    if changed != lines:
+        page.text = '\n'.join(changed) + '\n'
+        page.save(summary=f'commonscache: answered {len(answers)} sweep requests', bot=True,
+                  quiet=True)

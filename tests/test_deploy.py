@@ -1,0 +1,75 @@
+"""The run configurations for Toolforge, cron and systemd are valid for their tools."""
+from __future__ import annotations
+
+import configparser
+import re
+import shutil
+import subprocess
+from pathlib import Path
+
+import pytest
+import yaml
+
+DEPLOY = Path(__file__).resolve().parent.parent / 'deploy'
+CRON_FIELD = re.compile(r'^(\*|\d+(-\d+)?)(/\d+)?(,(\*|\d+(-\d+)?)(/\d+)?)*$')
+#: The fields Toolforge's jobs framework reads from a jobs file (toolforge jobs load).
+TOOLFORGE_FIELDS = {'name', 'command', 'image', 'schedule', 'continuous', 'emails',
+                    'filelog', 'filelog-stdout', 'filelog-stderr', 'mem', 'cpu', 'retry',
+                    'mount', 'timeout'}
+
+
+def test_the_toolforge_jobs_file_has_the_fields_toolforge_expects():
+    jobs = yaml.safe_load((DEPLOY / 'toolforge' / 'jobs.yaml').read_text())
+    assert isinstance(jobs, list) and jobs
+    names = [job['name'] for job in jobs]
+    assert len(set(names)) == len(names)
+    for job in jobs:
+        assert set(job) <= TOOLFORGE_FIELDS, set(job) - TOOLFORGE_FIELDS
+        assert {'name', 'command', 'image', 'schedule'} <= set(job)
+        assert re.fullmatch(r'[a-z0-9][a-z0-9-]{0,51}', job['name'])
+        assert job['image'].startswith('python3')
+        assert job['emails'] in {'none', 'all', 'onfinish', 'onfailure'}
+        assert all(CRON_FIELD.match(field) for field in job['schedule'].split())
+        assert len(job['schedule'].split()) == 5
+        assert 'pwb commonscache' in job['command'] and '-always' in job['command']
+
+
+def test_the_cron_file_is_a_cron_d_line_every_ten_minutes():
+    lines = [line for line in (DEPLOY / 'cron' / 'commonscache').read_text().splitlines()
+             if line.strip() and not line.startswith('#') and '=' not in line.split()[0]]
+    assert len(lines) == 1
+    minute, hour, day, month, weekday, user, *command = lines[0].split()
+    assert all(CRON_FIELD.match(field) for field in (minute, hour, day, month, weekday))
+    assert minute == '*/10' and user == 'commonscache'
+    assert 'pwb commonscache -always -since:last' in ' '.join(command)
+
+
+def read_unit(name: str) -> configparser.ConfigParser:
+    unit = configparser.ConfigParser(strict=False, interpolation=None)
+    unit.optionxform = str
+    unit.read(DEPLOY / 'systemd' / name)
+    return unit
+
+
+def test_the_systemd_units_name_each_other_and_run_the_bot():
+    service, timer = read_unit('commonscache.service'), read_unit('commonscache.timer')
+    assert service['Service']['Type'] == 'oneshot'
+    assert 'pwb commonscache -always -since:last' in service['Service']['ExecStart']
+    assert timer['Timer']['Unit'] == 'commonscache.service'
+    assert timer['Timer']['OnCalendar'] == '*:0/10'
+    assert timer['Install']['WantedBy'] == 'timers.target'
+
+
+@pytest.mark.skipif(not shutil.which('systemd-analyze'), reason='systemd-analyze not installed')
+def test_systemd_analyze_verify_accepts_the_units(tmp_path: Path):
+    # verify also checks that ExecStart exists and the user is known: point both at ones
+    # this machine has, leaving everything else as shipped.
+    for name in ('commonscache.service', 'commonscache.timer'):
+        text = (DEPLOY / 'systemd' / name).read_text()
+        text = text.replace('/srv/commonscache/venv/bin/pwb', shutil.which('true') or '/bin/true')
+        text = re.sub(r'^(User|Group)=.*$', r'\1=root', text, flags=re.M)
+        (tmp_path / name).write_text(text)
+    result = subprocess.run(['systemd-analyze', 'verify', str(tmp_path / 'commonscache.service'),
+                             str(tmp_path / 'commonscache.timer')],
+                            capture_output=True, text=True, timeout=120)
+    assert result.returncode == 0, result.stderr

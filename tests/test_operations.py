@@ -1,0 +1,172 @@
+"""Running unattended, end to end: incremental runs, farms, purge, requests on the wiki,
+the emergency stop, the run lock and -check."""
+from __future__ import annotations
+
+import os
+import signal
+import subprocess
+import sys
+import time
+
+import pytest
+import requests
+
+from commonscache.operations import RunLock
+from devfarm import farm
+from tests.conftest import PYWIKIBOT_DIR, REPO, run_cli
+from tests.test_sweep import EXTENSIONS_ALL, SHARED, shared_uploads, summary_of
+from tests.wikiclient import WikiClient
+
+pytestmark = pytest.mark.e2e
+
+REQUESTS = 'Project:Cached Commons media/Requests'
+STATE = PYWIKIBOT_DIR / 'commonscache.sqlite'
+
+
+def admin(wiki: farm.Wiki) -> WikiClient:
+    return WikiClient(wiki, farm.ADMIN, farm.ADMIN_PASSWORD)
+
+
+def test_an_incremental_run_examines_only_pages_changed_since_the_last_completed_run(
+        farm_wikis):
+    first = run_cli(SHARED, '-always', '-since:last')
+    assert first.returncode == 0, first.stderr
+    assert 'no earlier run, so every file it uses' in first.stderr
+    assert summary_of(first.stderr)['examined'] == 12
+
+    quiet = run_cli(SHARED, '-always', '-since:last')
+    assert summary_of(quiet.stderr)['examined'] == 0
+
+    admin(farm_wikis['consumer']).edit('Documents', appendtext='\nEdited.')
+    # A run that does not complete (here: interrupted while the Commons stand-in hangs)
+    # leaves the watermark where it was.
+    commons = int(farm_wikis['commons'].pidfile.read_text())
+    os.killpg(commons, signal.SIGSTOP)
+    try:
+        interrupted = subprocess.Popen(
+            [sys.executable, '-m', 'commonscache', SHARED, '-always', '-since:last'],
+            cwd=REPO, env={**os.environ, 'PYWIKIBOT_DIR': str(PYWIKIBOT_DIR),
+                           'PYTHONUNBUFFERED': '1'},
+            stderr=subprocess.PIPE, stdout=subprocess.DEVNULL, text=True)
+        for line in interrupted.stderr:
+            if 'pages changed since' in line:
+                break
+        time.sleep(2)  # now waiting for the hung wiki
+        interrupted.send_signal(signal.SIGINT)
+        assert interrupted.wait(timeout=60) == 1
+    finally:
+        os.killpg(commons, signal.SIGCONT)
+
+    again = run_cli(SHARED, '-always', '-since:last')
+    assert again.returncode == 0, again.stderr
+    assert summary_of(again.stderr)['examined'] == 1  # File:Sample document.pdf, on that page
+
+
+def test_a_farm_run_copies_a_file_used_on_two_consumers_once(farm_wikis):
+    result = run_cli(SHARED, '-always', '-wikis:devfarm:consumer,devfarm:consumer2')
+    assert result.returncode == 0, result.stderr
+    uploads = shared_uploads(farm_wikis['shared'])
+    assert uploads.count('File:Sunset over the harbour.jpg') == 1  # used on both
+    assert 'File:Old postcard.jpg' in uploads  # used on consumer2 (and on consumer)
+
+
+def rendered_image_hosts(wiki: farm.Wiki, page: str) -> set[str]:
+    """Which of the Commons stand-in and the shared repository serve the page's images."""
+    html = requests.get(f'{wiki.server}/wiki/{page}', timeout=60).text
+    hosts = {f'127.0.0.1:{farm.base_port() + offset}' for offset in (1, 2)}
+    return {host for host in hosts if f'{host}/w/images' in html}
+
+
+@pytest.mark.parametrize('purge', [True, False], ids=['purge', 'nopurge'])
+def test_purge_makes_the_consumer_show_the_shared_copy(farm_wikis, purge):
+    consumer = farm_wikis['consumer']
+    commons_host = f'127.0.0.1:{farm.base_port() + 1}'
+    shared_host = f'127.0.0.1:{farm.base_port() + 2}'
+    assert rendered_image_hosts(consumer, 'Harbour') == {commons_host}  # parser cache filled
+    result = run_cli(SHARED, '-always', '-page:Harbour', *(() if purge else ('-nopurge',)))
+    assert result.returncode == 0, result.stderr
+    time.sleep(1.2)  # the consumer's foreign-file metadata cache
+    assert rendered_image_hosts(consumer, 'Harbour') == ({shared_host} if purge
+                                                        else {commons_host})
+
+
+def test_requests_by_admins_are_honoured_and_answered_and_others_ignored(farm_wikis):
+    shared = farm_wikis['shared']
+    admin(shared).edit(REQUESTS, text='Sweep requests, one per line:\n* [[:Category:Places]]\n')
+    plain = WikiClient(shared, farm.USER, farm.USER_PASSWORD)
+    plain.edit(REQUESTS, appendtext='\n* Gallery')
+    result = run_cli(SHARED, '-always', '-page:Main Page')
+    assert result.returncode == 0, result.stderr
+    assert shared_uploads(shared) == ['File:Example diagram.svg',
+                                      'File:Sunset over the harbour.jpg']
+    lines = admin(shared).text(REQUESTS).splitlines()
+    assert lines[1].startswith('* [[:Category:Places]] — commonscache: done ')
+    assert lines[1].endswith('examined 2, cached 2, updated 0, flagged 0')
+    assert lines[2] == '* Gallery'  # not an admin's line: not swept, not answered
+
+    rerun = run_cli(SHARED, '-always', '-page:Main Page')
+    assert summary_of(rerun.stderr)['examined'] == 0  # answered lines are done
+
+
+def test_the_run_page_stops_the_bot(farm_wikis):
+    admin(farm_wikis['shared']).edit('User:CacheBot/Run', text='false')
+    result = run_cli(SHARED, '-always')
+    assert result.returncode == 0, result.stderr
+    assert "stopped: the run page User:CacheBot/Run says 'false'" in result.stderr
+    assert shared_uploads(farm_wikis['shared']) == []
+
+
+def test_a_second_run_exits_at_once_while_the_first_holds_the_lock(farm_wikis):
+    lock = RunLock(STATE.with_suffix('.lock'))
+    assert lock.acquire()
+    try:
+        result = run_cli(SHARED, '-always')
+    finally:
+        lock.release()
+    assert result.returncode == 0, result.stderr
+    assert f'another run (pid {os.getpid()}) holds the lock' in result.stderr
+    assert shared_uploads(farm_wikis['shared']) == []
+
+
+def test_the_lock_of_a_killed_run_is_taken_over(farm_wikis):
+    holder = subprocess.Popen(
+        [sys.executable, '-c', 'import sys, time; from pathlib import Path; '
+         'from commonscache.operations import RunLock; '
+         f'assert RunLock(Path({str(STATE.with_suffix(".lock"))!r})).acquire(); '
+         'print("locked", flush=True); time.sleep(600)'],
+        cwd=REPO, stdout=subprocess.PIPE, text=True)
+    assert holder.stdout.readline().strip() == 'locked'
+    os.kill(holder.pid, signal.SIGKILL)
+    holder.wait()
+    result = run_cli(SHARED, '-always', '-page:Harbour')
+    assert result.returncode == 0, result.stderr
+    assert summary_of(result.stderr)['cached'] == 2
+
+
+def check_lines(result: subprocess.CompletedProcess) -> list[str]:
+    return [line for line in result.stdout.splitlines() if line.startswith('FIX')]
+
+
+def test_check_passes_on_a_correct_set_up(farm_wikis):
+    assert run_cli(SHARED, '-always', '-setup', '-page:Main Page').returncode == 0
+    with farm.configured('shared', farm.farm_dir(), file_extensions=EXTENSIONS_ALL):
+        result = run_cli(SHARED, '-check')
+    assert check_lines(result) == []
+    assert result.returncode == 0, result.stdout
+
+
+def test_check_names_each_broken_item_of_a_misconfigured_farm(farm_wikis):
+    admin(farm_wikis['shared']).edit('User:CacheBot/Run', text='stop')
+    with farm.configured('consumer', farm.farm_dir(), foreign_repos=['commons', 'shared']), \
+            farm.configured('shared', farm.farm_dir(), revoked_rights=['reupload']):
+        result = run_cli(SHARED, '-check')
+    assert result.returncode == 2
+    assert check_lines(result) == [
+        'FIX  give CacheBot the reupload right on devfarm:shared (BotPassword grants)',
+        'FIX  create Template:Cached Commons Media on devfarm:shared: run once with -setup',
+        "FIX  the run page User:CacheBot/Run says 'stop', not \"true\"",
+        'FIX  $wgForeignFileRepos of devfarm:consumer lists devfarm:commons before '
+        'devfarm:shared: list the shared repository first',
+        'FIX  devfarm:consumer uses 1 .webp files (e.g. File:Modern format sample.webp) that '
+        "devfarm:shared does not allow: add 'webp' to $wgFileExtensions there",
+    ]
