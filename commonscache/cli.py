@@ -73,6 +73,32 @@ Options:
                      repository lacks, with how many pages use each, most used first.
                      Reads only.
 
+-since:last          Examine only the consumer pages created or edited since the last
+                     completed -since:last run (recent changes; a watermark per consumer in
+                     the state file). The first run examines the whole wiki; a run that does
+                     not complete leaves the watermark where it was.
+
+-wikis:LIST          The consumer wikis: FAMILY:CODE items separated by commas, or FAMILY for
+                     every code of a family. Files used on several are copied once. Page
+                     generators apply to each.
+
+-nopurge             Do not purge the consumer pages that use newly cached files (by default
+                     they are purged with forcelinkupdate, so readers see the copy at once).
+
+-requests:TITLE      The page on the shared repository where admins request sweeps, one
+                     line each ("* Category:Places" or "* Page title"; default:
+                     Project:Cached Commons media/Requests; empty: none). Only lines added by
+                     users in -groups count; the bot answers each on the page.
+
+-groups:G1,G2        The user groups whose requests count (default: sysop).
+
+-runpage:TITLE       The emergency-stop page (default: User:<bot>/Run). Unless it says
+                     "true", the bot stops before its next write and exits 0. -setup creates
+                     it with "true".
+
+-check               Verify the set-up and print what to fix, one line each; exit 0 when all
+                     is well, 2 otherwise.
+
 -always              Never ask for confirmation.
 
 Pywikibot's global option -simulate writes nothing and prints what would be done.
@@ -81,8 +107,9 @@ Without a page generator, every file used anywhere on the consumer is examined. 
 the files embedded on its pages are examined (galleries, templates and Media: links count),
 and a File: page counts as its own file.
 
-Exit status: 0 when the run completed (files flagged or skipped are not errors); 2 for a
-usage or configuration error, with one line saying what to fix; 1 for a fatal error.
+Exit status: 0 when the run completed (files flagged or skipped are not errors), when the
+run page stopped it, or when another run holds the lock; 2 for a usage or configuration
+error, with one line saying what to fix; 1 for a fatal error or an interruption.
 
 Every option may also be set in scripts.ini (section [commonscache]) under its name without
 the dash, e.g. "template = Cached Commons Media".
