@@ -7,23 +7,20 @@ read costs one request per batch, never one per file.
 """
 from __future__ import annotations
 
-import sys
 from collections import defaultdict
 from collections.abc import Iterator
 from pathlib import Path
-from urllib.parse import urlencode
 
 import pywikibot
 from pywikibot import config, pagegenerators
 from pywikibot.bot import ConfigParserBot
 
 from commonscache import sites
+from commonscache.actions import ActionsMixin
 from commonscache.describe import (
     CategoryPolicy,
     PageSettings,
     category_names,
-    describe,
-    escape_value,
 )
 from commonscache.detect import (
     FileUse,
@@ -44,26 +41,23 @@ from commonscache.operations import (
     answer_requests,
     pending_requests,
 )
+from commonscache.progress import Progress
 from commonscache.provenance import TRACKING_CATEGORY, ensure_run_page, ensure_template
 from commonscache.query import batches, list_query
 from commonscache.reconcile import WRITES, Verdict, decide, decide_alias, is_owned
-from commonscache.review import as_wikitable
 from commonscache.rules import Rules, RulesError, parse_rules
 from commonscache.source import DISPUTE_TEMPLATES, SourceFile, deletion_comment, read_sources
 from commonscache.state import State, now
 from commonscache.target import SharedFile, existing_pages, read_shared
 from commonscache.transfer import (
-    DownloadError,
-    download,
     remove_stale_temporaries,
-    upload,
 )
 
 #: The counters of the summary line, in its order.
 SUMMARY = ('examined', 'cached', 'updated', 'up to date', 'skipped', 'flagged', 'failed')
 
 
-class CacheBot(ConfigParserBot):
+class CacheBot(ActionsMixin, ConfigParserBot):
     """Cache the files a consumer wiki uses from Commons in the shared media repository."""
 
     update_options = {
@@ -453,183 +447,6 @@ class CacheBot(ConfigParserBot):
                            'is not on the shared repository yet')
         return decide_alias(canonical, shared)
 
-    # --- acting on a verdict ------------------------------------------------------------------
-
-    def _act(self, title: str, verdict: Verdict, source: SourceFile | None,
-             shared: SharedFile, source_site: sites.Site, settings: PageSettings) -> None:
-        if verdict.action == 'nothing':
-            self.counter['up to date'] += 1
-            self._record(title, 'nothing', verdict.reason, verdict.details)
-        elif verdict.action == 'skip':
-            self._skip(title, verdict.reason, verdict.details)
-        elif verdict.action == 'flag':
-            self._flag(title, verdict.reason, verdict.details)
-        elif verdict.action == 'redirect':
-            self._redirect(title, verdict.details)
-        elif verdict.action in WRITES:
-            assert source is not None
-            self._write(title, verdict, source, source_site, shared.revision, settings)
-
-    def _write(self, title: str, verdict: Verdict, source: SourceFile, source_site: sites.Site,
-               revision: int, settings: PageSettings) -> None:
-        """Create the cached copy, or bring the bot's own copy up to date."""
-        interwiki = self.opt.interwiki
-        history = source_site.base_url(
-            source_site.path() + '?' + urlencode({'title': source.title, 'action': 'history'}))
-        page = describe(source, settings, history_url=history, retrieved=now())
-        latest = source.latest
-        verb = {'create': 'cache', 'update-file': 'update the file of',
-                'update-description': 'update the description of'}[verdict.action]
-        if verdict.action != 'update-description':
-            refusal = self._refusal(title, latest.size)
-            if refusal:
-                self._flag(title, 'upload-refused', refusal)
-                return
-        if config.simulate:
-            pywikibot.info(f'would {verb} {title} ({latest.size:,} bytes, sha1 {latest.sha1}) '
-                           f'from {source.description_url}')
-            self.counter['would cache'] += 1
-            return
-        if not self.user_confirm(f'{verb.capitalize()} {title} from {source_site}?'):
-            self._skip(title, 'declined', 'the operator said no')
-            return
-        self.run_page.check()
-        for change in page.changes:
-            pywikibot.log(f'{title}: {change}')
-        summary = f'Cached copy of [[{interwiki}:{source.title}]] (sha1 {latest.sha1})'
-        if verdict.action != 'update-description':
-            if not self._transfer(title, source, page.text, summary,
-                                  replace=verdict.action == 'update-file'):
-                return
-        if verdict.action != 'create' and not self._save_description(title, page.text, summary,
-                                                                     revision):
-            return
-        counter = 'cached' if verdict.action == 'create' else 'updated'
-        self.counter[counter] += 1
-        self.newly_cached.add(title)
-        self._record(title, counter, sha1=latest.sha1,
-                     details=f'{len(page.changes)} changes to the description')
-        pywikibot.info(f'{counter} {title} ({len(page.changes)} description changes)')
-
-    def _transfer(self, title: str, source: SourceFile, text: str, summary: str, *,
-                  replace: bool) -> bool:
-        """Download the source's latest version and upload it; False when it did not land."""
-        latest = source.latest
-        try:
-            path = download(latest.url, sha1=latest.sha1, size=latest.size, directory=self.workdir)
-        except DownloadError as error:
-            self._fail(title, 'download-failed', str(error))
-            return False
-        try:
-            outcome = upload(self.shared, title, path, text=text, summary=summary,
-                             chunk_size=self.chunk_bytes, replace=replace)
-        finally:
-            path.unlink(missing_ok=True)
-        if outcome.status == 'uploaded' and outcome.sha1 == latest.sha1:
-            self.bytes_transferred += latest.size
-            return True
-        if outcome.status == 'uploaded':
-            self._fail(title, 'sha1-mismatch',
-                       f'the shared repository stored sha1 {outcome.sha1}, not {latest.sha1}')
-        elif outcome.status == 'no-change':
-            return True  # the very same file is there already
-        elif outcome.status == 'refused':
-            self._flag(title, 'upload-refused', outcome.details)
-        else:
-            reason = warning_reason(outcome.warnings)
-            if reason == 'duplicate':
-                self._flag(title, 'duplicate', f'identical to {", ".join(outcome.duplicates)} '
-                           f'on the shared repository; {title} was not uploaded')
-            elif reason:
-                self._flag(title, reason, outcome.details)
-            else:
-                self._skip(title, outcome.warnings[0] if outcome.warnings else 'upload-warning',
-                           outcome.details)
-        return False
-
-    def _save_description(self, title: str, text: str, summary: str, revision: int) -> bool:
-        """Rewrite the description page, unless someone edited it since *revision* was read
-        (the bot's own upload of a new version a moment ago does not count)."""
-        page = pywikibot.FilePage(self.shared, title)
-        if page.latest_revision_id != revision and page.latest_revision.user != self.shared.user():
-            self._skip(title, 'edit-race', 'someone edited the page during the run; '
-                       'the next run decides again')
-            return False
-        page.text = text
-        try:
-            page.save(summary=summary, bot=True, minor=False, quiet=True)
-        except pywikibot.exceptions.EditConflictError:
-            self._skip(title, 'edit-race', 'edit conflict; the next run decides again')
-            return False
-        return True
-
-    def _write_review_page(self) -> None:
-        """Rewrite the review page with the open flags, only when its content changed."""
-        if not self.opt.reviewpage or config.simulate or not self.state or not self.shared:
-            return
-        text = as_wikitable(self.state.flags(shared=str(self.shared)),
-                            interwiki=self.opt.interwiki)
-        page = pywikibot.Page(self.shared, self.opt.reviewpage)
-        if page.exists() and page.text.strip() == text.strip():
-            return
-        self.run_page.check()
-        page.text = text
-        page.save(summary='commonscache: files left for review', bot=True, quiet=True)
-
-    def _redirect(self, title: str, canonical: str) -> None:
-        """Make *title* a redirect to the cached *canonical* file, as on the source."""
-        if config.simulate:
-            pywikibot.info(f'would redirect {title} to {canonical}')
-            self.counter['would cache'] += 1
-            return
-        if not self.user_confirm(f'Redirect {title} to {canonical}?'):
-            self._skip(title, 'declined', 'the operator said no')
-            return
-        self.run_page.check()
-        page = pywikibot.Page(self.shared, title)
-        page.text = (f'#REDIRECT [[{canonical}]]\n'
-                     f'{{{{{self.opt.template}|redirect={escape_value(canonical)}}}}}\n')
-        page.save(summary=f'Renamed on the source to [[{canonical}]] (commonscache)', bot=True)
-        self.counter['cached'] += 1
-        self.newly_cached.add(title)
-        self._record(title, 'cached', details=f'redirect to {canonical}')
-        pywikibot.info(f'cached {title} as a redirect to {canonical}')
-
-    def _refusal(self, title: str, size: int) -> str:
-        """Why the shared repository would refuse the file, known without downloading it."""
-        extension = title.rpartition('.')[2].lower()
-        allowed = {entry['ext'].lower() for entry in self.shared.siteinfo.get('fileextensions', [])}
-        if allowed and extension not in allowed:
-            return (f'the file type .{extension} is not allowed on {self.shared} '
-                    f'(allowed: {", ".join(sorted(allowed))})')
-        limit = self.shared.siteinfo.get('maxuploadsize', 0)
-        if limit and size > limit:
-            return f'{size:,} bytes is above the upload limit of {self.shared} ({limit:,})'
-        return ''
-
-    def _record(self, title: str, outcome: str, reason: str = '', details: str = '',
-                sha1: str = '') -> None:
-        if outcome in ('cached', 'updated', 'nothing'):
-            self.available.add(title)
-        if self.state and not config.simulate:
-            self.state.record(shared=str(self.shared), title=title, outcome=outcome,
-                              reason=reason, details=details, sha1=sha1)
-
-    def _skip(self, title: str, reason: str, details: str) -> None:
-        self.counter['skipped'] += 1
-        self._record(title, 'skipped', reason, details)
-        pywikibot.info(f'skipped {title}: {reason} ({details})')
-
-    def _flag(self, title: str, reason: str, details: str) -> None:
-        self.counter['flagged'] += 1
-        self._record(title, 'flagged', reason, details)
-        pywikibot.warning(f'flagged {title} for review: {reason} ({details})')
-
-    def _fail(self, title: str, reason: str, details: str) -> None:
-        self.counter['failed'] += 1
-        self._record(title, 'failed', reason, details)
-        pywikibot.error(f'failed {title}: {reason} ({details})')
-
     def close(self) -> None:
         """Release the run lock and the state file."""
         if self.lock:
@@ -642,39 +459,6 @@ class CacheBot(ConfigParserBot):
         counts = ', '.join(f'{name} {self.counter[name]}' for name in SUMMARY)
         extra = f", would cache {self.counter['would cache']}" if config.simulate else ''
         return f'{counts}{extra}, bytes transferred {self.bytes_transferred}'
-
-
-class Progress:
-    """One updating line on a terminal; nothing without one (cron reads the log lines)."""
-
-    def __init__(self) -> None:
-        self.active = sys.stderr.isatty()
-        self.shown = False
-
-    def show(self, done: int, total: int, transferred: int) -> None:
-        if self.active:
-            sys.stderr.write(f'\r{done}/{total} files, {transferred:,} bytes ')
-            sys.stderr.flush()
-            self.shown = True
-
-    def done(self) -> None:
-        if self.shown:
-            sys.stderr.write('\n')
-            self.shown = False
-
-
-#: Upload warnings that leave a file for a person, by the flag they raise.
-WARNING_FLAGS = {'duplicate': 'duplicate', 'was-deleted': 'was-deleted',
-                 'duplicate-archive': 'was-deleted', 'exists': 'name-taken',
-                 'page-exists': 'name-taken', 'exists-normalized': 'name-taken'}
-
-
-def warning_reason(warnings: tuple[str, ...]) -> str:
-    """The flag that upload warnings raise ('' when none of them calls for a person)."""
-    for code in warnings:
-        if code in WARNING_FLAGS:
-            return WARNING_FLAGS[code]
-    return ''
 
 
 def split_titles(value: object) -> list[str]:
