@@ -18,7 +18,7 @@ from commonscache.review import as_wikitable
 from commonscache.source import SourceFile
 from commonscache.state import now
 from commonscache.target import SharedFile
-from commonscache.transfer import DownloadError, download, upload
+from commonscache.transfer import DownloadError, upload
 
 
 class ActionsMixin:
@@ -86,7 +86,7 @@ class ActionsMixin:
         """Download the source's latest version and upload it; False when it did not land."""
         latest = source.latest
         try:
-            path = download(latest.url, sha1=latest.sha1, size=latest.size, directory=self.workdir)
+            path = self.prefetch.take(title, url=latest.url, sha1=latest.sha1, size=latest.size)
         except DownloadError as error:
             self._fail(title, 'download-failed', str(error))
             return False
@@ -135,11 +135,11 @@ class ActionsMixin:
 
     def _write_review_page(self) -> None:
         """Rewrite the review page with the open flags, only when its content changed."""
-        if not self.opt.reviewpage or config.simulate or not self.state or not self.shared:
+        page = self.control.review  # as read at the start of the run
+        if page is None or config.simulate or not self.state:
             return
         text = as_wikitable(self.state.flags(shared=str(self.shared)),
                             interwiki=self.opt.interwiki)
-        page = pywikibot.Page(self.shared, self.opt.reviewpage)
         if page.exists() and page.text.strip() == text.strip():
             return
         self.run_page.check()

@@ -34,6 +34,7 @@ from commonscache.detect import (
 )
 from commonscache.errors import AlreadyRunning, UsageError
 from commonscache.operations import (
+    ControlPages,
     EmergencyStop,
     Request,
     RunLock,
@@ -49,9 +50,7 @@ from commonscache.rules import Rules, RulesError, parse_rules
 from commonscache.source import DISPUTE_TEMPLATES, SourceFile, deletion_comment, read_sources
 from commonscache.state import State, now
 from commonscache.target import SharedFile, existing_pages, read_shared
-from commonscache.transfer import (
-    remove_stale_temporaries,
-)
+from commonscache.transfer import Prefetcher, remove_stale_temporaries
 
 #: The counters of the summary line, in its order.
 SUMMARY = ('examined', 'cached', 'updated', 'up to date', 'skipped', 'flagged', 'failed')
@@ -128,11 +127,15 @@ class CacheBot(ActionsMixin, ConfigParserBot):
         if not self.lock.acquire():
             raise AlreadyRunning(f'another run (pid {self.lock.holder()}) holds the lock '
                                  f'{self.lock.path}; nothing to do')
-        self.run_page = RunPage(self.shared, self.opt.runpage or f'User:{self.shared.user()}/Run')
+        self.control = ControlPages.read(
+            self.shared, template=self.opt.template,
+            run=self.opt.runpage or f'User:{self.shared.user()}/Run', rules=self.opt.rules,
+            requests=self.opt.requests, review=self.opt.reviewpage)
         if self.opt.setup and not config.simulate:
-            ensure_run_page(self.shared, self.run_page.title)
+            ensure_run_page(self.control.run)
+        self.run_page = RunPage(self.control.run)
         self.run_page.check(force=True)
-        if not ensure_template(self.shared, self.opt.template, create=bool(self.opt.setup)):
+        if not ensure_template(self.control.template, create=bool(self.opt.setup)):
             pywikibot.warning(f'Template:{self.opt.template} does not exist on {self.shared}; '
                               'run once with -setup to create it')
         self.workdir = state_path.parent / 'commonscache-tmp'
@@ -151,9 +154,9 @@ class CacheBot(ActionsMixin, ConfigParserBot):
         self.forced = {pywikibot.FilePage(self.shared, title).title()
                        for title in split_titles(self.opt.force)}
         self.markers = tuple(split_titles(self.opt.disputes))
-        if self.opt.requests:
+        if self.control.requests:
             groups = set(split_titles(str(self.opt.groups).replace(',', '|')))
-            self.requests = pending_requests(self.shared, self.opt.requests, groups)
+            self.requests = pending_requests(self.control.requests, groups)
         self.generator = self._pages()
 
     def _load_rules(self) -> Rules:
@@ -166,10 +169,9 @@ class CacheBot(ActionsMixin, ConfigParserBot):
                     return parse_rules(path.read_text(encoding='utf-8'), str(path))
                 except OSError as error:
                     raise UsageError(f'cannot read the rules file {path}: {error}') from None
-            if self.opt.rules:
-                page = pywikibot.Page(self.shared, self.opt.rules)
-                if page.exists():
-                    return parse_rules(page.text, page.title())
+            page = self.control.rules
+            if page is not None and page.exists():
+                return parse_rules(page.text, page.title())
         except RulesError as error:
             raise UsageError(f'cannot use the transfer rules: {error}') from None
         return Rules()
@@ -216,6 +218,7 @@ class CacheBot(ActionsMixin, ConfigParserBot):
 
     def setup(self) -> None:
         super().setup()
+        self.prefetch = Prefetcher(self.workdir)
         removed = remove_stale_temporaries(self.workdir)
         if removed:
             pywikibot.log(f'removed {removed} temporary files left by an earlier run')
@@ -293,6 +296,7 @@ class CacheBot(ActionsMixin, ConfigParserBot):
             self.stopped = True
             raise
         finally:
+            self.prefetch.close()
             self.progress.done()
             if self.state:
                 status = 'completed' if completed else 'interrupted'
@@ -318,7 +322,7 @@ class CacheBot(ActionsMixin, ConfigParserBot):
     def _answer_requests(self) -> None:
         if self.answers and not config.simulate:
             self.run_page.check()
-            answer_requests(self.shared, self.opt.requests, self.answers)
+            answer_requests(self.control.requests, self.answers)
 
     # --- one batch ----------------------------------------------------------------------------
 
@@ -418,6 +422,14 @@ class CacheBot(ActionsMixin, ConfigParserBot):
                                          blocked=blocked)
         writing = [t for t, v in verdicts.items() if v.action in WRITES and sources[t]]
         settings = self._page_settings(source_site, [sources[t] for t in writing])
+        if self.opt.always and not config.simulate:
+            # Download ahead: the next files arrive while the current one uploads.
+            for title in writing:
+                latest = sources[title].latest
+                if verdicts[title].action != 'update-description' and \
+                        not self._refusal(title, latest.size):
+                    self.prefetch.plan(title, url=latest.url, sha1=latest.sha1,
+                                       size=latest.size)
         for title in order:
             # A renamed name waits for the outcome of its canonical file, decided above.
             verdict = verdicts.get(title) or self._alias_verdict(title, renamed[title],

@@ -71,7 +71,7 @@ def check_setup(opt: object) -> Iterator[Finding]:
                   if template.exists() else
                   f'create {template.title()} on {shared}: run once with -setup')
     run_page = opt.runpage or f'User:{shared.user()}/Run'
-    allowed, why = run_page_allows(shared, run_page)
+    allowed, why = run_page_allows(pywikibot.Page(shared, run_page))
     yield Finding(allowed, f'the run page {run_page} says true' if allowed else why)
     for consumer in consumers:
         sites.login_if_configured(consumer)

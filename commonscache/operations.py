@@ -79,25 +79,31 @@ class RunPage:
 
     INTERVAL = 60.0
 
-    def __init__(self, site: Site | None = None, title: str = '') -> None:
-        self.site, self.title = site, title
+    def __init__(self, page: pywikibot.Page | None = None) -> None:
+        #: the page as read at the start of the run (preloaded); later checks read it afresh
+        self.page = page
         self.checked = -self.INTERVAL
+
+    @property
+    def title(self) -> str:
+        return self.page.title() if self.page else ''
 
     def check(self, *, force: bool = False) -> None:
         """:raises EmergencyStop: when the page does not allow running"""
-        if not self.site or not self.title:
+        if not self.page:
             return
         if not force and time.monotonic() - self.checked < self.INTERVAL:
             return
-        allowed, why = run_page_allows(self.site, self.title)
+        if self.checked >= 0:
+            self.page = pywikibot.Page(self.page.site, self.page.title())
+        allowed, why = run_page_allows(self.page)
         if not allowed:
             raise EmergencyStop(f'stopped: {why}')
         self.checked = time.monotonic()
 
 
-def run_page_allows(site: Site, title: str) -> tuple[bool, str]:
+def run_page_allows(page: pywikibot.Page) -> tuple[bool, str]:
     """Whether the run page says ``true`` (a missing page does not)."""
-    page = pywikibot.Page(site, title)
     if not page.exists():
         return False, (f'the run page {page.title()} does not exist; create it with "true" '
                        '(-setup does)')
@@ -143,13 +149,15 @@ def attribute_lines(revisions: Iterable[tuple[str, str]]) -> dict[str, str]:
     return owners
 
 
-def pending_requests(site: Site, title: str, groups: set[str]) -> list[Request]:
-    """The request page's unanswered lines that users in *groups* added."""
-    page = pywikibot.Page(site, title)
-    if not page.exists():
+def pending_requests(page: pywikibot.Page, groups: set[str]) -> list[Request]:
+    """The request page's unanswered lines that users in *groups* added. The history is
+    read only when the page has unanswered lines at all."""
+    if not page.exists() or not any(map(request_target, page.text.splitlines())):
         return []
+    site = page.site
+    # Oldest first, by id: Pywikibot's order depends on what it had cached.
     revisions = [(rev.user, rev.text or '') for rev in
-                 page.revisions(content=True, reverse=True)]
+                 sorted(page.revisions(content=True), key=lambda rev: rev.revid)]
     owners = attribute_lines(revisions)
     wanted = {line: owner for line, owner in owners.items() if request_target(line)}
     if not wanted:
@@ -172,9 +180,9 @@ def users_in_groups(site: Site, users: set[str], groups: set[str]) -> set[str]:
     return members
 
 
-def answer_requests(site: Site, title: str, answers: dict[str, str]) -> None:
+def answer_requests(page: pywikibot.Page, answers: dict[str, str]) -> None:
     """Rewrite each answered line with its outcome, in one edit."""
-    page = pywikibot.Page(site, title)
+    page = pywikibot.Page(page.site, page.title())  # afresh: admins may have added lines
     lines = page.text.splitlines()
     changed = [f'{line}{ANSWERED} {answers[line]}' if line in answers else line
                for line in lines]
@@ -182,3 +190,30 @@ def answer_requests(site: Site, title: str, answers: dict[str, str]) -> None:
         page.text = '\n'.join(changed) + '\n'
         page.save(summary=f'commonscache: answered {len(answers)} sweep requests', bot=True,
                   quiet=True)
+
+
+@dataclass
+class ControlPages:
+    """The pages on the shared repository that steer a run, read in one request at its start
+    (:meth:`APISite.preloadpages`): the provenance template, the run page, the rule page,
+    the request page and the review page. Titles left empty are not read.
+    """
+
+    template: pywikibot.Page
+    run: pywikibot.Page | None
+    rules: pywikibot.Page | None
+    requests: pywikibot.Page | None
+    review: pywikibot.Page | None
+
+    @classmethod
+    def read(cls, site: Site, *, template: str, run: str, rules: str, requests: str,
+             review: str) -> ControlPages:
+        def page(title: str, ns: int = 0) -> pywikibot.Page | None:
+            return pywikibot.Page(site, title, ns=ns) if title else None
+        control = cls(page(template, 10), page(run), page(rules), page(requests), page(review))
+        pages = [p for p in (control.template, control.run, control.rules, control.requests,
+                             control.review) if p is not None]
+        for _ in site.preloadpages(pages, templates=False, langlinks=False,
+                                   pageprops=False):
+            pass
+        return control

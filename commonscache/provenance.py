@@ -7,8 +7,6 @@ from __future__ import annotations
 
 import pywikibot
 
-from commonscache.sites import Site
-
 TRACKING_CATEGORY = 'Cached Commons media'
 
 TEMPLATE_TEXT = """<includeonly>{| class="commonscache-provenance" style="width:100%; \
@@ -35,9 +33,8 @@ Pages using it are in [[:Category:@CATEGORY@]].
 </noinclude>"""
 
 
-def ensure_template(site: Site, name: str, *, create: bool) -> bool:
-    """Whether Template:*name* exists on *site*, creating it first when *create* is set."""
-    page = pywikibot.Page(site, name, ns=10)
+def ensure_template(page: pywikibot.Page, *, create: bool) -> bool:
+    """Whether the provenance template exists, creating it first when *create* is set."""
     if page.exists():
         return True
     if not create:
@@ -48,9 +45,8 @@ def ensure_template(site: Site, name: str, *, create: bool) -> bool:
     return not pywikibot.config.simulate
 
 
-def ensure_run_page(site: Site, title: str) -> None:
+def ensure_run_page(page: pywikibot.Page) -> None:
     """Create the emergency-stop page with ``true`` when it is missing (``-setup``)."""
-    page = pywikibot.Page(site, title)
     if not page.exists():
         page.text = 'true'
         page.save(summary='commonscache: run page; change "true" to anything else to stop '

@@ -19,7 +19,7 @@ from commonscache.errors import UsageError
 #: Tool name and version first, then contact details from user_agent_description, then
 #: Pywikibot's own products, as the policy asks.
 USER_AGENT_FORMAT = (f'commonscache/{__version__} ({{script_comments}}) {{pwb}} '
-                     '({{revision}}) {{python}} {{http_backend}}')
+                     '({revision}) {python} {http_backend}')
 
 Site = pywikibot.site.APISite
 

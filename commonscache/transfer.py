@@ -11,6 +11,7 @@ import ast
 import hashlib
 import os
 import tempfile
+from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Literal
@@ -176,3 +177,62 @@ def remove_stale_temporaries(directory: Path) -> int:
         stale.unlink(missing_ok=True)
         removed += 1
     return removed
+
+
+class Prefetcher:
+    """Downloads that run ahead of the uploads: while one file uploads, the next ones
+    download, so that the transfer is not paid twice in sequence. At most *ahead* files wait
+    on disk at a time, so disk use stays bounded too; memory never holds a file.
+    """
+
+    def __init__(self, directory: Path, *, ahead: int = 2) -> None:
+        self.directory = directory
+        self.ahead = ahead
+        self.queue: list[tuple[str, str, str, int]] = []  # (key, url, sha1, size), not started
+        self.running: dict[str, Future[Path]] = {}
+        self.pool = ThreadPoolExecutor(max_workers=ahead, thread_name_prefix='download')
+
+    def plan(self, key: str, *, url: str, sha1: str, size: int) -> None:
+        """Queue a download that :meth:`take` will ask for, in the order planned."""
+        self.queue.append((key, url, sha1, size))
+        self._fill()
+
+    def _fill(self) -> None:
+        while self.queue and len(self.running) < self.ahead:
+            key, url, sha1, size = self.queue.pop(0)
+            self.running[key] = self.pool.submit(download, url, sha1=sha1, size=size,
+                                                 directory=self.directory)
+
+    def take(self, key: str, *, url: str, sha1: str, size: int) -> Path:
+        """The downloaded file for *key* (downloading it now if it was not planned).
+
+        :raises DownloadError: as :func:`download`
+        """
+        future = self.running.pop(key, None)
+        if future is None:  # not started yet: it is downloaded now, not later
+            self.queue = [item for item in self.queue if item[0] != key]
+        self._fill()
+        if future is None:
+            return download(url, sha1=sha1, size=size, directory=self.directory)
+        return future.result()
+
+    def discard(self, key: str) -> None:
+        """Forget a planned download that will not be taken (and remove its file)."""
+        self.queue = [item for item in self.queue if item[0] != key]
+        future = self.running.pop(key, None)
+        if future is not None:
+            future.add_done_callback(_remove_result)
+        self._fill()
+
+    def close(self) -> None:
+        """Stop: remove what was downloaded and not taken."""
+        self.queue.clear()
+        for future in self.running.values():
+            future.add_done_callback(_remove_result)
+        self.running.clear()
+        self.pool.shutdown(wait=True, cancel_futures=True)
+
+
+def _remove_result(future: Future[Path]) -> None:
+    if not future.cancelled() and future.exception() is None:
+        future.result().unlink(missing_ok=True)

@@ -89,3 +89,19 @@ foreach ( $devFarmSelf['foreign_repos'] as $repo ) {
 		'descriptionCacheExpiry' => 1,
 	];
 }
+
+// Every API request, with the client's User-Agent, one line each: benchmarks and tests
+// count requests from the wikis' side, and tell the bot's from MediaWiki's own.
+if ( defined( 'MW_API' ) ) {
+	file_put_contents(
+		"$devFarmDir/api-requests.log",
+		sprintf( "%.3f\t%s\t%s\n", microtime( true ),
+			str_replace( "\t", ' ', $_SERVER['HTTP_USER_AGENT'] ?? '' ),
+			$_SERVER['REQUEST_METHOD'] ?? '' ),
+		FILE_APPEND | LOCK_EX
+	);
+}
+// Added latency, for benchmarks of what readers feel when a wiki is far away.
+if ( !empty( $devFarmSelf['latency_ms'] ) && PHP_SAPI !== 'cli' ) {
+	usleep( (int)$devFarmSelf['latency_ms'] * 1000 );
+}

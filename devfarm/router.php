@@ -24,6 +24,18 @@ if ( str_starts_with( $devFarmPath, '/wiki/' ) || $devFarmPath === '/wiki' ) {
 	return true;
 }
 if ( str_starts_with( $devFarmPath, '/w/' ) && file_exists( $_SERVER['DOCUMENT_ROOT'] . $devFarmPath ) ) {
+	if ( str_starts_with( $devFarmPath, '/w/images/' ) ) {
+		// Files served, with the client's User-Agent, and the wiki's added latency if any.
+		$devFarmRoot = dirname( getenv( 'MW_CONFIG_FILE' ) );
+		file_put_contents( "$devFarmRoot/downloads.log", sprintf( "%.3f\t%s\t%s\n",
+			microtime( true ), str_replace( "\t", ' ', $_SERVER['HTTP_USER_AGENT'] ?? '' ),
+			$devFarmPath ), FILE_APPEND | LOCK_EX );
+		$devFarm = json_decode( file_get_contents( dirname( $devFarmRoot ) . '/farm.json' ), true );
+		$latency = $devFarm['wikis'][basename( $devFarmRoot )]['latency_ms'] ?? 0;
+		if ( $latency ) {
+			usleep( (int)$latency * 1000 );
+		}
+	}
 	return false;
 }
 http_response_code( 404 );

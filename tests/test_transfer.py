@@ -11,6 +11,7 @@ import responses
 from commonscache.sites import configure_user_agent
 from commonscache.transfer import (
     DownloadError,
+    Prefetcher,
     UploadError,
     _is_harmless,
     download,
@@ -36,6 +37,7 @@ def test_a_download_arrives_whole_and_private_with_our_user_agent(web, tmp_path:
     assert path.read_bytes() == BODY
     assert stat.S_IMODE(path.stat().st_mode) == 0o600
     agent = web.calls[0].request.headers['User-Agent']
+    assert '{' not in agent
     assert agent.startswith('commonscache/0.1.0 (commonscache dev farm; mailto:')
 
 
@@ -86,3 +88,23 @@ def test_a_duplicate_of_the_file_itself_is_no_conflict(message: str, harmless: b
     warning = UploadError('duplicate', message)
     assert _is_harmless(warning, 'File:X y.jpg') is harmless
     assert duplicates_named(warning)
+
+
+def test_prefetched_downloads_arrive_in_the_background_and_leftovers_are_removed(
+        web, tmp_path: Path):
+    bodies = {name: bytes([n]) * 50_000 for n, name in enumerate('abcd')}
+    for name, body in bodies.items():
+        web.get(f'{URL}/{name}', body=body)
+    prefetch = Prefetcher(tmp_path, ahead=2)
+    for name, body in bodies.items():
+        prefetch.plan(name, url=f'{URL}/{name}', sha1=hashlib.sha1(body).hexdigest(),
+                      size=len(body))
+    first = prefetch.take('a', url=f'{URL}/a', sha1='unused', size=0)
+    assert first.read_bytes() == bodies['a']
+    prefetch.discard('b')
+    third = prefetch.take('c', url=f'{URL}/c', sha1='unused', size=0)
+    assert third.read_bytes() == bodies['c']
+    first.unlink()
+    third.unlink()
+    prefetch.close()  # 'd' was downloaded ahead and never taken: removed
+    assert list(tmp_path.iterdir()) == []
