@@ -64,6 +64,9 @@ class State:
         self.path = path
         self.db = sqlite3.connect(path, timeout=30, isolation_level=None)
         self.db.execute('PRAGMA journal_mode=WAL')
+        # With WAL, NORMAL survives a killed process (not a power cut) and saves an fsync
+        # per file recorded.
+        self.db.execute('PRAGMA synchronous=NORMAL')
         self.db.executescript(SCHEMA)
 
     def close(self) -> None:

@@ -24,6 +24,8 @@ from pywikibot.exceptions import APIError, Error, UploadError
 from commonscache.sites import Site
 
 PIECE = 1 << 20
+#: The size of each piece of a chunked upload: Pywikibot holds one piece in memory.
+CHUNK_PIECE = 2 << 20
 TEMP_PREFIX = 'commonscache-'
 
 
@@ -136,7 +138,8 @@ def _is_harmless(warning: UploadError, title: str) -> bool:
 
 def upload(site: Site, title: str, path: Path, *, text: str, summary: str,
            chunk_size: int, replace: bool = False) -> UploadOutcome:
-    """Upload *path* as *title* with the page *text*; chunked when larger than *chunk_size*.
+    """Upload *path* as *title* with the page *text*; in pieces of :data:`CHUNK_PIECE` when
+    larger than *chunk_size* (the threshold).
 
     :param replace: a new version of a file the bot owns: the ``exists`` warning is expected
     """
@@ -152,8 +155,9 @@ def upload(site: Site, title: str, path: Path, *, text: str, summary: str,
 
     size = path.stat().st_size
     try:
+        # Above the threshold, small pieces: each is read into memory whole.
         done = site.upload(page, source_filename=str(path), summary=summary, text=text,
-                           chunk_size=chunk_size if 0 < chunk_size < size else 0,
+                           chunk_size=CHUNK_PIECE if 0 < chunk_size < size else 0,
                            ignore_warnings=on_warnings, report_success=False)
     except APIError as error:
         return UploadOutcome('refused', details=f'{error.code}: {error.info}')

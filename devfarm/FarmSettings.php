@@ -95,9 +95,11 @@ foreach ( $devFarmSelf['foreign_repos'] as $repo ) {
 if ( defined( 'MW_API' ) ) {
 	file_put_contents(
 		"$devFarmDir/api-requests.log",
-		sprintf( "%.3f\t%s\t%s\n", microtime( true ),
+		sprintf( "%.3f\t%s\t%s\t%s\t%s\t%s\t%d\n", microtime( true ),
 			str_replace( "\t", ' ', $_SERVER['HTTP_USER_AGENT'] ?? '' ),
-			$_SERVER['REQUEST_METHOD'] ?? '' ),
+			$_SERVER['REQUEST_METHOD'] ?? '', $_REQUEST['action'] ?? '',
+			$_REQUEST['prop'] ?? '', $_REQUEST['list'] ?? '',
+			isset( $_REQUEST['titles'] ) ? count( explode( '|', $_REQUEST['titles'] ) ) : 0 ),
 		FILE_APPEND | LOCK_EX
 	);
 }

@@ -365,7 +365,9 @@ def create_accounts(wiki: Wiki) -> None:
                     BOT, BOT_PASSWORD)
 
 
-def seed_wiki(wiki: Wiki, all_wikis: dict[str, Wiki]) -> None:
+def seed_wiki(wiki: Wiki, all_wikis: dict[str, Wiki], *, samples: bool = True) -> None:
+    """Accounts, interwiki, templates and the run page; and, with *samples*, the sample files
+    and the consumer pages that use them (benchmarks bring their own)."""
     marker = wiki.root / '.seeded'
     if marker.exists():
         return
@@ -380,12 +382,13 @@ def seed_wiki(wiki: Wiki, all_wikis: dict[str, Wiki]) -> None:
         for uploader in sorted({f.uploader for f in seed.COMMONS_FILES + seed.COMMONS_REUPLOADS}):
             maintenance(wiki, 'createAndPromote.php', '--force', uploader, USER_PASSWORD)
         import_pages(wiki, seed.COMMONS_TEMPLATES)
+    if wiki.name == 'commons' and samples:
         import_files(wiki, seed.COMMONS_FILES, overwrite=False)
         import_files(wiki, seed.COMMONS_REUPLOADS, overwrite=True)
         import_pages(wiki, seed.COMMONS_REDIRECTS)
-    elif wiki.name == 'consumer':
+    elif wiki.name == 'consumer' and samples:
         import_pages(wiki, seed.CONSUMER_PAGES)
-    elif wiki.name == 'consumer2':
+    elif wiki.name == 'consumer2' and samples:
         import_pages(wiki, seed.CONSUMER2_PAGES)
     maintenance(wiki, 'refreshLinks.php')
     maintenance(wiki, 'runJobs.php', '--quiet')
@@ -448,7 +451,7 @@ def environment(root: Path | None = None) -> dict[str, str]:
 
 # --- commands ---------------------------------------------------------------------------------
 
-def up(root: Path | None = None) -> dict[str, Wiki]:
+def up(root: Path | None = None, *, samples: bool = True) -> dict[str, Wiki]:
     root = root or farm_dir()
     ensure_packages()
     root.mkdir(parents=True, exist_ok=True)
@@ -460,7 +463,7 @@ def up(root: Path | None = None) -> dict[str, Wiki]:
         start(wiki)
     # Commons first: the consumer's link tables are built by asking it for its files.
     for wiki in all_wikis.values():
-        seed_wiki(wiki, all_wikis)
+        seed_wiki(wiki, all_wikis, samples=samples)
     write_pywikibot_dir(root)
     log('up: ' + ', '.join(f'{w.name} {w.server}' for w in all_wikis.values()))
     return all_wikis

@@ -1,0 +1,443 @@
+"""The benchmark: commonscache side by side with what an operator would otherwise use, on the
+same dev farm, in the same run, with the same settings (put_throttle 0 for all).
+
+    python benchmarks/run.py                      # 200 files of ~200 KB and 3 of 50 MB
+    python benchmarks/run.py --files 50 --big 0   # a quick look
+    python benchmarks/run.py --scale 50,200,800   # how cost grows with the number of files
+
+API requests and downloads are counted from the wikis' side: every wiki of the farm logs each
+API request and each file it serves with the client's User-Agent (devfarm/FarmSettings.php,
+devfarm/router.php); MediaWiki's own requests between wikis are left out. Timings are wall
+clock on this machine; the targets are printed with PASS or FAIL.
+"""
+from __future__ import annotations
+
+import argparse
+import contextlib
+import math
+import os
+import platform
+import random
+import resource
+import shutil
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from dataclasses import dataclass, field
+from pathlib import Path
+
+REPO = Path(__file__).resolve().parent.parent
+os.environ.setdefault('COMMONSCACHE_FARM_PORT', '8980')
+os.environ.setdefault('COMMONSCACHE_FARM_DIR',
+                      os.path.join(tempfile.gettempdir(), 'commonscache-benchfarm'))
+sys.path.insert(0, str(REPO))
+
+import requests  # noqa: E402
+
+from devfarm import farm  # noqa: E402
+
+FILES_PER_PAGE = 20
+#: Bytes per pixel of a noise JPEG at quality 95, measured on the farm's GD.
+NOISE_BYTES_PER_PIXEL = 2.43
+SHARED = '-shared:devfarm:shared'
+DESCRIPTION = """=={{int:filedesc}}==
+{{Information
+|description={{en|1=Benchmark file %(n)s, generated.}}
+|date=2026-11-23
+|source={{own}}
+|author=Benchmark Bot
+}}
+=={{int:license-header}}==
+{{self|cc-by-4.0}}
+[[Category:Benchmark files]]
+"""
+
+
+# --- the farm ---------------------------------------------------------------------------------
+
+def small_name(n: int) -> str:
+    return f'Bench file {n:04d}.jpg'
+
+
+def big_name(n: int) -> str:
+    return f'Bench big {n}.pdf'
+
+
+def write_big(path: Path, megabytes: int, seed_value: int) -> None:
+    """A PDF with a random stream: MediaWiki takes it, and it does not compress."""
+    rng = random.Random(seed_value)
+    with path.open('wb') as out:
+        out.write(b'%PDF-1.4\n1 0 obj << /Length 0 >> stream\n')
+        for _ in range(megabytes):
+            out.write(rng.randbytes(1 << 20))
+        out.write(b'\nendstream endobj\ntrailer << /Root 1 0 R >>\n%%EOF\n')
+
+
+def seed_bench(wikis: dict[str, farm.Wiki], *, files: int, size_kb: int, big: int,
+               big_mb: int, render: int) -> list[str]:
+    """Upload the generated files to the Commons stand-in and embed them on consumer pages;
+    return the file titles."""
+    side = int(math.sqrt(size_kb * 1024 / NOISE_BYTES_PER_PIXEL))
+    titles = []
+    with tempfile.TemporaryDirectory() as tmp:
+        folder = Path(tmp)
+        specs = [f'{small_name(n)}:noise:{side}:{side}:{n}' for n in range(1, files + 1)]
+        for start in range(0, len(specs), 100):
+            farm.run(['php', str(farm.HERE / 'make_media.php'), str(folder),
+                      *specs[start:start + 100]])
+        for n in range(1, big + 1):
+            write_big(folder / big_name(n), big_mb, n)
+        for path in folder.iterdir():
+            (folder / f'{path.name}.txt').write_text(DESCRIPTION % {'n': path.stem})
+            titles.append('File:' + path.name)
+        farm.maintenance(wikis['commons'], 'importImages.php', str(folder), '--comment-ext=txt',
+                         '--user=Alice Example', '--summary=Benchmark upload')
+    smalls = [small_name(n) for n in range(1, files + 1)]
+    pages = {f'Bench page {i // FILES_PER_PAGE + 1}': '\n'.join(
+        f'[[File:{name}|thumb]]' for name in smalls[i:i + FILES_PER_PAGE])
+        for i in range(0, len(smalls), FILES_PER_PAGE)}
+    if big:
+        pages['Big files'] = '\n'.join(f'[[Media:{big_name(n)}]]' for n in range(1, big + 1))
+    pages['Render test'] = render_page(smalls[:render])
+    farm.import_pages(wikis['consumer'], pages)
+    farm.maintenance(wikis['consumer'], 'refreshLinks.php')
+    return sorted(titles)
+
+
+def render_page(names: list[str]) -> str:
+    return '\n'.join(f'[[File:{name}|80px]]' for name in names)
+
+
+def fresh_farm(**seeding: int) -> tuple[dict[str, farm.Wiki], list[str]]:
+    root = farm.farm_dir()
+    farm.destroy(root)
+    wikis = farm.up(root, samples=False)
+    farm.write_pywikibot_dir(root)
+    titles = seed_bench(wikis, **seeding)
+    farm.snapshot(root)
+    return wikis, titles
+
+
+def reset(wikis: dict[str, farm.Wiki]) -> None:
+    """The seeded state again, and no state file: every client starts from the same place."""
+    farm.restore(farm.farm_dir())
+    for leftover in (farm.farm_dir() / 'pywikibot').glob('commonscache.*'):
+        leftover.unlink()
+
+
+# --- counting from the wikis' side ------------------------------------------------------------
+
+@dataclass
+class Traffic:
+    """What the wikis served to clients (not to each other) between two marks."""
+
+    api: list[list[str]] = field(default_factory=list)
+    downloads: int = 0
+
+    @property
+    def requests(self) -> int:
+        return len(self.api)
+
+    def count(self, wiki: str, prop: str = '', list_: str = '') -> int:
+        # a line: wiki, agent, method, action, prop, list, number of titles
+        return sum(1 for line in self.api if line[0] == wiki and prop in line[4]
+                   and list_ in line[5])
+
+
+def _logs(wikis: dict[str, farm.Wiki]) -> dict[str, tuple[Path, Path]]:
+    return {name: (w.root / 'api-requests.log', w.root / 'downloads.log')
+            for name, w in wikis.items()}
+
+
+def mark(wikis: dict[str, farm.Wiki]) -> dict[str, tuple[int, int]]:
+    return {name: tuple(p.stat().st_size if p.exists() else 0 for p in paths)
+            for name, paths in _logs(wikis).items()}
+
+
+def is_client(agent: str) -> bool:
+    """The bot under test, not MediaWiki fetching from another wiki, nor this harness."""
+    return not agent.startswith(('MediaWiki/', 'python-requests', 'Python-urllib'))
+
+
+def traffic_since(wikis: dict[str, farm.Wiki], start: dict[str, tuple[int, int]]) -> Traffic:
+    traffic = Traffic()
+    for name, (api_log, downloads_log) in _logs(wikis).items():
+        for path, offset, is_api in ((api_log, start[name][0], True),
+                                     (downloads_log, start[name][1], False)):
+            if not path.exists():
+                continue
+            with path.open() as log:
+                log.seek(offset)
+                for line in log:
+                    fields = line.rstrip('\n').split('\t')
+                    if len(fields) < 3 or not is_client(fields[1]):
+                        continue
+                    if is_api:
+                        traffic.api.append([name, *fields[1:]] + [''] * 8)
+                    else:
+                        traffic.downloads += 1
+    return traffic
+
+
+# --- running clients --------------------------------------------------------------------------
+
+@dataclass
+class Run:
+    seconds: float
+    peak_rss_mb: float
+    traffic: Traffic
+    output: str
+
+
+def run_client(wikis: dict[str, farm.Wiki], command: list[str]) -> Run:
+    env = {**os.environ, 'PYWIKIBOT_DIR': str(farm.farm_dir() / 'pywikibot')}
+    start = mark(wikis)
+    began = time.monotonic()
+    with tempfile.TemporaryFile('w+') as output:
+        process = subprocess.Popen(command, cwd=REPO, env=env, stdout=output,
+                                   stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL)
+        _, status, usage = os.wait4(process.pid, 0)
+        process.returncode = os.waitstatus_to_exitcode(status)
+        seconds = time.monotonic() - began
+        output.seek(0)
+        text = output.read()
+    if process.returncode:
+        raise SystemExit(f'{" ".join(command)} failed ({process.returncode}):\n{text[-3000:]}')
+    # ru_maxrss is in KiB on Linux
+    return Run(seconds, usage.ru_maxrss / 1024, traffic_since(wikis, start), text)
+
+
+def commonscache(*args: str) -> list[str]:
+    return [sys.executable, '-m', 'commonscache', SHARED, '-always', *args]
+
+
+def pwb(*args: str) -> list[str]:
+    return [str(Path(sys.executable).with_name('pwb')), *args]
+
+
+# --- what readers feel --------------------------------------------------------------------
+
+def render_seconds(wiki: farm.Wiki, page: str, repeats: int = 3) -> float:
+    """Median time to render *page* with its parser cache purged."""
+    times = []
+    for _ in range(repeats):
+        requests.post(wiki.api, data={'action': 'purge', 'titles': page, 'format': 'json'},
+                      timeout=600)
+        began = time.monotonic()
+        reply = requests.get(f'{wiki.server}/wiki/{page.replace(" ", "_")}', timeout=600)
+        reply.raise_for_status()
+        times.append(time.monotonic() - began)
+    return statistics.median(times)
+
+
+# --- the benchmark ------------------------------------------------------------------------
+
+def benchmark(args: argparse.Namespace) -> list[str]:
+    seeding = dict(files=args.files, size_kb=args.size_kb, big=args.big, big_mb=args.big_mb,
+                   render=min(args.render, args.files))
+    wikis, titles = fresh_farm(**seeding)
+    count = len(titles)
+    megabytes = sum(f.stat().st_size for f in (wikis['commons'].root / 'images').rglob('*')
+                    if f.is_file() and 'archive' not in f.parts) / 1e6
+    rows: list[tuple[str, str]] = []
+    targets: list[tuple[str, bool, str]] = []
+
+    # Readers, before: the consumer fetches every file's metadata from a far-away Commons.
+    with farm.configured('commons', farm.farm_dir(), latency_ms=args.latency_ms):
+        before = render_seconds(wikis['consumer'], 'Render test')
+
+    reset(wikis)
+    with source_far_away(args):
+        sweep = run_client(wikis, commonscache('-setup', '-nopurge'))
+    classify = sweep.traffic.count('consumer', prop='imageinfo')
+    rows += [('initial sweep: wall time', f'{sweep.seconds:.1f} s'),
+             ('initial sweep: files/s', f'{count / sweep.seconds:.1f}'),
+             ('initial sweep: MB/s', f'{megabytes / sweep.seconds:.1f}'),
+             ('initial sweep: API requests per file',
+              f'{sweep.traffic.requests / count:.2f} ({sweep.traffic.requests} in all)'),
+             ('initial sweep: classification requests', f'{classify} for {count} titles')]
+    targets.append(('classification: at most 1 request per 500 titles (bot account)',
+                    classify <= math.ceil(count / 500), f'{classify} for {count} titles'))
+
+    noop = run_client(wikis, commonscache('-nopurge'))
+    rows += [('no-op rerun: wall time', f'{noop.seconds:.1f} s'),
+             ('no-op rerun: API requests', str(noop.traffic.requests)),
+             ('no-op rerun: downloads', str(noop.traffic.downloads))]
+    targets.append((f'no-op rerun of {count} files: at most 10 API requests and 0 downloads',
+                    noop.traffic.requests <= 10 and noop.traffic.downloads == 0,
+                    f'{noop.traffic.requests} requests, {noop.traffic.downloads} downloads'))
+
+    refresh = run_client(wikis, commonscache('-refresh', '-nopurge'))
+    reads = (refresh.traffic.count('shared', list_='embeddedin')
+             + refresh.traffic.count('shared', prop='imageinfo')
+             + refresh.traffic.count('commons', prop='imageinfo'))
+    rows += [('-refresh of unchanged copies: API requests',
+              f"{refresh.traffic.requests} ({reads} for the copies, the rest Pywikibot's "
+              'start-up and the control pages)'),
+             ('-refresh of unchanged copies: downloads', str(refresh.traffic.downloads))]
+    targets.append((f'-refresh of {count} unchanged copies: at most 4 requests for the '
+                    'comparison', reads <= 4, f'{reads} for the comparison, '
+                                               f'{refresh.traffic.requests} in all'))
+
+    # Readers, after: the files come from the shared repository, next door.
+    with farm.configured('commons', farm.farm_dir(), latency_ms=args.latency_ms):
+        time.sleep(1.5)  # the consumer's foreign-file metadata cache
+        after = render_seconds(wikis['consumer'], 'Render test')
+        names = [small_name(n) for n in range(1, seeding['render'] + 1)]
+        farm.import_pages(wikis['shared'], {'Render test': render_page(names)})
+        local = render_seconds(wikis['shared'], 'Render test')
+    rows += [(f'render of a page with {seeding["render"]} files, Commons {args.latency_ms} ms '
+              'away: before the sweep', f'{before:.2f} s'),
+             ('… after the sweep', f'{after:.2f} s'),
+             ('… all files local (the same page on the shared repository)', f'{local:.2f} s')]
+    targets.append(('after the sweep the page renders within 1.3x of the all-local page',
+                    after <= 1.3 * local, f'{after / local:.2f}x'))
+
+    if args.big:
+        reset(wikis)
+        baseline = run_client(wikis, commonscache('-nopurge', '-page:Bench page 1',
+                                                  '-limit:1'))
+        reset(wikis)
+        heavy = run_client(wikis, commonscache('-nopurge', '-page:Big files'))
+        growth = heavy.peak_rss_mb - baseline.peak_rss_mb
+        rows.append((f'peak RSS caching {args.big} files of {args.big_mb} MB',
+                     f'{heavy.peak_rss_mb:.0f} MB ({growth:+.0f} MB over a run caching '
+                     f'small files: {baseline.peak_rss_mb:.0f} MB)'))
+        targets.append(('peak RSS growth while caching a 50 MB file below 30 MB',
+                        growth < 30, f'{growth:+.1f} MB'))
+
+    if not args.skip_alternatives:
+        reset(wikis)
+        with source_far_away(args):
+            loop = run_client(wikis, [sys.executable, 'benchmarks/naive_loop.py',
+                                      'devfarm:consumer', 'devfarm:commons', 'devfarm:shared'])
+        rows += [('per-file Pywikibot loop: wall time', f'{loop.seconds:.1f} s'),
+                 ('per-file Pywikibot loop: API requests per file',
+                  f'{loop.traffic.requests / count:.2f}'),
+                 ('commonscache vs the loop: time, requests',
+                  f'{loop.seconds / sweep.seconds:.2f}x faster, '
+                  f'{loop.traffic.requests / max(sweep.traffic.requests, 1):.2f}x fewer')]
+        targets.append(('initial sweep at least 2x faster than the per-file loop',
+                        loop.seconds >= 2 * sweep.seconds,
+                        f'{loop.seconds / sweep.seconds:.2f}x'))
+        with source_far_away(args):
+            rows += imagetransfer_rows(wikis, titles, sweep)
+    return format_results(args, rows, targets, count, megabytes)
+
+
+def source_far_away(args: argparse.Namespace) -> contextlib.AbstractContextManager:
+    """The Commons stand-in as far away as Commons is from a wiki farm, for the sweeps."""
+    return farm.configured('commons', farm.farm_dir(), latency_ms=args.source_latency_ms)
+
+
+def imagetransfer_rows(wikis: dict[str, farm.Wiki], titles: list[str],
+                       sweep: Run) -> list[tuple[str, str]]:
+    """Pywikibot's scripts/imagetransfer.py, driven without prompts: a File: page generator
+    (no image list to choose from) and -keepname (no description to confirm)."""
+    try:
+        subprocess.run([sys.executable, '-m', 'pip', 'install', '--quiet',
+                        'pywikibot-scripts'], check=True, capture_output=True, timeout=600)
+    except (subprocess.CalledProcessError, subprocess.TimeoutExpired) as error:
+        return [('imagetransfer.py', f'not run: pywikibot-scripts did not install ({error})')]
+    reset(wikis)
+    with tempfile.NamedTemporaryFile('w', suffix='.txt', delete=False) as listing:
+        listing.write('\n'.join(f'[[{title}]]' for title in titles))
+    try:
+        run = run_client(wikis, pwb('imagetransfer', '-family:devfarm', '-lang:commons',
+                                    '-tosite:devfarm:shared', '-keepname',
+                                    f'-file:{listing.name}'))
+    except SystemExit as failure:
+        return [('imagetransfer.py', f'not run to the end: {str(failure)[:200]}')]
+    finally:
+        os.unlink(listing.name)
+    uploaded = run.output.count('Upload successful')
+    return [('imagetransfer.py: wall time',
+             f'{run.seconds:.1f} s ({uploaded} files uploaded, by URL, no sha1 check)'),
+            ('commonscache vs imagetransfer.py: time',
+             f'{run.seconds / sweep.seconds:.2f}x faster')]
+
+
+def format_results(args: argparse.Namespace, rows: list[tuple[str, str]],
+                   targets: list[tuple[str, bool, str]], count: int,
+                   megabytes: float) -> list[str]:
+    lines = [f'Benchmark: {count} files ({args.files} of ~{args.size_kb} KB, {args.big} of '
+             f'{args.big_mb} MB; {megabytes:.0f} MB in all) on {machine()}; the Commons '
+             f'stand-in {args.source_latency_ms} ms away during the compared sweeps', '',
+             '| measure | result |', '| --- | --- |']
+    lines += [f'| {name} | {value} |' for name, value in rows]
+    lines += ['', '| target | result | |', '| --- | --- | --- |']
+    lines += [f'| {name} | {value} | {"PASS" if ok else "FAIL"} |'
+              for name, ok, value in targets]
+    return lines
+
+
+def scaling(sizes: list[int], size_kb: int) -> list[str]:
+    """Initial sweep and no-op rerun at several sizes: how cost grows per file."""
+    lines = [f'Scaling ({size_kb} KB files) on {machine()}', '',
+             '| files | sweep time | time per file | requests | requests per file | '
+             'no-op requests |', '| --- | --- | --- | --- | --- | --- |']
+    for size in sizes:
+        wikis, titles = fresh_farm(files=size, size_kb=size_kb, big=0, big_mb=0,
+                                   render=min(85, size))
+        reset(wikis)
+        sweep = run_client(wikis, commonscache('-setup', '-nopurge'))
+        noop = run_client(wikis, commonscache('-nopurge'))
+        lines.append(f'| {len(titles)} | {sweep.seconds:.1f} s | '
+                     f'{1000 * sweep.seconds / len(titles):.0f} ms | {sweep.traffic.requests} | '
+                     f'{sweep.traffic.requests / len(titles):.2f} | {noop.traffic.requests} |')
+    return lines
+
+
+def machine() -> str:
+    cpus = os.cpu_count()
+    memory = os.sysconf('SC_PAGE_SIZE') * os.sysconf('SC_PHYS_PAGES') / 2**30
+    return (f'{platform.system()} {platform.machine()}, {cpus} cores, {memory:.0f} GiB, '
+            f'Python {platform.python_version()}, {mediawiki_version()}')
+
+
+def mediawiki_version() -> str:
+    try:
+        reply = requests.get(farm.wikis()['commons'].api, params={
+            'action': 'query', 'meta': 'siteinfo', 'format': 'json'}, timeout=10).json()
+        return reply['query']['general']['generator']
+    except (requests.RequestException, KeyError, ValueError):
+        return 'MediaWiki'
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__.split('\n\n')[0])
+    parser.add_argument('--files', type=int, default=200, help='small files (default 200)')
+    parser.add_argument('--size-kb', type=int, default=200, help='their size (default 200)')
+    parser.add_argument('--big', type=int, default=3, help='big files (default 3)')
+    parser.add_argument('--big-mb', type=int, default=50, help='their size (default 50)')
+    parser.add_argument('--render', type=int, default=85, help='files on the render page')
+    parser.add_argument('--latency-ms', type=int, default=300,
+                        help="the Commons stand-in's added latency for the render test")
+    parser.add_argument('--source-latency-ms', type=int, default=100,
+                        help="the Commons stand-in's added latency during the sweeps that are "
+                             'compared (default 100: Commons is not next door)')
+    parser.add_argument('--skip-alternatives', action='store_true',
+                        help='no per-file loop, no imagetransfer.py')
+    parser.add_argument('--scale', default='',
+                        help='comma-separated file counts for the scaling table instead')
+    parser.add_argument('--keep', action='store_true', help='leave the farm running')
+    args = parser.parse_args()
+    if shutil.which('php') is None:
+        farm.ensure_packages()
+    try:
+        if args.scale:
+            lines = scaling([int(n) for n in args.scale.split(',')], args.size_kb)
+        else:
+            lines = benchmark(args)
+    finally:
+        if not args.keep:
+            farm.down(farm.farm_dir())
+    print('\n'.join(lines))
+    return 0
+
+
+if __name__ == '__main__':
+    resource.setrlimit(resource.RLIMIT_NOFILE, (4096, 4096))
+    sys.exit(main())
