@@ -349,7 +349,9 @@ def imagetransfer_rows(wikis: dict[str, farm.Wiki], titles: list[str],
                                     '-tosite:devfarm:shared', '-keepname',
                                     f'-file:{listing.name}'))
     except SystemExit as failure:
-        return [('imagetransfer.py', f'not run to the end: {str(failure)[:200]}')]
+        reason = next((line for line in reversed(str(failure).splitlines())
+                       if 'Exiting due to' in line), str(failure).splitlines()[0])
+        return [('imagetransfer.py', f'cannot be driven to the end: {reason.strip()}')]
     finally:
         os.unlink(listing.name)
     uploaded = run.output.count('Upload successful')
