@@ -118,6 +118,7 @@ class CacheBot(ActionsMixin, ConfigParserBot):
             self.chunk_bytes = int(float(self.opt.chunk) * 1024 * 1024)
         except ValueError:
             raise UsageError(f'-chunk:{self.opt.chunk} is not a number of MB') from None
+        sites.check_password_file()
         self.consumers = sites.consumer_sites(str(self.opt.wikis), pywikibot.Site())
         self.shared = sites.connect_shared(str(self.opt.shared), self.consumers)
         for consumer in self.consumers:

@@ -5,6 +5,7 @@ https://meta.wikimedia.org/wiki/User-Agent_policy
 """
 from __future__ import annotations
 
+from pathlib import Path
 from urllib.parse import urlsplit
 
 import pywikibot
@@ -163,3 +164,22 @@ def interwiki_site(site: Site, prefix: str) -> Site | None:
         if entry.get('prefix') == prefix and '$1' in entry.get('url', ''):
             return source_site(entry['url'].replace('$1', 'File:Example.jpg'))
     return None
+
+
+def check_password_file() -> None:
+    """Refuse to run when the BotPassword file can be read by others: Pywikibot would only
+    warn and change its mode, after the secret had been exposed for who knows how long.
+
+    :raises UsageError: naming the file and the command that fixes it
+    """
+    name = config.password_file
+    if not name:
+        return
+    path = Path(config.base_dir, name) if not Path(name).is_absolute() else Path(name)
+    try:
+        mode = path.stat().st_mode
+    except OSError:
+        return  # Pywikibot reports a missing file when it logs in
+    if mode & 0o077:
+        raise UsageError(f'the password file {path} can be read by others '
+                         f'(mode {mode & 0o777:o}); run: chmod 600 {path}')

@@ -45,10 +45,15 @@ def _fetch_into(url: str, path: Path, size: int) -> None:
     """One attempt: fetch what *path* still lacks (all of it, or from its end with Range)."""
     have = path.stat().st_size
     headers = {'Range': f'bytes={have}-'} if 0 < have < size else {}
-    response = http.fetch(url, stream=True, headers=headers, default_error_handling=False)
+    # No redirects: bytes come only from the host the source's imageinfo named.
+    response = http.fetch(url, stream=True, headers=headers, default_error_handling=False,
+                          allow_redirects=False)
     if isinstance(response, Exception):
         raise response
     with response:
+        if response.is_redirect:
+            raise DownloadError(f'{url} redirects to {response.headers.get("location")}; '
+                                'not followed')
         if response.status_code == 416 and have == size:
             return
         if response.status_code not in (200, 206):

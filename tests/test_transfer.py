@@ -108,3 +108,11 @@ def test_prefetched_downloads_arrive_in_the_background_and_leftovers_are_removed
     third.unlink()
     prefetch.close()  # 'd' was downloaded ahead and never taken: removed
     assert list(tmp_path.iterdir()) == []
+
+
+def test_a_redirect_to_another_host_is_not_followed(web, tmp_path: Path):
+    for _ in range(3):
+        web.get(URL, status=302, headers={'Location': 'http://169.254.169.254/latest'})
+    with pytest.raises(DownloadError, match='redirects to http://169.254.169.254/latest'):
+        download(URL, sha1=SHA1, size=len(BODY), directory=tmp_path)
+    assert len(web.calls) == 3
