@@ -417,9 +417,9 @@ def main() -> int:
     parser.add_argument('--render', type=int, default=85, help='files on the render page')
     parser.add_argument('--latency-ms', type=int, default=300,
                         help="the Commons stand-in's added latency for the render test")
-    parser.add_argument('--source-latency-ms', type=int, default=100,
+    parser.add_argument('--source-latency-ms', type=int, default=30,
                         help="the Commons stand-in's added latency during the sweeps that are "
-                             'compared (default 100: Commons is not next door)')
+                             'compared (default 30: Commons is not next door)')
     parser.add_argument('--skip-alternatives', action='store_true',
                         help='no per-file loop, no imagetransfer.py')
     parser.add_argument('--scale', default='',

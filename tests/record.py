@@ -31,6 +31,17 @@ def sites() -> None:
     shared.has_right('upload')
 
 
+@scenario
+def consumer_query() -> None:
+    """What Pywikibot asks a consumer around one batched query (site info, parameters)."""
+    import pywikibot
+
+    from commonscache.query import query_titles
+
+    query_titles(pywikibot.Site('consumer', 'devfarm'), ['File:A.jpg', 'File:B.jpg'],
+                 prop='info')
+
+
 USED = ['File:Sunset over the harbour.jpg', 'File:Modern format sample.webp',
         'File:This file exists nowhere.png', 'File:Mona Lisa test.png']
 

@@ -11,7 +11,7 @@ from __future__ import annotations
 import json
 import os
 import re
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
 from urllib.parse import parse_qsl, urlsplit
@@ -62,9 +62,9 @@ def recording(name: str) -> Iterator[list[dict]]:
     (RECORDED / f'{name}.json').write_text(json.dumps(exchanges, indent=1, ensure_ascii=False))
 
 
-@contextmanager
-def replaying(*names: str) -> Iterator[responses.RequestsMock]:
-    """Serve the recorded exchanges NAMES (in order, each once unless nothing else fits)."""
+def recorded_replies(*names: str) -> Callable[[requests.PreparedRequest], tuple[int, dict, str]]:
+    """A ``responses`` callback serving the recorded exchanges NAMES (in order, each once
+    unless nothing else fits)."""
     exchanges = []
     for name in names:
         exchanges += json.loads((RECORDED / f'{name}.json').read_text())
@@ -81,6 +81,13 @@ def replaying(*names: str) -> Iterator[responses.RequestsMock]:
         exchange = exchanges[index]
         return exchange['status'], {'content-type': exchange['content_type']}, exchange['body']
 
+    return callback
+
+
+@contextmanager
+def replaying(*names: str) -> Iterator[responses.RequestsMock]:
+    """Serve the recorded exchanges NAMES to every request made in the block."""
+    callback = recorded_replies(*names)
     with responses.RequestsMock(assert_all_requests_are_fired=False) as mock:
         for method in ('GET', 'POST'):
             mock.add_callback(method, re.compile(r'http://127\.0\.0\.1:\d+/.*'), callback=callback)
