@@ -394,6 +394,7 @@ class CacheBot(ActionsMixin, ConfigParserBot):
 
     def _cache_from(self, source_site: sites.Site, titles: list[str],
                     known: dict[str, SharedFile] | None = None) -> None:
+        sites.login_if_configured(source_site)  # a bot account reads 500 titles a request
         sources = read_sources(source_site, titles, self.markers)
         # Names the source has renamed: the file goes under its canonical name.
         renamed = {title: found.title for title, found in sources.items()

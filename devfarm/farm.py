@@ -372,9 +372,10 @@ def seed_wiki(wiki: Wiki, all_wikis: dict[str, Wiki], *, samples: bool = True) -
     if marker.exists():
         return
     log(f'seeding {wiki.name}')
+    # The bot has an account everywhere: on Commons too, for 500 titles a request.
+    create_accounts(wiki)
     if wiki.name != 'commons':
         point_interwiki(wiki, 'commons', all_wikis['commons'])
-        create_accounts(wiki)
     if wiki.name == 'shared':
         # The bot's emergency-stop page, as an approved bot has it.
         import_pages(wiki, {f'User:{BOT}/Run': 'true'})
@@ -405,6 +406,7 @@ def write_pywikibot_dir(root: Path, extra: str = '') -> Path:
 family = 'devfarm'
 mylang = 'consumer'
 usernames['devfarm']['shared'] = {BOT!r}
+usernames['devfarm']['commons'] = {BOT!r}
 usernames['devfarm']['consumer'] = {BOT!r}
 usernames['devfarm']['consumer2'] = {BOT!r}
 password_file = {str(pwb / 'user-password.py')!r}
