@@ -377,8 +377,7 @@ def format_results(args: argparse.Namespace, rows: list[tuple[str, str]],
 
 def scaling(sizes: list[int], size_kb: int) -> list[str]:
     """Initial sweep and no-op rerun at several sizes: how cost grows per file."""
-    lines = [f'Scaling ({size_kb} KB files) on {machine()}', '',
-             '| files | sweep time | time per file | requests | requests per file | '
+    lines = ['| files | sweep time | time per file | requests | requests per file | '
              'no-op requests |', '| --- | --- | --- | --- | --- | --- |']
     for size in sizes:
         wikis, titles = fresh_farm(files=size, size_kb=size_kb, big=0, big_mb=0,
@@ -389,7 +388,7 @@ def scaling(sizes: list[int], size_kb: int) -> list[str]:
         lines.append(f'| {len(titles)} | {sweep.seconds:.1f} s | '
                      f'{1000 * sweep.seconds / len(titles):.0f} ms | {sweep.traffic.requests} | '
                      f'{sweep.traffic.requests / len(titles):.2f} | {noop.traffic.requests} |')
-    return lines
+    return [f'Scaling ({size_kb} KB files) on {machine()}', '', *lines]
 
 
 def machine() -> str:
