@@ -363,13 +363,15 @@ class CacheBot(ActionsMixin, ConfigParserBot):
                 self._record(title, 'nothing', 'up-to-date')
             else:
                 others.append(title)
+        if not others:
+            return
         source_site = sites.interwiki_site(self.shared, self.opt.interwiki)
-        if others and source_site is None:
+        if source_site is None:
             for title in others:
                 self.counter['up to date'] += 1
                 self._record(title, 'nothing', 'shared-only', 'no source wiki to compare with: '
                              f'the interwiki prefix {self.opt.interwiki!r} is unknown')
-        elif others:
+        else:
             self._cache_from(source_site, others, {title: shared[title] for title in others})
 
     def refresh(self, titles: list[str]) -> None:
