@@ -93,6 +93,8 @@ class CacheBot(ActionsMixin, ConfigParserBot):
         self.lock: RunLock | None = None
         self.run_id = 0
         self.stopped = False
+        #: the run went through to its end (not interrupted, not stopped)
+        self.completed = False
         self.run_page = RunPage()
         self.requests: list[Request] = []
         self.answers: dict[str, str] = {}
@@ -293,6 +295,7 @@ class CacheBot(ActionsMixin, ConfigParserBot):
                 self._answer_requests()
                 self._write_review_page()
                 completed = True
+                self.completed = True
         except EmergencyStop:
             self.stopped = True
             raise

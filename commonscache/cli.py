@@ -298,10 +298,12 @@ def main(*args: str) -> int:
         bot.run()
     except EmergencyStop as reason:
         pywikibot.info(str(reason))
+        bot.completed = True  # stopped as asked: not a failure
     finally:
         bot.close()
     pywikibot.info(bot.summary())
-    return 0
+    # Pywikibot ends an interrupted run quietly; cron and systemd should see it failed.
+    return 0 if bot.completed else 1
 
 
 def run() -> None:
