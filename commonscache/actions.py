@@ -175,6 +175,11 @@ class ActionsMixin:
         limit = self.shared.siteinfo.get('maxuploadsize', 0)
         if limit and size > limit:
             return f'{size:,} bytes is above the upload limit of {self.shared} ({limit:,})'
+        if self.max_bytes and size > self.max_bytes:
+            return (f'{size:,} bytes is above the configured maximum of {self.max_bytes:,} '
+                    'bytes (-maxsize); not downloaded')
+        if size == 0:
+            return 'the source announces an empty file; MediaWiki refuses those'
         return ''
 
     def _record(self, title: str, outcome: str, reason: str = '', details: str = '',

@@ -80,6 +80,7 @@ class CacheBot(ActionsMixin, ConfigParserBot):
         'requests': 'Project:Cached Commons media/Requests',
         'groups': 'sysop',
         'runpage': '',
+        'maxsize': 0,
     }
 
     def __init__(self, generator_args: list[str] | None = None, **kwargs: object) -> None:
@@ -120,6 +121,10 @@ class CacheBot(ActionsMixin, ConfigParserBot):
             self.chunk_bytes = int(float(self.opt.chunk) * 1024 * 1024)
         except ValueError:
             raise UsageError(f'-chunk:{self.opt.chunk} is not a number of MB') from None
+        try:
+            self.max_bytes = int(float(self.opt.maxsize) * 1024 * 1024)
+        except ValueError:
+            raise UsageError(f'-maxsize:{self.opt.maxsize} is not a number of MB') from None
         sites.check_password_file()
         self.consumers = sites.consumer_sites(str(self.opt.wikis), pywikibot.Site())
         self.shared = sites.connect_shared(str(self.opt.shared), self.consumers)

@@ -30,6 +30,10 @@ Options:
 
 -chunk:MB            Upload in chunks files larger than this many MB (default: 20).
 
+-maxsize:MB          Do not copy files larger than this many MB: they are flagged
+                     upload-refused without being downloaded (default: no limit but the
+                     shared repository's own).
+
 -state:PATH          The SQLite state file (default: commonscache.sqlite in the Pywikibot
                      directory).
 
@@ -148,6 +152,7 @@ VALUE_OPTIONS = {
     '-requests': 'requests',
     '-groups': 'groups',
     '-runpage': 'runpage',
+    '-maxsize': 'maxsize',
 }
 #: Options whose empty value means "none".
 EMPTY_ALLOWED = {'-reviewpage', '-rules', '-tracking', '-requests'}

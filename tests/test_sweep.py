@@ -231,3 +231,12 @@ def test_a_refresh_of_unchanged_copies_costs_a_few_requests_and_no_downloads(far
     # the list of cached copies, the copies, their sources; and the review page, unchanged
     # and so not written.
     assert api_requests(commons, shared) - requests_before <= 24
+
+
+def test_a_file_above_the_configured_maximum_is_flagged_and_not_downloaded(farm_wikis):
+    downloads = file_downloads(farm_wikis['commons'])
+    result = run_cli(SHARED, '-always', '-page:Panorama', '-maxsize:1')
+    assert result.returncode == 0, result.stderr
+    assert 'upload-refused' in result.stderr and 'configured maximum' in result.stderr
+    assert shared_uploads(farm_wikis['shared']) == []
+    assert file_downloads(farm_wikis['commons']) == downloads
