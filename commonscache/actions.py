@@ -55,15 +55,10 @@ class ActionsMixin:
             if refusal:
                 self._flag(title, 'upload-refused', refusal)
                 return
-        if config.simulate:
-            pywikibot.info(f'would {verb} {title} ({latest.size:,} bytes, sha1 {latest.sha1}) '
-                           f'from {source.description_url}')
-            self.counter['would cache'] += 1
+        if not self._may_write(
+                title, f'{verb} {title} ({latest.size:,} bytes, sha1 {latest.sha1}) from '
+                f'{source.description_url}', f'{verb.capitalize()} {title} from {source_site}?'):
             return
-        if not self.user_confirm(f'{verb.capitalize()} {title} from {source_site}?'):
-            self._skip(title, 'declined', 'the operator said no')
-            return
-        self.run_page.check()
         for change in page.changes:
             pywikibot.log(f'{title}: {change}')
         summary = f'Cached copy of [[{interwiki}:{source.title}]] (sha1 {latest.sha1})'
@@ -146,16 +141,24 @@ class ActionsMixin:
         page.text = text
         page.save(summary='commonscache: files left for review', bot=True, quiet=True)
 
+    def _may_write(self, title: str, action: str, question: str) -> bool:
+        """Whether to go on with a write: not under -simulate (which only says what it would
+        do), not when the operator declines, and only while the run page allows it."""
+        if config.simulate:
+            pywikibot.info(f'would {action}')
+            self.counter['would cache'] += 1
+            return False
+        if not self.user_confirm(question):
+            self._skip(title, 'declined', 'the operator said no')
+            return False
+        self.run_page.check()
+        return True
+
     def _redirect(self, title: str, canonical: str) -> None:
         """Make *title* a redirect to the cached *canonical* file, as on the source."""
-        if config.simulate:
-            pywikibot.info(f'would redirect {title} to {canonical}')
-            self.counter['would cache'] += 1
+        if not self._may_write(title, f'redirect {title} to {canonical}',
+                               f'Redirect {title} to {canonical}?'):
             return
-        if not self.user_confirm(f'Redirect {title} to {canonical}?'):
-            self._skip(title, 'declined', 'the operator said no')
-            return
-        self.run_page.check()
         page = pywikibot.Page(self.shared, title)
         page.text = (f'#REDIRECT [[{canonical}]]\n'
                      f'{{{{{self.opt.template}|redirect={escape_value(canonical)}}}}}\n')

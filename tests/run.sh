@@ -5,5 +5,10 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 python3 -m pip install --quiet --disable-pip-version-check -e '.[test]'
+# systemd-analyze checks the shipped systemd units (Debian's systemd package provides it).
+if ! command -v systemd-analyze >/dev/null && [ "$(id -u)" = 0 ]; then
+  apt-get update -qq && DEBIAN_FRONTEND=noninteractive \
+    apt-get install -y -qq --no-install-recommends systemd >/dev/null
+fi
 python3 -m ruff check .
 python3 -m pytest "$@"
