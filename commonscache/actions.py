@@ -59,6 +59,7 @@ class ActionsMixin:
                 title, f'{verb} {title} ({latest.size:,} bytes, sha1 {latest.sha1}) from '
                 f'{source.description_url}', f'{verb.capitalize()} {title} from {source_site}?'):
             return
+        self._purge_later(title)
         for change in page.changes:
             pywikibot.log(f'{title}: {change}')
         summary = f'Cached copy of [[{interwiki}:{source.title}]] (sha1 {latest.sha1})'
@@ -71,7 +72,6 @@ class ActionsMixin:
             return
         counter = 'cached' if verdict.action == 'create' else 'updated'
         self.counter[counter] += 1
-        self.newly_cached.add(title)
         self._record(title, counter, sha1=latest.sha1,
                      details=f'{len(page.changes)} changes to the description')
         pywikibot.info(f'{counter} {title} ({len(page.changes)} description changes)')
@@ -159,12 +159,12 @@ class ActionsMixin:
         if not self._may_write(title, f'redirect {title} to {canonical}',
                                f'Redirect {title} to {canonical}?'):
             return
+        self._purge_later(title)
         page = pywikibot.Page(self.shared, title)
         page.text = (f'#REDIRECT [[{canonical}]]\n'
                      f'{{{{{self.opt.template}|redirect={escape_value(canonical)}}}}}\n')
         page.save(summary=f'Renamed on the source to [[{canonical}]] (commonscache)', bot=True)
         self.counter['cached'] += 1
-        self.newly_cached.add(title)
         self._record(title, 'cached', details=f'redirect to {canonical}')
         pywikibot.info(f'cached {title} as a redirect to {canonical}')
 
@@ -184,6 +184,13 @@ class ActionsMixin:
         if size == 0:
             return 'the source announces an empty file; MediaWiki refuses those'
         return ''
+
+    def _purge_later(self, title: str) -> None:
+        """Before a write: the consumers' pages using *title* are to be purged at the end of
+        the run, or of the next one if this one is killed after the write."""
+        self.newly_cached.add(title)
+        if self.state:
+            self.state.purge_later(shared=str(self.shared), title=title)
 
     def _record(self, title: str, outcome: str, reason: str = '', details: str = '',
                 sha1: str = '') -> None:

@@ -318,15 +318,20 @@ class CacheBot(ActionsMixin, ConfigParserBot):
 
     def _purge(self) -> None:
         """Purge the consumers' pages that use newly cached files, so readers see them."""
-        if not self.opt.purge or not self.newly_cached or config.simulate:
+        pending = set(self.newly_cached)
+        if self.state:  # with those an earlier run wrote and was killed before purging
+            pending.update(self.state.pending_purges(shared=str(self.shared)))
+        if not self.opt.purge or not pending or config.simulate:
             return
         for consumer in self.consumers:
-            users = pages_using(consumer, sorted(self.newly_cached))
+            users = pages_using(consumer, sorted(pending))
             for batch in batches(users, consumer.maxlimit):
                 consumer.purgepages([pywikibot.Page(consumer, t) for t in batch],
                                     forcelinkupdate=True)
             if users:
                 pywikibot.info(f'purged {len(users)} pages on {consumer}')
+        if self.state:
+            self.state.purged(shared=str(self.shared), titles=sorted(pending))
 
     def _answer_requests(self) -> None:
         if self.answers and not config.simulate:
@@ -414,11 +419,19 @@ class CacheBot(ActionsMixin, ConfigParserBot):
         for alias, name in renamed.items():
             if name in canonicals:
                 sources[name] = sources[alias]
+        # Canonical files handled before this batch (in an earlier batch or run) are looked
+        # up on the shared repository with the rest: a redirect may point at them now.
+        elsewhere = [name for name in dict.fromkeys(renamed.values())
+                     if name not in sources and name not in self.available]
         self.seen_files.update(canonicals)
         self.counter['examined'] += len(canonicals)
-        unread = [title for title in [*titles, *canonicals] if title not in (known or {})]
+        unread = [title for title in dict.fromkeys([*titles, *canonicals, *elsewhere])
+                  if title not in (known or {})]
         shared = {**(known or {}),
                   **read_shared(self.shared, unread, template=self.opt.template)}
+        for alias, name in renamed.items():
+            if name in elsewhere and shared[name].sha1 == sources[alias].latest.sha1:
+                self.available.add(name)
         was_cached = self.state.was_cached(shared=str(self.shared))
         order = [*canonicals, *titles]
         verdicts = {}

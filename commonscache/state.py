@@ -38,6 +38,11 @@ CREATE TABLE IF NOT EXISTS files (
     last_seen TEXT NOT NULL,
     PRIMARY KEY (shared, title)
 );
+CREATE TABLE IF NOT EXISTS pending_purges (
+    shared TEXT NOT NULL,
+    title TEXT NOT NULL,
+    PRIMARY KEY (shared, title)
+);
 """
 
 
@@ -122,6 +127,20 @@ class State:
             "(outcome = 'nothing' AND reason = 'up-to-date') OR reason = 'was-deleted')",
             (shared,))
         return {title for (title,) in rows}
+
+    def purge_later(self, *, shared: str, title: str) -> None:
+        """Remember that the pages using *title* need a purge: kept until done, so that a
+        run killed before its purge leaves it to the next run."""
+        self.db.execute('INSERT OR IGNORE INTO pending_purges VALUES (?, ?)', (shared, title))
+
+    def pending_purges(self, *, shared: str) -> list[str]:
+        rows = self.db.execute('SELECT title FROM pending_purges WHERE shared = ? '
+                               'ORDER BY title', (shared,))
+        return [title for (title,) in rows]
+
+    def purged(self, *, shared: str, titles: list[str]) -> None:
+        self.db.executemany('DELETE FROM pending_purges WHERE shared = ? AND title = ?',
+                            [(shared, title) for title in titles])
 
     def watermark(self, consumer: str) -> str:
         """The consumer's server time when the last completed incremental run started."""

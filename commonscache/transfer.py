@@ -11,6 +11,7 @@ import ast
 import hashlib
 import os
 import tempfile
+import time
 from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
@@ -31,6 +32,29 @@ TEMP_PREFIX = 'commonscache-'
 
 class DownloadError(Exception):
     """A download failed every attempt, or its bytes never matched the announced sha1."""
+
+
+class BusyServer(DownloadError):
+    """The server asked us to come back later (HTTP 429 or 503), perhaps saying when."""
+
+    def __init__(self, message: str, retry_after: float) -> None:
+        super().__init__(message)
+        self.retry_after = retry_after
+
+
+def _retry_after(value: str | None) -> float:
+    """Seconds from a Retry-After header (the HTTP-date form counts as no hint)."""
+    try:
+        return max(0.0, float(value or 0))
+    except ValueError:
+        return 0.0
+
+
+def backoff(attempt: int, hint: float = 0.0) -> float:
+    """Seconds to wait before attempt *attempt* + 1: Pywikibot's own rule (``retry_wait``
+    doubled each time, at most ``retry_max``), never less than the server's *hint*."""
+    delay = min(pywikibot.config.retry_wait * 2 ** (attempt - 1), pywikibot.config.retry_max)
+    return max(delay, hint)
 
 
 def hash_file(path: Path) -> str:
@@ -56,6 +80,9 @@ def _fetch_into(url: str, path: Path, size: int) -> None:
                                 'not followed')
         if response.status_code == 416 and have == size:
             return
+        if response.status_code in (429, 503):
+            raise BusyServer(f'HTTP {response.status_code} for {url}',
+                             _retry_after(response.headers.get('retry-after')))
         if response.status_code not in (200, 206):
             raise DownloadError(f'HTTP {response.status_code} for {url}')
         mode = 'ab' if response.status_code == 206 else 'wb'
@@ -66,32 +93,42 @@ def _fetch_into(url: str, path: Path, size: int) -> None:
                     raise DownloadError(f'{url} sent more than the announced {size} bytes')
 
 
-def download(url: str, *, sha1: str, size: int, directory: Path, attempts: int = 3) -> Path:
+def download(url: str, *, sha1: str, size: int, directory: Path,
+             attempts: int | None = None) -> Path:
     """Download *url* into a private temporary file in *directory* and check its sha1.
 
     An interrupted transfer resumes where it stopped; bytes that do not hash to *sha1* are
-    discarded and fetched again. The caller removes the file.
+    discarded and fetched again. Between attempts it waits as Pywikibot does between API
+    retries, and at least as long as a 429 or 503 answer's Retry-After asks. The caller
+    removes the file.
 
+    :param attempts: how many tries; default Pywikibot's ``max_retries``, at least 3
     :raises DownloadError: when every attempt failed
     """
+    attempts = attempts or max(3, pywikibot.config.max_retries)
     handle, name = tempfile.mkstemp(prefix=TEMP_PREFIX, suffix='.part', dir=directory)
     os.close(handle)  # mkstemp made it readable by its owner only
     path = Path(name)
     problems = []
-    for _ in range(attempts):
+    for attempt in range(1, attempts + 1):
+        if attempt > 1:
+            hint = getattr(problems[-1], 'retry_after', 0.0)
+            pywikibot.log(f'Download of {url}: {problems[-1]}; attempt {attempt} of {attempts}')
+            time.sleep(backoff(attempt - 1, hint))
         try:
             _fetch_into(url, path, size)
         except (OSError, requests.exceptions.RequestException, DownloadError, Error) as error:
-            problems.append(str(error))
+            problems.append(error)
             if path.stat().st_size > size:
                 path.write_bytes(b'')
             continue
         if path.stat().st_size < size:
-            problems.append(f'the transfer stopped at {path.stat().st_size} of {size} bytes')
+            problems.append(DownloadError(
+                f'the transfer stopped at {path.stat().st_size} of {size} bytes'))
             continue
         if hash_file(path) == sha1:
             return path
-        problems.append(f'the bytes received do not have the announced sha1 {sha1}')
+        problems.append(DownloadError(f'the bytes received do not have the announced sha1 {sha1}'))
         path.write_bytes(b'')
     path.unlink(missing_ok=True)
     raise DownloadError(f'download of {url} failed {attempts} times: {problems[-1]}')

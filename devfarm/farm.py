@@ -425,6 +425,9 @@ console_encoding = 'utf-8'
     password.write_text(f'({BOT!r}, BotPassword({BOT_APP!r}, {BOT_PASSWORD!r}))\n')
     password.chmod(0o600)
     scripts = pwb / 'scripts'
+    # Re-pointed every time: the folder may come from another checkout of the repository.
+    if scripts.is_symlink() and scripts.readlink() != REPO / 'scripts':
+        scripts.unlink()
     if not scripts.is_symlink():
         scripts.symlink_to(REPO / 'scripts')
     (pwb / 'scripts.ini').touch()
@@ -477,14 +480,14 @@ def down(root: Path | None = None) -> None:
     log('down')
 
 
-def snapshot(root: Path | None = None) -> None:
+def snapshot(root: Path | None = None, name: str = 'snapshot') -> None:
     """Keep a copy of every wiki's database and files, for :func:`restore`."""
     root = root or farm_dir()
     all_wikis = wikis(root)
     for wiki in all_wikis.values():
         stop(wiki)
     for wiki in all_wikis.values():
-        saved = root / 'snapshot' / wiki.name
+        saved = root / name / wiki.name
         shutil.rmtree(saved, ignore_errors=True)
         for sub in ('data', 'images'):
             shutil.copytree(wiki.root / sub, saved / sub, symlinks=True)
@@ -492,8 +495,9 @@ def snapshot(root: Path | None = None) -> None:
         start(wiki)
 
 
-def restore(root: Path | None = None) -> dict[str, Wiki]:
-    """Put every wiki back as it was at the last :func:`snapshot` (a second or two)."""
+def restore(root: Path | None = None, name: str = 'snapshot') -> dict[str, Wiki]:
+    """Put every wiki back as it was at the last :func:`snapshot` of that *name* (a second
+    or two)."""
     root = root or farm_dir()
     all_wikis = wikis(root)
     for wiki in all_wikis.values():
@@ -501,7 +505,7 @@ def restore(root: Path | None = None) -> dict[str, Wiki]:
     for wiki in all_wikis.values():
         for sub in ('data', 'images'):
             shutil.rmtree(wiki.root / sub, ignore_errors=True)
-            shutil.copytree(root / 'snapshot' / wiki.name / sub, wiki.root / sub, symlinks=True)
+            shutil.copytree(root / name / wiki.name / sub, wiki.root / sub, symlinks=True)
     for wiki in all_wikis.values():
         start(wiki)
     return all_wikis

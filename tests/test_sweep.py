@@ -155,6 +155,17 @@ def test_a_renamed_file_is_cached_once_and_its_old_name_redirects_to_it(farm_wik
     assert repositories(farm_wikis['consumer'], {RENAMED}) == {RENAMED: 'devfarm-shared'}
 
 
+def test_an_old_name_met_after_its_file_was_cached_redirects_to_it(farm_wikis):
+    """The file under its new name was cached by an earlier run (found by the kill tests: a
+    run killed between the two left the old name skipped for ever)."""
+    first = run_cli(SHARED, '-always', '-page:File:Lighthouse at dusk.jpg')
+    assert first.returncode == 0, first.stderr
+    later = run_cli(SHARED, '-always', '-page:Lighthouse')
+    assert later.returncode == 0, later.stderr
+    assert shared_uploads(farm_wikis['shared']) == ['File:Lighthouse at dusk.jpg']
+    assert repositories(farm_wikis['consumer'], {RENAMED}) == {RENAMED: 'devfarm-shared'}
+
+
 def test_a_category_sweep_touches_only_that_categorys_files(farm_wikis):
     result = run_cli(SHARED, '-always', '-cat:Places')
     assert result.returncode == 0, result.stderr

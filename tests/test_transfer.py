@@ -7,6 +7,7 @@ from pathlib import Path
 
 import pytest
 import responses
+from pywikibot import config
 
 from commonscache.sites import configure_user_agent
 from commonscache.transfer import (
@@ -14,6 +15,7 @@ from commonscache.transfer import (
     Prefetcher,
     UploadError,
     _is_harmless,
+    backoff,
     download,
     duplicates_named,
     remove_stale_temporaries,
@@ -70,6 +72,30 @@ def test_a_server_error_fails_after_three_attempts(web, tmp_path: Path):
         web.get(URL, status=503)
     with pytest.raises(DownloadError, match='HTTP 503'):
         download(URL, sha1=SHA1, size=len(BODY), directory=tmp_path)
+
+
+def test_a_busy_server_is_waited_for_as_long_as_its_retry_after_asks(
+        web, tmp_path: Path, monkeypatch: pytest.MonkeyPatch):
+    waits: list[float] = []
+    monkeypatch.setattr('commonscache.transfer.time.sleep', waits.append)
+    web.get(URL, status=429, headers={'Retry-After': '7'})
+    web.get(URL, status=503, headers={'Retry-After': 'Wed, 21 Oct 2026 07:28:00 GMT'})
+    web.get(URL, body=BODY)
+    path = download(URL, sha1=SHA1, size=len(BODY), directory=tmp_path)
+    assert path.read_bytes() == BODY
+    assert waits[0] >= 7  # the hint
+    assert waits[1] == backoff(2)  # an HTTP-date is no hint: Pywikibot's own back-off
+
+
+@pytest.mark.parametrize(('attempt', 'hint', 'wait'), [
+    (1, 0, 2), (2, 0, 4), (3, 0, 8), (4, 0, 10), (9, 0, 10),  # doubled, at most retry_max
+    (1, 30, 30),  # the server's Retry-After wins when longer
+])
+def test_backoff_doubles_up_to_retry_max_and_honours_the_hint(
+        monkeypatch: pytest.MonkeyPatch, attempt: int, hint: float, wait: float):
+    monkeypatch.setattr(config, 'retry_wait', 2)
+    monkeypatch.setattr(config, 'retry_max', 10)
+    assert backoff(attempt, hint) == wait
 
 
 def test_temporary_files_of_killed_runs_are_removed(tmp_path: Path):

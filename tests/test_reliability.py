@@ -1,0 +1,233 @@
+"""Injected faults and kills mid-run, end to end: whatever happens on the way, a sweep ends in
+the same state as one that nothing disturbed — every file cached whole and sha1-verified, no
+duplicate file versions, no half-written pages, no temporary files left, the state file sound.
+
+Each test writes its figures to ``$COMMONSCACHE_RELIABILITY_REPORT`` when that is set
+(docs/RELIABILITY.md shows them and says how to rerun).
+"""
+from __future__ import annotations
+
+import difflib
+import hashlib
+import json
+import os
+import random
+import re
+import signal
+import sqlite3
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+import requests
+
+from devfarm import farm
+from devfarm.seed import SeedFile
+from tests.conftest import FARM_DIR, REPO
+from tests.faultproxy import KINDS, FaultProxy
+from tests.test_sweep import CACHEABLE, api, imageinfo
+
+pytestmark = pytest.mark.e2e
+
+SWEEP = ('-shared:devfarm:shared', '-always', '-setup', '-chunk:1')
+#: Pywikibot as a bot operator would set it up, but with shorter waits: the faults must be
+#: survived by retrying, not by luck.
+RETRYING_SETTINGS = """
+max_retries = 8
+retry_wait = 1
+retry_max = 4
+"""
+FAULT_RATE = 0.10
+FAULT_SEED = int(os.environ.get('COMMONSCACHE_FAULT_SEED', '20261123'))
+KILL_SEED = int(os.environ.get('COMMONSCACHE_KILL_SEED', '8'))
+KILLS = 5
+#: More files for the consumer to use, so that a sweep makes a few hundred requests.
+EXTRA_FILES = [f'Reliability sample {n:02d}.png' for n in range(1, 41)]
+EXTRA_DESCRIPTION = ('{{Information |description={{en|1=%s, a generated sample.}} |date=2026 '
+                     '|source={{own}} |author=Alice Example}}\n{{Cc-by-4.0}}')
+SNAPSHOT = 'snapshot-reliability'
+#: Namespaces the bot writes on the shared repository: User (run page), Project (review,
+#: requests), File, Template (provenance).
+NAMESPACES = (2, 4, 6, 10)
+#: What differs between two runs on the pages the bot writes: when it copied a file, since
+#: when a file is flagged.
+RETRIEVED = re.compile(r'^\|retrieved=.*$', re.MULTILINE)
+SINCE = re.compile(r'\|\| \d{4}-\d\d-\d\dT\d\d:\d\d:\d\dZ$', re.MULTILINE)
+
+
+def report(name: str, figures: dict) -> None:
+    path = os.environ.get('COMMONSCACHE_RELIABILITY_REPORT')
+    if path:
+        with open(path, 'a', encoding='utf-8') as out:
+            out.write(json.dumps({'test': name, **figures}) + '\n')
+
+
+def bot(pywikibot_dir: Path, *args: str, proxy: FaultProxy | None = None) -> subprocess.Popen:
+    env = {**os.environ, 'PYWIKIBOT_DIR': str(pywikibot_dir), 'PYTHONUNBUFFERED': '1',
+           **(proxy.environment() if proxy else {})}
+    return subprocess.Popen([sys.executable, '-m', 'commonscache', *args], cwd=REPO, env=env,
+                            text=True, stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+
+
+def finish(process: subprocess.Popen, timeout: float = 600) -> tuple[int, str]:
+    _, err = process.communicate(timeout=timeout)
+    return process.returncode, err
+
+
+def pages(wiki: farm.Wiki) -> dict[str, str]:
+    """Every page the bot may write on *wiki*, title → latest text (copy time left out)."""
+    texts = {}
+    for namespace in NAMESPACES:
+        params = {'action': 'query', 'generator': 'allpages', 'gapnamespace': namespace,
+                  'gaplimit': 50, 'prop': 'revisions', 'rvprop': 'content', 'rvslots': 'main'}
+        while True:
+            data = api(wiki, **params)
+            for page in data.get('query', {}).get('pages', []):
+                text = page['revisions'][0]['slots']['main']['content']
+                texts[page['title']] = SINCE.sub('|| (since)', RETRIEVED.sub('|retrieved=', text))
+            if 'continue' not in data:
+                break
+            params.update(data['continue'])
+    return texts
+
+
+def file_versions(wiki: farm.Wiki) -> dict[str, list[str]]:
+    """Every file on *wiki*, title → the sha1 of each of its versions, newest first."""
+    versions = {}
+    for title in pages(wiki):
+        if not title.startswith('File:'):
+            continue
+        data = api(wiki, action='query', titles=title, prop='imageinfo', iiprop='sha1',
+                   iilimit='max')
+        versions[title] = [info['sha1'] for info in
+                           data['query']['pages'][0].get('imageinfo', [])]
+    return versions
+
+
+def end_state(wikis: dict[str, farm.Wiki]) -> dict:
+    shared = wikis['shared']
+    return {'pages': pages(shared), 'files': file_versions(shared)}
+
+
+def assert_same_end(wikis: dict[str, farm.Wiki], undisturbed: dict, log: str) -> None:
+    """The shared wiki's pages and file versions are those of the undisturbed sweep."""
+    now = end_state(wikis)
+    assert sorted(now['pages']) == sorted(undisturbed['pages']), log
+    assert now['files'] == undisturbed['files'], log
+    for title, text in now['pages'].items():
+        assert text == undisturbed['pages'][title], '\n'.join(difflib.unified_diff(
+            undisturbed['pages'][title].splitlines(), text.splitlines(), title, 'now',
+            lineterm=''))
+
+
+def assert_cached_whole(wikis: dict[str, farm.Wiki]) -> None:
+    """Each cacheable file is on the shared wiki, and its bytes hash to the source's sha1."""
+    expected = CACHEABLE | {f'File:{name}' for name in EXTRA_FILES}
+    on_source = imageinfo(wikis['commons'], expected)
+    on_shared = imageinfo(wikis['shared'], expected)
+    for title in expected:
+        info = on_shared[title]['imageinfo'][0]
+        expected = on_source[title]['imageinfo'][0]['sha1']
+        content = requests.get(info['url'], timeout=60).content
+        assert hashlib.sha1(content).hexdigest() == expected == info['sha1'], title
+
+
+def assert_sound(pywikibot_dir: Path) -> None:
+    state = pywikibot_dir / 'commonscache.sqlite'
+    with sqlite3.connect(state) as db:
+        assert db.execute('PRAGMA integrity_check').fetchone() == ('ok',)
+        assert db.execute('SELECT count(*) FROM pending_purges').fetchone() == (0,)
+    assert list((pywikibot_dir / 'commonscache-tmp').glob('*')) == []
+
+
+def fresh_pywikibot_dir(name: str, settings: str = '') -> Path:
+    """A Pywikibot directory of its own (own state file, cookies and settings)."""
+    root = FARM_DIR / name
+    if root.exists():
+        subprocess.run(['rm', '-rf', str(root)], check=True)
+    root.mkdir()
+    return farm.write_pywikibot_dir(root, settings)
+
+
+@pytest.fixture(scope='module')
+def reliability_farm(farm_session: dict[str, farm.Wiki]) -> dict[str, farm.Wiki]:
+    """The seeded farm with more files on the consumer, enough requests for every kind of
+    fault to come up; kept as a snapshot of its own."""
+    farm.restore(FARM_DIR)
+    extra = [SeedFile(name, 'png', 'Alice Example', EXTRA_DESCRIPTION % name, 96, 64, n)
+             for n, name in enumerate(EXTRA_FILES, start=100)]
+    farm.import_files(farm_session['commons'], extra, overwrite=False)
+    farm.import_pages(farm_session['consumer'], {
+        'Reliability gallery': '\n'.join(f'[[File:{name}|thumb]]' for name in EXTRA_FILES)})
+    farm.maintenance(farm_session['consumer'], 'refreshLinks.php')
+    farm.snapshot(FARM_DIR, SNAPSHOT)
+    return farm_session
+
+
+@pytest.fixture(scope='module')
+def undisturbed(reliability_farm: dict[str, farm.Wiki]) -> dict:
+    """The end state of a sweep that nothing disturbed."""
+    farm.restore(FARM_DIR, SNAPSHOT)
+    counting = FaultProxy()  # no faults: it counts the requests, the range to kill in
+    try:
+        code, err = finish(bot(fresh_pywikibot_dir('undisturbed'), *SWEEP, proxy=counting))
+    finally:
+        counting.close()
+    assert code == 0, err
+    return {**end_state(reliability_farm), 'requests': counting.requests}
+
+
+def test_a_sweep_under_injected_faults_ends_as_an_undisturbed_one(undisturbed, farm_wikis):
+    farm.restore(FARM_DIR, SNAPSHOT)
+    pywikibot_dir = fresh_pywikibot_dir('faults', RETRYING_SETTINGS)
+    proxy = FaultProxy(rate=FAULT_RATE, seed=FAULT_SEED)
+    try:
+        code, err = finish(bot(pywikibot_dir, *SWEEP, proxy=proxy))
+    finally:
+        proxy.close()
+    assert code == 0, err[-3000:]
+    assert 'failed 0' in err.strip().splitlines()[-1], err[-3000:]
+    assert set(proxy.injected) == set(KINDS), proxy.injected  # every kind met at least once
+    assert_same_end(farm_wikis, undisturbed, err)
+    assert_cached_whole(farm_wikis)
+    assert_sound(pywikibot_dir)
+    report('faults', {'seed': FAULT_SEED, 'rate': FAULT_RATE, 'requests': proxy.requests,
+                      'injected': dict(sorted(proxy.injected.items())),
+                      'files': len(undisturbed['files']), 'lost or corrupted': 0})
+
+
+def test_kills_at_random_points_then_a_rerun_end_as_an_undisturbed_sweep(undisturbed, farm_wikis):
+    farm.restore(FARM_DIR, SNAPSHOT)
+    pywikibot_dir = fresh_pywikibot_dir('kills')
+    chooser = random.Random(KILL_SEED)
+    killed_at, logs = [], []
+    for _ in range(KILLS):
+        point = chooser.randint(5, undisturbed['requests'])
+        running: list[subprocess.Popen] = []
+
+        def kill_at(number: int, point: int = point,
+                    running: list[subprocess.Popen] = running) -> None:
+            if number == point and running:
+                running[0].send_signal(signal.SIGKILL)
+
+        proxy = FaultProxy(on_request=kill_at)
+        try:
+            running.append(bot(pywikibot_dir, *SWEEP, proxy=proxy))
+            code, err = finish(running[0])
+        finally:
+            proxy.close()
+        logs.append(err)
+        killed_at.append(point if code == -signal.SIGKILL else None)
+        assert code in (0, -signal.SIGKILL), err[-3000:]
+    assert any(killed_at), killed_at
+    code, err = finish(bot(pywikibot_dir, *SWEEP))
+    logs.append(err)
+    assert code == 0, err[-3000:]
+    assert 'failed 0' in err.strip().splitlines()[-1], err[-3000:]
+    assert_same_end(farm_wikis, undisturbed, '\n-- run --\n'.join(logs))
+    assert_cached_whole(farm_wikis)
+    assert_sound(pywikibot_dir)
+    report('kills', {'seed': KILL_SEED, 'kills': sum(1 for k in killed_at if k),
+                     'killed at request': killed_at, 'of requests': undisturbed['requests'],
+                     'files': len(undisturbed['files']), 'lost or corrupted': 0})
