@@ -12,6 +12,7 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pywikibot
+import requests
 from pywikibot import config, pagegenerators
 from pywikibot.bot import ConfigParserBot
 
@@ -347,7 +348,10 @@ class CacheBot(ActionsMixin, ConfigParserBot):
         for used in classify(consumer, self.shared, titles):
             self.counter['examined'] += 1
             if used.where == 'foreign':
-                foreign[sites.source_site(used.description_url)].append(used)
+                try:
+                    foreign[sites.source_site(used.description_url)].append(used)
+                except sites.SourceUnreachable as error:
+                    self._fail(used.title, 'source-unreachable', str(error))
             elif used.where == 'shared':
                 on_shared.append(used.title)
             else:
@@ -398,7 +402,11 @@ class CacheBot(ActionsMixin, ConfigParserBot):
                 self._record(title, 'nothing', 'up-to-date',
                              f'redirects to {shared[title].redirect_to}')
                 continue
-            by_source[sites.source_site(shared[title].provenance.get('source', ''))].append(title)
+            try:
+                by_source[sites.source_site(shared[title].provenance.get('source', ''))].append(
+                    title)
+            except sites.SourceUnreachable as error:
+                self._fail(title, 'source-unreachable', str(error))
         for source_site, group in by_source.items():
             if source_site is None:
                 for title in group:
@@ -409,8 +417,14 @@ class CacheBot(ActionsMixin, ConfigParserBot):
 
     def _cache_from(self, source_site: sites.Site, titles: list[str],
                     known: dict[str, SharedFile] | None = None) -> None:
-        sites.login_if_configured(source_site)  # a bot account reads 500 titles a request
-        sources = read_sources(source_site, titles, self.markers)
+        try:
+            sites.login_if_configured(source_site)  # a bot account reads 500 titles a request
+            sources = read_sources(source_site, titles, self.markers)
+        except (pywikibot.exceptions.Error, requests.exceptions.RequestException) as error:
+            # Pywikibot has retried already: these files wait for the next run, others go on.
+            for title in titles:
+                self._fail(title, 'source-unreachable', f'cannot read {source_site}: {error}')
+            return
         # Names the source has renamed: the file goes under its canonical name.
         renamed = {title: found.title for title, found in sources.items()
                    if found and found.title != title}

@@ -130,7 +130,8 @@ from pywikibot import pagegenerators
 from pywikibot.bot import init_handlers, show_help
 
 from commonscache.errors import UsageError
-from commonscache.sites import configure_user_agent
+from commonscache.logs import shorten_retry_tracebacks
+from commonscache.sites import configure_user_agent, renew_tokens_on_relogin
 
 docuReplacements = {'&params;': pagegenerators.parameterHelp}  # noqa: N816
 
@@ -274,6 +275,8 @@ def main(*args: str) -> int:
         init_handlers()
         show_help('commonscache.cli', show_global='-help:global' in requested)
         return 0
+    shorten_retry_tracebacks()
+    renew_tokens_on_relogin()
     try:
         local_args = pywikibot.handle_args(args)
     except (pywikibot.exceptions.Error, requests.exceptions.RequestException) as error:

@@ -140,21 +140,34 @@ def is_on(site: Site, url: str) -> bool:
 
 
 _SITES_BY_HOST: dict[str, Site | None] = {}
+_UNREACHABLE: dict[str, str] = {}
+
+
+class SourceUnreachable(Exception):
+    """A source wiki did not answer (Pywikibot has retried already); its files wait."""
 
 
 def source_site(description_url: str) -> Site | None:
     """The wiki a file description URL belongs to, if a Pywikibot family knows it.
 
-    Looked up once per host: finding the family walks every known family file.
+    Looked up once per host: finding the family walks every known family file, and
+    Pywikibot may log in. A host that did not answer is not asked again in this run.
+
+    :raises SourceUnreachable: the wiki did not answer
     """
     host = urlsplit(description_url).netloc
     if not host:
         return None
+    if host in _UNREACHABLE:
+        raise SourceUnreachable(_UNREACHABLE[host])
     if host not in _SITES_BY_HOST:
         try:
             _SITES_BY_HOST[host] = pywikibot.Site(url=description_url)
         except (SiteDefinitionError, ValueError, RuntimeError):
             _SITES_BY_HOST[host] = None
+        except (pywikibot.exceptions.Error, requests.exceptions.RequestException) as error:
+            _UNREACHABLE[host] = f'cannot reach {host}: {error}'
+            raise SourceUnreachable(_UNREACHABLE[host]) from None
     return _SITES_BY_HOST[host]
 
 
@@ -183,3 +196,24 @@ def check_password_file() -> None:
     if mode & 0o077:
         raise UsageError(f'the password file {path} can be read by others '
                          f'(mode {mode & 0o777:o}); run: chmod 600 {path}')
+
+
+def renew_tokens_on_relogin() -> None:
+    """Make Pywikibot fetch fresh tokens when it logs in again after losing its session.
+
+    Pywikibot (11.9) notices a lost session ("Logged in as ... instead of ...") and logs in
+    again, but with the login token it cached from the lost session; MediaWiki refuses that
+    (``sessionlost``) and the write in progress fails. Emptying the token wallet first makes
+    the new login, and the writes after it, use tokens of the new session.
+    """
+    relogin = Site._relogin
+    if getattr(relogin, 'renews_tokens', False):
+        return
+
+    def relogin_with_fresh_tokens(site: Site) -> None:
+        site.tokens.clear()
+        relogin(site)
+
+    relogin_with_fresh_tokens.renews_tokens = True  # type: ignore[attr-defined]
+    Site._relogin = relogin_with_fresh_tokens  # type: ignore[method-assign]
+

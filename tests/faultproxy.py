@@ -19,6 +19,7 @@ Faults, by what they do to a request:
 Writes (POST) only meet faults that stop them before the wiki sees them; a reply lost after a
 write is what the kill tests cover. *on_request* (if given) is called with the running number
 of each request before it is forwarded: the kill tests use it to kill the bot mid-request.
+Requests for the ports in *unreachable* are reset at once, as if the host were down.
 """
 from __future__ import annotations
 
@@ -49,8 +50,10 @@ class FaultProxy:
     """The proxy, serving from a thread until :meth:`close`."""
 
     def __init__(self, *, rate: float = 0.0, seed: int = 0, kinds: tuple[str, ...] = KINDS,
-                 on_request: Callable[[int], None] | None = None) -> None:
+                 on_request: Callable[[int], None] | None = None,
+                 unreachable: set[int] | frozenset[int] = frozenset()) -> None:
         self.rate = rate
+        self.unreachable = unreachable
         self.kinds = kinds
         self.random = random.Random(seed)
         self.queue = list(kinds)  # least recently injected first
@@ -109,6 +112,9 @@ def _handler_for(proxy: FaultProxy) -> type[BaseHTTPRequestHandler]:
                 self._answer(403, b'loopback only\n', {})
                 return
             body = self.rfile.read(int(self.headers.get('Content-Length') or 0))
+            if target.port in proxy.unreachable:  # as a host that is down
+                self._reset()
+                return
             is_api = target.path.endswith('/api.php')
             allowed = FOR_FILES if not is_api else FOR_WRITES if self.command == 'POST' \
                 else FOR_READS

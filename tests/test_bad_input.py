@@ -1,0 +1,238 @@
+"""Bad input, end to end: awkward names, lying files, broken and huge descriptions, a page
+embedding 5,000 files, an unreachable source and a login that expires mid-run. Each gets a
+clear message (or simply works) and the run goes on.
+
+The empty file and the file above the configured maximum are in test_sweep.py.
+"""
+from __future__ import annotations
+
+import os
+import sqlite3
+from urllib.parse import unquote, urlsplit
+
+import pytest
+
+from commonscache.state import State
+from commonscache.target import provenance_of
+from devfarm import farm
+from devfarm.seed import SeedFile
+from tests.conftest import FARM_DIR, PYWIKIBOT_DIR, run_cli
+from tests.faultproxy import FaultProxy
+from tests.test_reliability import report
+from tests.test_sweep import api, imageinfo, repositories, shared_uploads, summary_of
+
+pytestmark = pytest.mark.e2e
+
+SHARED = '-shared:devfarm:shared'
+SNAPSHOT = 'snapshot-bad-input'
+DESCRIPTION = ('{{Information |description={{en|1=%s}} |date=2026 |source={{own}} '
+               '|author=Alice Example}}\n{{Cc-by-4.0}}')
+
+
+def longest_name() -> str:
+    """A name of exactly 240 bytes, MediaWiki's limit for uploaded file names."""
+    stem = 'Longest name ' + 'é' * 100
+    return stem + 'x' * (240 - len(stem.encode()) - len('.png')) + '.png'
+
+
+#: Awkward but valid names: each must be cached under the very same name.
+AWKWARD = ['Ünïcödé café — 日本語 ✓.png', 'Quote "double" and \'single\'.png',
+           'Fish & chips.png', 'Harbour (detail) (2).png', longest_name(), 'Lowercase start.png']
+MIME_MISMATCH = 'Png dressed as jpeg.jpg'  # PNG bytes under a .jpg name
+ALTERED = 'Altered on disk.png'  # the source serves bytes that do not match its sha1
+MALFORMED = 'Malformed description.png'
+HUGE = 'Huge description.png'
+MALFORMED_TEXT = ('{{Information |description={{en|1=An unclosed template, <nowiki>an unclosed '
+                  'tag, [[Category:Broken\n|author=Alice Example\n{| class="wikitable"\n'
+                  '| a table never closed\n}}}} [[[[ ]] <ref> {{{{{{')
+HUGE_TEXT = DESCRIPTION % ('A long description. ' * 105_000)  # about 2 MB
+#: How the consumer embeds them: variants of one name are one file.
+BAD_INPUT_PAGE = '\n'.join([
+    *(f'[[File:{name}|thumb]]' for name in AWKWARD),
+    '[[file:lowercase start.png]] [[File:Lowercase_start.png]] [[Image:Lowercase start.png]]',
+    f'[[File:{MIME_MISMATCH}]] [[File:{ALTERED}]] [[File:{MALFORMED}]] [[File:{HUGE}]]',
+])
+#: A page embedding 5,000 files: the consumer's own, and a few from the Commons stand-in.
+MANY_LOCAL = [f'Local sample {n:04d}.png' for n in range(1, 4996)]
+MANY_FOREIGN = ['Mona Lisa test.png', 'Town map.png', 'Old postcard.jpg',
+                'Animated spinner.gif', 'Example diagram.svg']
+
+
+def title(name: str) -> str:
+    return 'File:' + name[:1].upper() + name[1:]
+
+
+def alter_on_disk(wiki: farm.Wiki, name: str) -> None:
+    """Change a file's bytes behind MediaWiki's back (same size, other sha1)."""
+    url = imageinfo(wiki, {title(name)})[title(name)]['imageinfo'][0]['url']
+    path = wiki.root / 'images' / unquote(urlsplit(url).path).split('/w/images/', 1)[1]
+    data = bytearray(path.read_bytes())
+    data[-1] ^= 0xFF
+    path.write_bytes(bytes(data))
+
+
+def clone_local_files(wiki: farm.Wiki, model: str, names: list[str]) -> None:
+    """Rows in the consumer's image table for *names*, copied from the uploaded *model*: local
+    files as far as MediaWiki's lookups go, without 5,000 uploads."""
+    with sqlite3.connect(wiki.database) as db:
+        columns = [row[1] for row in db.execute('PRAGMA table_info(image)')]
+        chosen = ', '.join('?' if column == 'img_name' else column for column in columns)
+        db.executemany(f'INSERT INTO image ({", ".join(columns)}) SELECT {chosen} FROM image '
+                       'WHERE img_name = ?', [(name.replace(' ', '_'), model) for name in names])
+
+
+@pytest.fixture(scope='module')
+def bad_input_farm(farm_session: dict[str, farm.Wiki]) -> dict[str, farm.Wiki]:
+    farm.restore(FARM_DIR)
+    commons, consumer = farm_session['commons'], farm_session['consumer']
+    files = [SeedFile(name, 'png', 'Alice Example', DESCRIPTION % 'An awkward name.', 64, 48, n)
+             for n, name in enumerate(AWKWARD, start=200)]
+    files += [SeedFile(MIME_MISMATCH, 'png', 'Alice Example', DESCRIPTION % 'Lies.', 64, 48, 300),
+              SeedFile(ALTERED, 'png', 'Alice Example', DESCRIPTION % 'Altered.', 64, 48, 301),
+              SeedFile(MALFORMED, 'png', 'Alice Example', MALFORMED_TEXT, 64, 48, 302),
+              SeedFile(HUGE, 'png', 'Alice Example', HUGE_TEXT, 64, 48, 303)]
+    farm.import_files(commons, files, overwrite=False)
+    alter_on_disk(commons, ALTERED)
+    farm.import_files(consumer, [SeedFile('Local sample 0000.png', 'png', farm.ADMIN,
+                                          'A local file.', 16, 16, 400)], overwrite=False)
+    clone_local_files(consumer, 'Local_sample_0000.png', MANY_LOCAL)
+    farm.import_pages(consumer, {
+        'Bad inputs': BAD_INPUT_PAGE,
+        'Many files': '<gallery>\n' + '\n'.join(
+            f'File:{name}' for name in MANY_LOCAL + MANY_FOREIGN) + '\n</gallery>'})
+    farm.maintenance(consumer, 'refreshLinks.php')
+    farm.snapshot(FARM_DIR, SNAPSHOT)
+    return farm_session
+
+
+@pytest.fixture
+def bad_input(bad_input_farm: dict[str, farm.Wiki]) -> dict[str, farm.Wiki]:
+    import pywikibot
+
+    farm.restore(FARM_DIR, SNAPSHOT)
+    pywikibot._sites.clear()
+    for state in PYWIKIBOT_DIR.glob('commonscache.sqlite*'):
+        state.unlink()
+    return bad_input_farm
+
+
+def outcomes() -> dict[str, tuple[str, str, str]]:
+    state = State(PYWIKIBOT_DIR / 'commonscache.sqlite')
+    try:
+        return state.outcomes(shared='devfarm:shared')
+    finally:
+        state.close()
+
+
+def test_awkward_names_lying_files_and_broken_descriptions(bad_input):
+    commons, shared = bad_input['commons'], bad_input['shared']
+    result = run_cli(SHARED, '-always', '-setup', '-page:Bad inputs')
+    assert result.returncode == 0, result.stderr
+    assert 'Traceback' not in result.stderr
+    counts = summary_of(result.stderr)
+    assert counts['failed'] == 1 and counts['flagged'] == 1, result.stderr
+    cached = {title(name) for name in [*AWKWARD, MALFORMED, HUGE]}
+    uploads = shared_uploads(shared)
+    assert sorted(uploads) == sorted(cached)  # each once, the name variants included
+
+    on_source, on_shared = imageinfo(commons, cached), imageinfo(shared, cached)
+    for name in cached:
+        assert on_shared[name]['imageinfo'][0]['sha1'] == on_source[name]['imageinfo'][0]['sha1']
+    assert repositories(bad_input['consumer'], cached) == dict.fromkeys(cached, 'devfarm-shared')
+
+    state = outcomes()
+    mismatch = state[title(MIME_MISMATCH)]
+    assert mismatch[:2] == ('flagged', 'upload-refused')
+    assert 'image/png' in mismatch[2], mismatch  # MediaWiki names the real type
+    assert f'flagged {title(MIME_MISMATCH)} for review: upload-refused' in result.stderr
+    altered = state[title(ALTERED)]
+    assert altered[0] == 'failed' and 'announced sha1' in altered[2], altered
+    assert f'{title(ALTERED)}' in result.stderr and 'announced sha1' in result.stderr
+
+    for name in (MALFORMED, HUGE):
+        page = api(shared, action='query', titles=title(name), prop='revisions',
+                   rvprop='content', rvslots='main')['query']['pages'][0]
+        text = page['revisions'][0]['slots']['main']['content']
+        provenance = provenance_of(text, 'Cached Commons Media')
+        assert provenance['sha1'] == on_source[title(name)]['imageinfo'][0]['sha1'], name
+        # A broken {{Information}} names no author; the upload history copied with the
+        # description still credits the uploader.
+        assert 'Alice Example' in (provenance['author'] if name == HUGE else text)
+    report('bad input', {'inputs': {
+        'awkward names cached': len(AWKWARD), 'name variants, one upload': 3,
+        'extension and MIME type disagree': mismatch[1], 'sha1 mismatch': altered[0],
+        'malformed wikitext': 'cached', 'description bytes cached': len(HUGE_TEXT.encode())}})
+
+
+def api_log(wiki: farm.Wiki) -> list[dict[str, str]]:
+    lines = (wiki.root / 'api-requests.log').read_text(errors='replace').splitlines()
+    fields = ('time', 'agent', 'method', 'action', 'prop', 'list', 'ntitles')
+    return [dict(zip(fields, line.split('\t'), strict=True)) for line in lines]
+
+
+def test_a_page_embedding_5000_files_is_read_in_batches_of_500(bad_input):
+    consumer = bad_input['consumer']
+    before = len(api_log(consumer))
+    result = run_cli(SHARED, '-always', '-setup', '-page:Many files')
+    assert result.returncode == 0, result.stderr
+    counts = summary_of(result.stderr)
+    assert counts['cached'] == len(MANY_FOREIGN), result.stderr
+    lookups = [entry for entry in api_log(consumer)[before:]
+               if 'commonscache' in entry['agent'] and entry['prop'] == 'imageinfo']
+    assert sum(int(entry['ntitles'] or 0) for entry in lookups) >= 5000
+    assert len(lookups) <= 10 + 1, lookups  # 500 titles a request, and the page itself
+    report('many files', {'embedded': len(MANY_LOCAL) + len(MANY_FOREIGN),
+                          'classification requests': len(lookups)})
+
+
+def test_an_unreachable_source_fails_its_files_with_one_line_each_and_the_run_ends(bad_input):
+    commons = bad_input['commons']
+    proxy = FaultProxy(unreachable={commons.port})
+    try:
+        result = run_cli_through(proxy, SHARED, '-always', '-setup', '-page:Harbour',
+                                 '-page:Bad inputs')
+    finally:
+        proxy.close()
+    assert result.returncode == 0, result.stderr
+    assert 'Traceback' not in result.stderr
+    assert shared_uploads(bad_input['shared']) == []
+    failed = {title: details for title, (outcome, reason, details) in outcomes().items()
+              if outcome == 'failed' and reason == 'source-unreachable'}
+    assert title('Sunset over the harbour.jpg') in failed
+    assert all(f'127.0.0.1:{commons.port}' in details for details in failed.values()), failed
+    assert summary_of(result.stderr)['failed'] == len(failed)
+    report('unreachable source', {'files failed, to retry': len(failed),
+                                  'exit status': result.returncode})
+
+
+def test_a_login_that_expires_mid_run_is_renewed(bad_input):
+    shared = bad_input['shared']
+
+    def expire_sessions(number: int) -> None:
+        if number == 25:  # after the logins, in the middle of the uploads
+            # The farm keeps sessions in its object cache (CACHE_DB): wikicache.sqlite.
+            with sqlite3.connect(shared.root / 'data' / 'wikicache.sqlite', timeout=30) as db:
+                expired = db.execute("DELETE FROM objectcache WHERE keyname LIKE '%MWSession%'")
+                sessions.append(expired.rowcount)
+
+    sessions: list[int] = []
+    proxy = FaultProxy(on_request=expire_sessions)
+    try:
+        result = run_cli_through(proxy, SHARED, '-always', '-setup', '-page:Bad inputs')
+    finally:
+        proxy.close()
+    assert sessions and sessions[0] > 0, sessions
+    assert result.returncode == 0, result.stderr
+    failed = [name for name, (outcome, _, _) in outcomes().items() if outcome == 'failed']
+    assert failed == [title(ALTERED)], result.stderr  # and none for the lost login
+    assert len(shared_uploads(shared)) == len(AWKWARD) + 2, result.stderr
+    report('expired login', {'sessions removed': sessions[0], 'files failed by it': 0})
+
+
+def run_cli_through(proxy: FaultProxy, *args: str):
+    os.environ.update(proxy.environment())
+    try:
+        return run_cli(*args)
+    finally:
+        for name in proxy.environment():
+            os.environ.pop(name, None)
