@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import argparse
 import contextlib
+import json
 import math
 import os
 import platform
@@ -114,6 +115,11 @@ def fresh_farm(**seeding: int) -> tuple[dict[str, farm.Wiki], list[str]]:
     root = farm.farm_dir()
     farm.destroy(root)
     wikis = farm.up(root, samples=False)
+    # The consumer reads the shared repository from its database, as the wikis of a farm
+    # do (Wikimedia's: ForeignDBViaLBRepo); Commons stays a ForeignAPIRepo far away.
+    config = json.loads((root / 'farm.json').read_text())
+    config['wikis']['consumer']['db_repos'] = ['shared']
+    (root / 'farm.json').write_text(json.dumps(config, indent=1))
     farm.write_pywikibot_dir(root)
     titles = seed_bench(wikis, **seeding)
     farm.snapshot(root)

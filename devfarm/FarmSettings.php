@@ -70,9 +70,55 @@ foreach ( $devFarmSelf['revoked_rights'] ?? [] as $right ) {
 	}
 }
 
+/**
+ * A foreign repository read straight from its SQLite database, as the wikis of a farm read
+ * their shared media repository (Wikimedia's use ForeignDBViaLBRepo). ForeignDBRepo passes
+ * no database directory to SQLite, so this adds it.
+ */
+class DevFarmSqliteRepo extends ForeignDBRepo {
+	/** @var string */
+	private $devFarmDbDirectory;
+
+	public function __construct( $info ) {
+		parent::__construct( $info );
+		$this->devFarmDbDirectory = $info['dbDirectory'];
+	}
+
+	protected function getDBFactory() {
+		$params = [ 'dbname' => $this->dbName, 'dbDirectory' => $this->devFarmDbDirectory,
+			'flags' => $this->dbFlags, 'tablePrefix' => $this->tablePrefix,
+			'host' => '', 'user' => '', 'password' => '' ];
+		return static function ( $index ) use ( $params ) {
+			return Wikimedia\Rdbms\Database::factory( 'sqlite', $params );
+		};
+	}
+}
+
 $wgForeignFileRepos = [];
 foreach ( $devFarmSelf['foreign_repos'] as $repo ) {
 	$other = $devFarm['wikis'][$repo];
+	if ( in_array( $repo, $devFarmSelf['db_repos'] ?? [], true ) ) {
+		$wgForeignFileRepos[] = [
+			'class' => DevFarmSqliteRepo::class,
+			'name' => "devfarm-$repo",
+			'dbType' => 'sqlite',
+			'dbServer' => '',
+			'dbUser' => '',
+			'dbPassword' => '',
+			'dbName' => 'wikidb',
+			'dbFlags' => 0,
+			'tablePrefix' => '',
+			'dbDirectory' => $devFarm['dir'] . "/$repo/data",
+			'hasSharedCache' => false,
+			'directory' => $devFarm['dir'] . "/$repo/images",
+			'url' => $other['server'] . '/w/images',
+			'hashLevels' => 2,
+			'descBaseUrl' => $other['server'] . '/wiki/File:',
+			'scriptDirUrl' => $other['server'] . '/w',
+			'fetchDescription' => false,
+		];
+		continue;
+	}
 	$wgForeignFileRepos[] = [
 		'class' => ForeignAPIRepo::class,
 		'name' => "devfarm-$repo",
