@@ -64,7 +64,7 @@ class CacheBot(ActionsMixin, ConfigParserBot):
         'shared': '',
         'template': 'Cached Commons Media',
         'interwiki': 'commons',
-        'chunk': 20,
+        'chunk': 2,
         'state': '',
         'setup': False,
         'refresh': False,

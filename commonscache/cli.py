@@ -28,7 +28,8 @@ Options:
 -interwiki:PREFIX    The shared repository's interwiki prefix for the source wiki, used for
                      links back to it (default: commons).
 
--chunk:MB            Upload in chunks files larger than this many MB (default: 20).
+-chunk:MB            Upload in chunks files larger than this many MB (default: 2; 0: never).
+                     A file uploaded whole is held in memory several times over.
 
 -maxsize:MB          Do not copy files larger than this many MB: they are flagged
                      upload-refused without being downloaded (default: no limit but the

@@ -42,6 +42,25 @@ def test_consumer_resolves_from_shared_once_the_file_is_there(farm_wikis, tmp_pa
         time.sleep(0.5)
 
 
+def test_a_consumer_can_read_the_shared_repository_from_its_database(farm_wikis,
+                                                                      tmp_path: Path):
+    """The farm's ``db_repos`` setting (what the benchmark uses): ForeignDBRepo on SQLite."""
+    consumer, shared = farm_wikis['consumer'], farm_wikis['shared']
+    farm.import_files(shared, [seed.SeedFile('Only on shared.png', 'png', farm.ADMIN,
+                                             'Uploaded on the shared wiki', 40, 30, 98)],
+                      overwrite=False)
+    with farm.configured('consumer', db_repos=['shared']):
+        reply = requests.get(consumer.api, params={
+            'action': 'query', 'titles': 'File:Only on shared.png|' + SEEDED,
+            'prop': 'imageinfo', 'iiprop': 'url', 'format': 'json', 'formatversion': 2},
+            timeout=30).json()
+        found = {page['title']: page for page in reply['query']['pages']}
+        on_shared = found['File:Only on shared.png']
+        assert on_shared['imagerepository'] == 'devfarm-shared'  # no metadata cache to wait on
+        assert on_shared['imageinfo'][0]['url'].startswith(shared.server + '/w/images/')
+        assert found[SEEDED]['imagerepository'] == 'devfarm-commons'  # still through the API
+
+
 def test_consumer_pages_embed_the_seeded_files_in_the_usual_ways(farm_wikis):
     reply = requests.get(farm_wikis['consumer'].api, params={
         'action': 'query', 'list': 'allfileusages', 'afunique': 1, 'aflimit': 'max',
