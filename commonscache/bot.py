@@ -32,6 +32,7 @@ from commonscache.detect import (
     files_used_on,
     pages_using,
     request_pages,
+    survey,
 )
 from commonscache.errors import AlreadyRunning, UsageError
 from commonscache.operations import (
@@ -342,7 +343,57 @@ class CacheBot(ActionsMixin, ConfigParserBot):
     # --- one batch ----------------------------------------------------------------------------
 
     def process(self, consumer: sites.Site, titles: list[str]) -> None:
-        """Classify a batch of file titles and cache those served from a foreign wiki."""
+        """Find where the consumer gets each file of a batch, and cache those it gets from a
+        foreign wiki: from the consumer's own survey and direct reads of the shared
+        repository and the sources when the consumer's repositories are known wikis with the
+        shared repository first (see :mod:`commonscache.detect`), else as the consumer
+        classifies them."""
+        found = survey(consumer, titles)
+        if found is None or not found.repositories or \
+                not sites.is_on(self.shared, found.repositories[0]):
+            self._process_classified(consumer, titles)
+            return
+        self.counter['examined'] += len(titles)
+        rest = []
+        for title in titles:
+            if title in found.local:
+                self._skip(title, 'local-file', 'the consumer has it as local')
+            else:
+                rest.append(title)
+        shared = read_shared(self.shared, rest, template=self.opt.template)
+        on_shared = [t for t in rest if shared[t].file_exists or shared[t].redirect_to]
+        remaining = [t for t in rest if t not in on_shared]
+        for url in found.repositories[1:]:
+            if not remaining:
+                break
+            try:
+                source_site = sites.source_site(url)
+                if source_site is None:
+                    for title in remaining:
+                        self._skip(title, 'unknown-source', f'no Pywikibot family knows {url}')
+                    remaining = []
+                    break
+                sites.login_if_configured(source_site)
+                sources = read_sources(source_site, remaining, self.markers)
+            except (sites.SourceUnreachable, pywikibot.exceptions.Error,
+                    requests.exceptions.RequestException) as error:
+                # Pywikibot has retried already: these files wait for the next run.
+                for title in remaining:
+                    self._fail(title, 'source-unreachable', f'cannot read {url}: {error}')
+                remaining = []
+                break
+            here = [title for title in remaining if sources[title]]
+            if here:
+                self._cache_from(source_site, here, {t: shared[t] for t in here},
+                                 sources={t: sources[t] for t in here})
+            remaining = [title for title in remaining if not sources[title]]
+        for title in remaining:
+            self._skip(title, 'missing-everywhere', 'the consumer has it as missing')
+        if on_shared:
+            self._check_on_shared(on_shared, {t: shared[t] for t in on_shared})
+
+    def _process_classified(self, consumer: sites.Site, titles: list[str]) -> None:
+        """:meth:`process` by the consumer's own classification (``prop=imageinfo``)."""
         foreign: dict[sites.Site | None, list[FileUse]] = defaultdict(list)
         on_shared = []
         for used in classify(consumer, self.shared, titles):
@@ -367,12 +418,13 @@ class CacheBot(ActionsMixin, ConfigParserBot):
         if on_shared:
             self._check_on_shared(on_shared)
 
-    def _check_on_shared(self, titles: list[str]) -> None:
+    def _check_on_shared(self, titles: list[str],
+                         known: dict[str, SharedFile] | None = None) -> None:
         """Files the consumer already finds on the shared repository: the bot's copies are
         up to date as far as a sweep goes (-refresh compares them with their sources); any
         other file there is compared with the source, so that a name taken by a different
         file is flagged."""
-        shared = read_shared(self.shared, titles, template=self.opt.template)
+        shared = known or read_shared(self.shared, titles, template=self.opt.template)
         others = []
         for title in titles:
             if is_owned(shared[title]) or (shared[title].redirect_to and shared[title].provenance):
@@ -416,10 +468,13 @@ class CacheBot(ActionsMixin, ConfigParserBot):
             self._cache_from(source_site, group, {t: shared[t] for t in group})
 
     def _cache_from(self, source_site: sites.Site, titles: list[str],
-                    known: dict[str, SharedFile] | None = None) -> None:
+                    known: dict[str, SharedFile] | None = None,
+                    sources: dict[str, SourceFile | None] | None = None) -> None:
         try:
-            sites.login_if_configured(source_site)  # a bot account reads 500 titles a request
-            sources = read_sources(source_site, titles, self.markers)
+            if sources is None:
+                sites.login_if_configured(source_site)  # a bot account: 500 titles a request
+                sources = read_sources(source_site, titles, self.markers)
+            sources = dict(sources)  # renamed files add their canonical names below
         except (pywikibot.exceptions.Error, requests.exceptions.RequestException) as error:
             # Pywikibot has retried already: these files wait for the next run, others go on.
             for title in titles:

@@ -1,10 +1,17 @@
 """Which files the consumer uses, and where it finds each: locally, on the shared repository
 (cached, or a file of its own), on a foreign repository such as Commons, or nowhere.
 
-The consumer's ``prop=imageinfo`` answers for many titles at once; its ``imagerepository``
-field names the repository that served each file ('local', a foreign repo's name, or '' for
-missing). Pywikibot's FilePage drops that field, so the query is made directly.
-See https://www.mediawiki.org/wiki/API:Imageinfo
+Two ways to tell. :func:`survey` asks the consumer only for its own files (``list=allimages``
+over the batch's range of names) and for its file repositories in lookup order
+(``meta=filerepoinfo``), one request per batch; the bot then reads the shared repository and
+the source directly, 500 titles a request, as it must anyway. :func:`classify` asks the
+consumer's ``prop=imageinfo``, whose ``imagerepository`` names the repository that served
+each file — but MediaWiki answers it by looking every file up in every foreign repository in
+turn, one HTTP request per file for a ForeignAPIRepo such as Commons, while the bot waits
+(the survey's reason to exist). It stays for consumers whose repositories the bot cannot
+map to wikis, or that have too many files of their own in the range. Pywikibot's FilePage
+drops ``imagerepository``, so the queries are made directly.
+See https://www.mediawiki.org/wiki/API:Filerepoinfo and API:Allimages
 """
 from __future__ import annotations
 
@@ -32,6 +39,72 @@ class FileUse:
     title: str
     where: Where
     description_url: str = ''
+
+
+@dataclass(frozen=True)
+class Survey:
+    """What the consumer says of a batch without looking anything up elsewhere.
+
+    :ivar repositories: an example description URL (``File:Example.jpg``) for each foreign
+        repository, in the order the consumer looks files up
+    :ivar local: the titles that are files of the consumer's own
+    """
+
+    repositories: tuple[str, ...]
+    local: frozenset[str]
+
+
+#: Beyond this many local files in a batch's range of names, the consumer classifies.
+SURVEY_LIMIT = 20_000
+
+
+_REPOSITORIES: dict[Site, list[str]] = {}
+
+
+def _example_url(repository: dict) -> str:
+    """A description URL on *repository* (as ``meta=filerepoinfo`` describes it)."""
+    if repository.get('server') and '$1' in repository.get('articlepath', ''):
+        url = repository['server'] + repository['articlepath'].replace('$1', 'File:Example.jpg')
+    elif repository.get('descBaseUrl'):
+        url = repository['descBaseUrl'] + 'Example.jpg'
+    else:
+        return ''
+    return 'https:' + url if url.startswith('//') else url
+
+
+def survey(consumer: Site, titles: Iterable[str]) -> Survey | None:
+    """The consumer's own files among *titles* and its foreign repositories, in one request
+    per batch (more only past 5,000 local files in the range); None when a repository has no
+    URL to find its wiki by, or the range holds more than :data:`SURVEY_LIMIT` local files."""
+    names = sorted({title.split(':', 1)[1].replace(' ', '_') for title in titles})
+    if not names:
+        return Survey((), frozenset())
+    params: dict = {'action': 'query', 'formatversion': 2, 'list': 'allimages',
+                    'aifrom': names[0], 'aito': names[-1], 'ailimit': 'max', 'aiprop': ''}
+    # Asked once a run: the consumer answers filerepoinfo by asking each API repository
+    # for its favicon.
+    repositories = _REPOSITORIES.get(consumer)
+    if repositories is None:
+        params['meta'] = 'filerepoinfo'
+    local: set[str] = set()
+    while True:
+        data = pywikibot.data.api.Request(site=consumer, parameters=params).submit()
+        query = data.get('query', {})
+        if repositories is None:
+            repositories = [_example_url(repo) for repo in query.get('repos', [])
+                            if not repo.get('local')]
+            _REPOSITORIES[consumer] = repositories
+            params.pop('meta')
+        if not all(repositories):
+            return None
+        local.update(item['title'] for item in query.get('allimages', []))
+        if 'continue' not in data:
+            break
+        if len(local) > SURVEY_LIMIT:
+            return None
+        params.update(data['continue'])
+    wanted = {title.replace('_', ' ') for title in titles}
+    return Survey(tuple(repositories), frozenset(local & wanted))
 
 
 def classify(consumer: Site, shared: Site, titles: Iterable[str]) -> list[FileUse]:

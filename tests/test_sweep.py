@@ -72,6 +72,13 @@ def api_requests(*wikis: farm.Wiki) -> int:
                for wiki in wikis)
 
 
+def api_log(wiki: farm.Wiki) -> list[dict[str, str]]:
+    """Every API request *wiki* has answered, with the client's User-Agent (FarmSettings.php)."""
+    lines = (wiki.root / 'api-requests.log').read_text(errors='replace').splitlines()
+    fields = ('time', 'agent', 'method', 'action', 'prop', 'list', 'ntitles')
+    return [dict(zip(fields, line.split('\t'), strict=True)) for line in lines]
+
+
 def summary_of(output: str) -> dict[str, int]:
     last = output.strip().splitlines()[-1]
     counts = {}
@@ -128,6 +135,40 @@ def test_sweep_caches_every_foreign_file_and_a_rerun_does_nothing(farm_wikis):
     assert shared_uploads(shared) == uploads
     assert shared_edits(shared) == edits
     assert file_downloads(commons) == downloads
+
+
+def test_a_sweep_makes_the_consumer_look_nothing_up_on_commons(farm_wikis):
+    """The consumer is asked only for its own files and its repositories; the shared wiki
+    and the source are read directly, in batches. Asking the consumer's prop=imageinfo would
+    make it look every file up on Commons, one HTTP request each, while the bot waits."""
+    commons, consumer = farm_wikis['commons'], farm_wikis['consumer']
+    before_commons, before_consumer = len(api_log(commons)), len(api_log(consumer))
+    result = run_cli(SHARED, '-always', '-setup', '-nopurge')
+    assert result.returncode == 0, result.stderr
+    assert summary_of(result.stderr)['cached'] == len(CACHEABLE) + 1
+    asked = api_log(consumer)[before_consumer:]
+    bot = [entry for entry in asked if 'commonscache' in entry['agent']]
+    assert [e for e in bot if e['prop'] == 'imageinfo'] == []
+    assert len([e for e in bot if e['list'] == 'allimages']) == 1  # one batch
+    by_mediawiki = [entry for entry in api_log(commons)[before_commons:]
+                    if entry['agent'].startswith('MediaWiki/')]
+    # No file looked up on Commons for the bot: one request for the repository's favicon,
+    # which the consumer fetches to describe its repositories (meta=filerepoinfo).
+    assert len(by_mediawiki) == 1, by_mediawiki
+    assert by_mediawiki[0]['prop'] == by_mediawiki[0]['list'] == '', by_mediawiki
+
+
+def test_a_consumer_that_asks_commons_first_classifies_the_files_itself(farm_wikis):
+    """When the shared repository is not the consumer's first foreign repository, only the
+    consumer knows where it finds each file: it is asked (prop=imageinfo)."""
+    consumer = farm_wikis['consumer']
+    before = len(api_log(consumer))
+    with farm.configured('consumer', foreign_repos=['commons', 'shared']):
+        result = run_cli(SHARED, '-always', '-setup', '-nopurge', '-page:Maps')
+    assert result.returncode == 0, result.stderr
+    assert summary_of(result.stderr)['cached'] == 2
+    bot = [entry for entry in api_log(consumer)[before:] if 'commonscache' in entry['agent']]
+    assert [e['ntitles'] for e in bot if e['prop'] == 'imageinfo'] == ['2']
 
 
 def test_simulate_writes_nothing(farm_wikis):
