@@ -257,7 +257,10 @@ def benchmark(args: argparse.Namespace) -> list[str]:
     reset(wikis)
     with source_far_away(args):
         sweep = run_client(wikis, commonscache('-setup', '-nopurge'))
-    classify = sweep.traffic.count('consumer', prop='imageinfo')
+    # What the bot asks the consumer about the files: its own files and repositories
+    # (list=allimages), or where it finds each (prop=imageinfo) when that cannot be used.
+    classify = (sweep.traffic.count('consumer', list_='allimages')
+                + sweep.traffic.count('consumer', prop='imageinfo'))
     rows += [('initial sweep: wall time', f'{sweep.seconds:.1f} s'),
              ('initial sweep: files/s', f'{count / sweep.seconds:.1f}'),
              ('initial sweep: MB/s', f'{megabytes / sweep.seconds:.1f}'),
