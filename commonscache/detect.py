@@ -54,8 +54,9 @@ class Survey:
     local: frozenset[str]
 
 
-#: Beyond this many local files in a batch's range of names, the consumer classifies.
-SURVEY_LIMIT = 20_000
+#: Beyond this many requests for a batch's range of names (20,000 local files for a bot
+#: account, 2,000 otherwise), the consumer classifies the batch itself.
+SURVEY_LIMIT = 4
 
 
 _REPOSITORIES: dict[Site, list[str]] = {}
@@ -75,7 +76,7 @@ def _example_url(repository: dict) -> str:
 def survey(consumer: Site, titles: Iterable[str]) -> Survey | None:
     """The consumer's own files among *titles* and its foreign repositories, in one request
     per batch (more only past 5,000 local files in the range); None when a repository has no
-    URL to find its wiki by, or the range holds more than :data:`SURVEY_LIMIT` local files."""
+    URL to find its wiki by, or the range needs more than :data:`SURVEY_LIMIT` requests."""
     names = sorted({title.split(':', 1)[1].replace(' ', '_') for title in titles})
     if not names:
         return Survey((), frozenset())
@@ -87,7 +88,7 @@ def survey(consumer: Site, titles: Iterable[str]) -> Survey | None:
     if repositories is None:
         params['meta'] = 'filerepoinfo'
     local: set[str] = set()
-    while True:
+    for _ in range(SURVEY_LIMIT):
         data = pywikibot.data.api.Request(site=consumer, parameters=params).submit()
         query = data.get('query', {})
         if repositories is None:
@@ -100,9 +101,9 @@ def survey(consumer: Site, titles: Iterable[str]) -> Survey | None:
         local.update(item['title'] for item in query.get('allimages', []))
         if 'continue' not in data:
             break
-        if len(local) > SURVEY_LIMIT:
-            return None
         params.update(data['continue'])
+    else:
+        return None
     wanted = {title.replace('_', ' ') for title in titles}
     return Survey(tuple(repositories), frozenset(local & wanted))
 
