@@ -86,18 +86,6 @@ class DevFarmSqliteRepo extends ForeignDBRepo {
 		$this->devFarmDbDirectory = $info['dbDirectory'];
 	}
 
-	/**
-	 * The repository's name in its cache keys too: every farm wiki's database is called
-	 * wikidb, so MediaWiki's keys (by database name) would mix up the consumer's own
-	 * "no such local file" with the shared repository's files.
-	 */
-	public function getSharedCacheKey( $kClassSuffix, ...$components ) {
-		return $this->hasSharedCache
-			? $this->wanCache->makeGlobalKey( 'filerepo-' . $kClassSuffix, $this->getName(),
-				...$components )
-			: false;
-	}
-
 	protected function getDBFactory() {
 		$params = [ 'dbname' => $this->dbName, 'dbDirectory' => $this->devFarmDbDirectory,
 			'flags' => $this->dbFlags, 'tablePrefix' => $this->tablePrefix,
