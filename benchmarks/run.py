@@ -119,10 +119,6 @@ def fresh_farm(**seeding: int) -> tuple[dict[str, farm.Wiki], list[str]]:
     # do (Wikimedia's: ForeignDBViaLBRepo); Commons stays a ForeignAPIRepo far away.
     config = json.loads((root / 'farm.json').read_text())
     config['wikis']['consumer']['db_repos'] = ['shared']
-    # With an object cache (APCu), as a farm's wikis have one (memcached): file lookups on
-    # the shared repository are cached. The wikis restart between phases (reset), which
-    # empties it, so nothing stale survives from before the sweep.
-    config['wikis']['consumer']['object_cache'] = 'accel'
     (root / 'farm.json').write_text(json.dumps(config, indent=1))
     farm.write_pywikibot_dir(root)
     titles = seed_bench(wikis, **seeding)

@@ -22,9 +22,7 @@ $wgUsePathInfo = true;
 // Cookies are not separated by port, so each wiki needs its own names.
 $wgCookiePrefix = 'devfarm_' . $devFarmWiki;
 $wgSessionName = 'devfarm_' . $devFarmWiki . '_session';
-// No object cache, so that tests see every change at once; a wiki may ask for APCu (the
-// benchmark's consumer does, as a farm's wikis have memcached).
-$wgMainCacheType = ( $devFarmSelf['object_cache'] ?? '' ) === 'accel' ? CACHE_ACCEL : CACHE_NONE;
+$wgMainCacheType = CACHE_NONE;
 $wgSessionCacheType = CACHE_DB;
 $wgParserCacheType = CACHE_DB;
 
@@ -111,10 +109,7 @@ foreach ( $devFarmSelf['foreign_repos'] as $repo ) {
 			'dbFlags' => 0,
 			'tablePrefix' => '',
 			'dbDirectory' => $devFarm['dir'] . "/$repo/data",
-			// Cached where this wiki has an object cache. In a real farm that cache is
-			// shared, so the repository's own purges reach it; here nothing purges it, which
-			// is why only the benchmark, which restarts the wikis between phases, uses it.
-			'hasSharedCache' => $wgMainCacheType === CACHE_ACCEL,
+			'hasSharedCache' => false,
 			'directory' => $devFarm['dir'] . "/$repo/images",
 			'url' => $other['server'] . '/w/images',
 			'hashLevels' => 2,

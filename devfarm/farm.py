@@ -33,7 +33,7 @@ from devfarm import seed
 REPO = Path(__file__).resolve().parent.parent
 HERE = REPO / 'devfarm'
 MW = Path('/usr/share/mediawiki')
-PACKAGES = ['mediawiki', 'php-cli', 'php-sqlite3', 'php-curl', 'php-gd', 'php-apcu']
+PACKAGES = ['mediawiki', 'php-cli', 'php-sqlite3', 'php-curl', 'php-gd']
 WIKIS = ('commons', 'shared', 'consumer', 'consumer2')
 
 ADMIN = 'Admin'
@@ -124,7 +124,7 @@ def ensure_packages() -> None:
     have_php = shutil.which('php') is not None
     if (MW / 'api.php').exists() and have_php:
         modules = run(['php', '-m']).stdout.lower()
-        if all(m in modules for m in ('pdo_sqlite', 'curl', 'gd', 'apcu')):
+        if all(m in modules for m in ('pdo_sqlite', 'curl', 'gd')):
             return
     if os.geteuid() != 0:
         raise SystemExit('devfarm: run as root once to install ' + ' '.join(PACKAGES))
@@ -263,9 +263,6 @@ def start(wiki: Wiki) -> None:
         process = subprocess.Popen(
             ['php', '-d', 'upload_max_filesize=1G', '-d', 'post_max_size=1G',
              '-d', 'memory_limit=512M', '-d', 'max_execution_time=0',
-             # An object cache for the wikis whose farm settings ask for one (object_cache):
-             # the workers fork from one process and share its APCu memory.
-             '-d', 'apc.enable_cli=1',
              '-S', f'127.0.0.1:{wiki.port}', '-t', str(wiki.root / 'docroot'),
              str(HERE / 'router.php')],
             env=env, stdout=out, stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL,
