@@ -368,27 +368,25 @@ class CacheBot(ActionsMixin, ConfigParserBot):
                 break
             try:
                 source_site = sites.source_site(url)
-                if source_site is None:
-                    for title in remaining:
-                        self._skip(title, 'unknown-source', f'no Pywikibot family knows {url}')
-                    remaining = []
-                    break
-                sites.login_if_configured(source_site)
-                sources = read_sources(source_site, remaining, self.markers)
-            except (sites.SourceUnreachable, pywikibot.exceptions.Error,
-                    requests.exceptions.RequestException) as error:
-                # Pywikibot has retried already: these files wait for the next run.
+            except sites.SourceUnreachable as error:
                 for title in remaining:
                     self._fail(title, 'source-unreachable', f'cannot read {url}: {error}')
-                remaining = []
+                break
+            if source_site is None:
+                for title in remaining:
+                    self._skip(title, 'unknown-source', f'no Pywikibot family knows {url}')
+                break
+            sources = self._read_sources(source_site, remaining, label=url)
+            if sources is None:
                 break
             here = [title for title in remaining if sources[title]]
             if here:
                 self._cache_from(source_site, here, {t: shared[t] for t in here},
                                  sources={t: sources[t] for t in here})
             remaining = [title for title in remaining if not sources[title]]
-        for title in remaining:
-            self._skip(title, 'missing-everywhere', 'the consumer has it as missing')
+        else:  # no repository of the consumer has them
+            for title in remaining:
+                self._skip(title, 'missing-everywhere', 'the consumer has it as missing')
         if on_shared:
             self._check_on_shared(on_shared, {t: shared[t] for t in on_shared})
 
@@ -470,16 +468,11 @@ class CacheBot(ActionsMixin, ConfigParserBot):
     def _cache_from(self, source_site: sites.Site, titles: list[str],
                     known: dict[str, SharedFile] | None = None,
                     sources: dict[str, SourceFile | None] | None = None) -> None:
-        try:
+        if sources is None:
+            sources = self._read_sources(source_site, titles, label=str(source_site))
             if sources is None:
-                sites.login_if_configured(source_site)  # a bot account: 500 titles a request
-                sources = read_sources(source_site, titles, self.markers)
-            sources = dict(sources)  # renamed files add their canonical names below
-        except (pywikibot.exceptions.Error, requests.exceptions.RequestException) as error:
-            # Pywikibot has retried already: these files wait for the next run, others go on.
-            for title in titles:
-                self._fail(title, 'source-unreachable', f'cannot read {source_site}: {error}')
-            return
+                return
+        sources = dict(sources)  # renamed files add their canonical names below
         # Names the source has renamed: the file goes under its canonical name.
         renamed = {title: found.title for title, found in sources.items()
                    if found and found.title != title}
@@ -531,6 +524,19 @@ class CacheBot(ActionsMixin, ConfigParserBot):
             self._act(title, verdict, sources[title], shared[title], source_site, settings)
             self.progress.show(self.counter['examined'], len(self.seen_files),
                                self.bytes_transferred)
+
+    def _read_sources(self, source_site: sites.Site, titles: list[str], *,
+                      label: str) -> dict[str, SourceFile | None] | None:
+        """What the source holds under *titles*; None when it did not answer: Pywikibot has
+        retried already, so each title is recorded failed (as from *label*) and waits for
+        the next run while the others go on."""
+        try:
+            sites.login_if_configured(source_site)  # a bot account reads 500 titles a request
+            return read_sources(source_site, titles, self.markers)
+        except (pywikibot.exceptions.Error, requests.exceptions.RequestException) as error:
+            for title in titles:
+                self._fail(title, 'source-unreachable', f'cannot read {label}: {error}')
+            return None
 
     def _page_settings(self, source_site: sites.Site, writing: list[SourceFile]) -> PageSettings:
         """What the pages about to be written need from the shared repository, read once

@@ -61,8 +61,11 @@ def farm_wikis(farm_session: dict[str, farm.Wiki]) -> dict[str, farm.Wiki]:
     return farm_session
 
 
-def run_cli(*args: str, timeout: float = 300) -> subprocess.CompletedProcess:
-    """Run ``python -m commonscache ARGS`` against the farm, as a user would."""
-    env = {**os.environ, 'PYWIKIBOT_DIR': str(PYWIKIBOT_DIR), 'PYTHONUNBUFFERED': '1'}
+def run_cli(*args: str, timeout: float = 300,
+            env: dict[str, str] | None = None) -> subprocess.CompletedProcess:
+    """Run ``python -m commonscache ARGS`` against the farm, as a user would (with *env*
+    added to the environment)."""
+    env = {**os.environ, 'PYWIKIBOT_DIR': str(PYWIKIBOT_DIR), 'PYTHONUNBUFFERED': '1',
+           **(env or {})}
     return subprocess.run([sys.executable, '-m', 'commonscache', *args], cwd=REPO, env=env,
                           text=True, capture_output=True, timeout=timeout)

@@ -6,7 +6,6 @@ The empty file and the file above the configured maximum are in test_sweep.py.
 """
 from __future__ import annotations
 
-import os
 import sqlite3
 from urllib.parse import unquote, urlsplit
 
@@ -225,9 +224,4 @@ def test_a_login_that_expires_mid_run_is_renewed(bad_input):
 
 
 def run_cli_through(proxy: FaultProxy, *args: str):
-    os.environ.update(proxy.environment())
-    try:
-        return run_cli(*args)
-    finally:
-        for name in proxy.environment():
-            os.environ.pop(name, None)
+    return run_cli(*args, env=proxy.environment())
