@@ -11,6 +11,7 @@ from urllib.parse import unquote, urlsplit
 
 import pytest
 
+from commonscache.detect import SURVEY_LIMIT
 from commonscache.state import State
 from commonscache.target import provenance_of
 from devfarm import farm
@@ -97,6 +98,7 @@ def bad_input_farm(farm_session: dict[str, farm.Wiki]) -> dict[str, farm.Wiki]:
     clone_local_files(consumer, 'Local_sample_0000.png', MANY_LOCAL)
     farm.import_pages(consumer, {
         'Bad inputs': BAD_INPUT_PAGE,
+        'Dense range': '[[File:Mona Lisa test.png]] [[File:Town map.png]]',
         'Many files': '<gallery>\n' + '\n'.join(
             f'File:{name}' for name in MANY_LOCAL + MANY_FOREIGN) + '\n</gallery>'})
     farm.maintenance(consumer, 'refreshLinks.php')
@@ -177,6 +179,24 @@ def test_a_page_embedding_5000_files_is_read_in_batches_of_500(bad_input):
     assert [entry for entry in asked if entry['prop'] == 'imageinfo'] == []
     report('many files', {'embedded': len(MANY_LOCAL) + len(MANY_FOREIGN),
                           'classification requests': len(surveys)})
+
+
+def test_a_consumer_with_more_local_files_than_the_survey_reads_classifies_the_batch(bad_input):
+    """Past SURVEY_LIMIT requests of local names in a batch's range, the consumer itself says
+    where each file is (prop=imageinfo), and the files are cached all the same."""
+    consumer = bad_input['consumer']
+    # 5,000 names a request for a bot: 20,001 local files between the two need a fifth.
+    dense = [f'Photo {n:05d}.png' for n in range(1, SURVEY_LIMIT * 5000 + 2)]
+    clone_local_files(consumer, 'Local_sample_0000.png', dense)
+    before = len(api_log(consumer))
+    result = run_cli(SHARED, '-always', '-setup', '-page:Dense range')
+    assert result.returncode == 0, result.stderr
+    assert summary_of(result.stderr)['cached'] == 2, result.stderr
+    assert sorted(shared_uploads(bad_input['shared'])) == ['File:Mona Lisa test.png',
+                                                           'File:Town map.png']
+    asked = [entry for entry in api_log(consumer)[before:] if 'commonscache' in entry['agent']]
+    assert len([entry for entry in asked if entry['list'] == 'allimages']) == SURVEY_LIMIT
+    assert [entry['ntitles'] for entry in asked if entry['prop'] == 'imageinfo'] == ['2']
 
 
 def test_an_unreachable_source_fails_its_files_with_one_line_each_and_the_run_ends(bad_input):
