@@ -190,7 +190,8 @@ class ActionsMixin:
         the run, or of the next one if this one is killed after the write."""
         self.newly_cached.add(title)
         if self.state:
-            self.state.purge_later(shared=str(self.shared), title=title)
+            self.state.purge_later(shared=str(self.shared), title=title,
+                                   consumers=[str(consumer) for consumer in self.consumers])
 
     def _record(self, title: str, outcome: str, reason: str = '', details: str = '',
                 sha1: str = '') -> None:

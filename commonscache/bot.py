@@ -319,21 +319,25 @@ class CacheBot(ActionsMixin, ConfigParserBot):
                         self.state.set_watermark(str(consumer), stamp)
 
     def _purge(self) -> None:
-        """Purge the consumers' pages that use newly cached files, so readers see them."""
-        pending = set(self.newly_cached)
-        if self.state:  # with those an earlier run wrote and was killed before purging
-            pending.update(self.state.pending_purges(shared=str(self.shared)))
-        if not self.opt.purge or not pending or config.simulate:
+        """Purge the consumers' pages that use newly cached files, so readers see them: with
+        those an earlier run for the same consumer wrote and could not purge (killed, or
+        -nopurge)."""
+        if not self.opt.purge or config.simulate:
             return
         for consumer in self.consumers:
-            users = pages_using(consumer, sorted(pending))
+            pending = set(self.newly_cached)
+            if self.state:
+                pending.update(self.state.pending_purges(shared=str(self.shared),
+                                                         consumer=str(consumer)))
+            users = pages_using(consumer, sorted(pending)) if pending else []
             for batch in batches(users, consumer.maxlimit):
                 consumer.purgepages([pywikibot.Page(consumer, t) for t in batch],
                                     forcelinkupdate=True)
             if users:
                 pywikibot.info(f'purged {len(users)} pages on {consumer}')
-        if self.state:
-            self.state.purged(shared=str(self.shared), titles=sorted(pending))
+            if self.state and pending:
+                self.state.purged(shared=str(self.shared), consumer=str(consumer),
+                                  titles=sorted(pending))
 
     def _answer_requests(self) -> None:
         if self.answers and not config.simulate:

@@ -38,11 +38,18 @@ CREATE TABLE IF NOT EXISTS files (
     last_seen TEXT NOT NULL,
     PRIMARY KEY (shared, title)
 );
-CREATE TABLE IF NOT EXISTS pending_purges (
+CREATE TABLE IF NOT EXISTS purges (
     shared TEXT NOT NULL,
+    consumer TEXT NOT NULL,
     title TEXT NOT NULL,
-    PRIMARY KEY (shared, title)
+    PRIMARY KEY (shared, consumer, title)
 );
+"""
+#: State files written before purges were kept per consumer: their pending purges go to
+#: whichever consumer runs next (consumer ''), as they did then.
+MIGRATIONS = """
+INSERT OR IGNORE INTO purges SELECT shared, '', title FROM pending_purges;
+DROP TABLE pending_purges;
 """
 
 
@@ -73,6 +80,9 @@ class State:
         # per file recorded.
         self.db.execute('PRAGMA synchronous=NORMAL')
         self.db.executescript(SCHEMA)
+        if self.db.execute("SELECT 1 FROM sqlite_master WHERE name = 'pending_purges'"
+                           ).fetchone():
+            self.db.executescript(f'BEGIN; {MIGRATIONS} COMMIT;')
 
     def close(self) -> None:
         self.db.close()
@@ -128,19 +138,21 @@ class State:
             (shared,))
         return {title for (title,) in rows}
 
-    def purge_later(self, *, shared: str, title: str) -> None:
-        """Remember that the pages using *title* need a purge: kept until done, so that a
-        run killed before its purge leaves it to the next run."""
-        self.db.execute('INSERT OR IGNORE INTO pending_purges VALUES (?, ?)', (shared, title))
+    def purge_later(self, *, shared: str, consumers: list[str], title: str) -> None:
+        """Remember that the pages using *title* on each of *consumers* need a purge: kept
+        until that consumer's purge is done, so that a run killed before it, or a run for
+        another consumer of the farm, leaves it to that consumer's next run."""
+        self.db.executemany('INSERT OR IGNORE INTO purges VALUES (?, ?, ?)',
+                            [(shared, consumer, title) for consumer in consumers])
 
-    def pending_purges(self, *, shared: str) -> list[str]:
-        rows = self.db.execute('SELECT title FROM pending_purges WHERE shared = ? '
-                               'ORDER BY title', (shared,))
+    def pending_purges(self, *, shared: str, consumer: str) -> list[str]:
+        rows = self.db.execute("SELECT DISTINCT title FROM purges WHERE shared = ? AND "
+                               "consumer IN (?, '') ORDER BY title", (shared, consumer))
         return [title for (title,) in rows]
 
-    def purged(self, *, shared: str, titles: list[str]) -> None:
-        self.db.executemany('DELETE FROM pending_purges WHERE shared = ? AND title = ?',
-                            [(shared, title) for title in titles])
+    def purged(self, *, shared: str, consumer: str, titles: list[str]) -> None:
+        self.db.executemany("DELETE FROM purges WHERE shared = ? AND consumer IN (?, '') "
+                            'AND title = ?', [(shared, consumer, title) for title in titles])
 
     def watermark(self, consumer: str) -> str:
         """The consumer's server time when the last completed incremental run started."""

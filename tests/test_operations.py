@@ -92,6 +92,23 @@ def test_purge_makes_the_consumer_show_the_shared_copy(farm_wikis, purge):
                                                         else {commons_host})
 
 
+def test_a_purge_left_undone_waits_for_its_own_consumer_through_other_consumers_runs(
+        farm_wikis):
+    consumer = farm_wikis['consumer']
+    commons_host = f'127.0.0.1:{farm.base_port() + 1}'
+    shared_host = f'127.0.0.1:{farm.base_port() + 2}'
+    assert rendered_image_hosts(consumer, 'Harbour') == {commons_host}  # parser cache filled
+    left = run_cli(SHARED, '-always', '-page:Harbour', '-nopurge')
+    assert summary_of(left.stderr)['cached'] == 2, left.stderr
+    other = run_cli(SHARED, '-always', '-wikis:devfarm:consumer2', '-page:Postcards')
+    assert other.returncode == 0, other.stderr
+    time.sleep(1.2)  # the consumer's foreign-file metadata cache
+    assert rendered_image_hosts(consumer, 'Harbour') == {commons_host}
+    own = run_cli(SHARED, '-always', '-page:Main Page')  # caches nothing new itself
+    assert own.returncode == 0, own.stderr
+    assert rendered_image_hosts(consumer, 'Harbour') == {shared_host}
+
+
 def test_requests_by_admins_are_honoured_and_answered_and_others_ignored(farm_wikis):
     shared = farm_wikis['shared']
     admin(shared).edit(REQUESTS, text='Sweep requests, one per line:\n* [[:Category:Places]]\n')

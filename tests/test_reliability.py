@@ -137,7 +137,7 @@ def assert_sound(pywikibot_dir: Path) -> None:
     state = pywikibot_dir / 'commonscache.sqlite'
     with sqlite3.connect(state) as db:
         assert db.execute('PRAGMA integrity_check').fetchone() == ('ok',)
-        assert db.execute('SELECT count(*) FROM pending_purges').fetchone() == (0,)
+        assert db.execute('SELECT count(*) FROM purges').fetchone() == (0,)
     assert list((pywikibot_dir / 'commonscache-tmp').glob('*')) == []
 
 
