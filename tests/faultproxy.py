@@ -3,8 +3,9 @@
 The bot reaches it as an ordinary forward proxy (``HTTP_PROXY``), so the wikis keep their
 addresses and only the bot's traffic passes through it. A seeded generator picks, for each
 request whether it fails; the kind of fault is the one least recently injected among
-those the request can meet, so that every kind comes up in a short run. What the proxy did
-is counted by kind.
+those the request can meet. So that every kind comes up in a short run whatever order the
+requests arrive in, a request also fails when :data:`QUIET` requests in a row have not, and
+it can meet a kind not injected yet. What the proxy did is counted by kind.
 
 Faults, by what they do to a request:
 
@@ -40,6 +41,9 @@ KINDS = ('delay', '503', '429', 'maxlag', 'drop', 'truncate', 'corrupt')
 FOR_READS = ('delay', '503', '429', 'maxlag', 'drop', 'truncate')
 FOR_WRITES = ('delay', '503', '429', 'maxlag', 'drop')
 FOR_FILES = ('delay', '503', '429', 'drop', 'truncate', 'corrupt')
+#: After this many requests without a fault, a kind not injected yet is injected when it can
+#: be: file faults can only meet downloads, and a run may fetch few files.
+QUIET = 10
 HOP_BY_HOP = {'connection', 'proxy-connection', 'keep-alive', 'transfer-encoding', 'te',
               'trailer', 'upgrade', 'proxy-authorization'}
 MAXLAG_ERROR = {'error': {'code': 'maxlag', 'info': 'Waiting for 127.0.0.1: 1 seconds lagged.',
@@ -61,6 +65,7 @@ class FaultProxy:
         self.on_request = on_request
         self.lock = threading.Lock()
         self.requests = 0
+        self.last_fault = 0
         self.injected: Counter[str] = Counter()
         self.server = ThreadingHTTPServer(('127.0.0.1', 0), _handler_for(self))
         self.server.daemon_threads = True
@@ -81,9 +86,13 @@ class FaultProxy:
             self.requests += 1
             number = self.requests
             fault = None
+            missing = [kind for kind in self.queue if kind in allowed and not self.injected[kind]]
             if self.random.random() < self.rate:
                 fault = next((kind for kind in self.queue if kind in allowed), None)
+            elif self.rate and missing and number - self.last_fault >= QUIET:
+                fault = missing[0]
             if fault:
+                self.last_fault = number
                 self.queue.remove(fault)
                 self.queue.append(fault)
                 self.injected[fault] += 1
