@@ -18,7 +18,7 @@ from commonscache.review import as_wikitable
 from commonscache.source import SourceFile
 from commonscache.state import now
 from commonscache.target import SharedFile
-from commonscache.transfer import DownloadError, upload
+from commonscache.transfer import ChecksumMismatch, DownloadError, upload
 
 
 class ActionsMixin:
@@ -33,7 +33,8 @@ class ActionsMixin:
         elif verdict.action == 'skip':
             self._skip(title, verdict.reason, verdict.details)
         elif verdict.action == 'flag':
-            self._flag(title, verdict.reason, verdict.details)
+            self._flag(title, verdict.reason, verdict.details,
+                       sha1=source.latest.sha1 if source else '')
         elif verdict.action == 'redirect':
             self._redirect(title, verdict.details)
         elif verdict.action in WRITES:
@@ -82,6 +83,11 @@ class ActionsMixin:
         latest = source.latest
         try:
             path = self.prefetch.take(title, url=latest.url, sha1=latest.sha1, size=latest.size)
+        except ChecksumMismatch as error:
+            # Counted per source version: the same version failing in CORRUPT_AFTER runs
+            # is flagged instead of being fetched again and again.
+            self._fail(title, 'source-sha1-mismatch', str(error), sha1=latest.sha1)
+            return False
         except DownloadError as error:
             self._fail(title, 'download-failed', str(error))
             return False
@@ -206,14 +212,14 @@ class ActionsMixin:
         self._record(title, 'skipped', reason, details)
         pywikibot.info(f'skipped {title}: {reason} ({details})')
 
-    def _flag(self, title: str, reason: str, details: str) -> None:
+    def _flag(self, title: str, reason: str, details: str, *, sha1: str = '') -> None:
         self.counter['flagged'] += 1
-        self._record(title, 'flagged', reason, details)
+        self._record(title, 'flagged', reason, details, sha1=sha1)
         pywikibot.warning(f'flagged {title} for review: {reason} ({details})')
 
-    def _fail(self, title: str, reason: str, details: str) -> None:
+    def _fail(self, title: str, reason: str, details: str, *, sha1: str = '') -> None:
         self.counter['failed'] += 1
-        self._record(title, 'failed', reason, details)
+        self._record(title, 'failed', reason, details, sha1=sha1)
         pywikibot.error(f'failed {title}: {reason} ({details})')
 
 

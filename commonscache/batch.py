@@ -16,7 +16,14 @@ from pywikibot import config
 from commonscache import sites
 from commonscache.describe import CategoryPolicy, PageSettings, category_names
 from commonscache.detect import FileUse, classify, survey
-from commonscache.reconcile import WRITES, Verdict, decide, decide_alias, is_owned
+from commonscache.reconcile import (
+    CORRUPT_AFTER,
+    WRITES,
+    Verdict,
+    decide,
+    decide_alias,
+    is_owned,
+)
 from commonscache.source import SourceFile, deletion_comment, read_sources
 from commonscache.target import SharedFile, existing_pages, read_shared
 
@@ -177,6 +184,7 @@ class BatchMixin:
             if name in elsewhere and shared[name].sha1 == sources[alias].latest.sha1:
                 self.available.add(name)
         was_cached = self.state.was_cached(shared=str(self.shared))
+        corrupt = self.state.corrupt_sources(shared=str(self.shared), after=CORRUPT_AFTER)
         order = [*canonicals, *titles]
         verdicts = {}
         for title in order:
@@ -188,7 +196,9 @@ class BatchMixin:
                 verdicts[title] = decide(sources[title], shared[title], bot=self.shared.user(),
                                          was_cached=title in was_cached,
                                          force=title in self.forced, deletion=deletion,
-                                         blocked=blocked)
+                                         blocked=blocked, corrupt=bool(
+                                             sources[title] and corrupt.get(title)
+                                             == sources[title].latest.sha1))
         writing = [t for t, v in verdicts.items() if v.action in WRITES and sources[t]]
         settings = self._page_settings(source_site, [sources[t] for t in writing])
         if self.opt.always and not config.simulate:

@@ -52,8 +52,14 @@ def edited_by_others(shared: SharedFile, bot: str) -> bool:
     return bool(shared.last_editor) and shared.last_editor != bot
 
 
+#: Runs in a row in which the same source version arrived with the wrong sha1, before the
+#: file is flagged instead of fetched again.
+CORRUPT_AFTER = 3
+
+
 def decide(source: SourceFile | None, shared: SharedFile, *, bot: str, was_cached: bool = False,
-           force: bool = False, deletion: str = '', blocked: str = '') -> Verdict:
+           force: bool = False, deletion: str = '', blocked: str = '',
+           corrupt: bool = False) -> Verdict:
     """Decide what to do with one file.
 
     :param source: the file on its source wiki now; None when it is not there
@@ -63,6 +69,8 @@ def decide(source: SourceFile | None, shared: SharedFile, *, bot: str, was_cache
     :param force: an admin told the bot to take the source version anyway
     :param deletion: the source's deletion log comment, when the file was deleted there
     :param blocked: the transfer rule that forbids copying the source description, if any
+    :param corrupt: the source's current version arrived with the wrong sha1 in
+        :data:`CORRUPT_AFTER` runs in a row
     """
     if not shared.page_exists and not shared.file_exists:
         verdict = _absent(source, was_cached=was_cached, force=force)
@@ -72,6 +80,11 @@ def decide(source: SourceFile | None, shared: SharedFile, *, bot: str, was_cache
         verdict = _ours(source, shared, bot=bot, force=force, deletion=deletion)
     if blocked and verdict.action in WRITES:
         return Verdict('flag', 'rules-blocked', blocked)
+    if corrupt and not force and verdict.action in ('create', 'update-file'):
+        return Verdict('flag', 'source-corrupt',
+                       f'the bytes of this version never had the sha1 the source announces, '
+                       f'in {CORRUPT_AFTER} runs in a row; it is fetched again when the '
+                       'source has a new version, or with -force')
     return verdict
 
 

@@ -34,6 +34,7 @@ CREATE TABLE IF NOT EXISTS files (
     reason TEXT NOT NULL DEFAULT '',
     details TEXT NOT NULL DEFAULT '',
     sha1 TEXT NOT NULL DEFAULT '',
+    failures INTEGER NOT NULL DEFAULT 0,
     first_seen TEXT NOT NULL,
     last_seen TEXT NOT NULL,
     PRIMARY KEY (shared, title)
@@ -80,6 +81,8 @@ class State:
         # per file recorded.
         self.db.execute('PRAGMA synchronous=NORMAL')
         self.db.executescript(SCHEMA)
+        if 'failures' not in {row[1] for row in self.db.execute('PRAGMA table_info(files)')}:
+            self.db.execute('ALTER TABLE files ADD COLUMN failures INTEGER NOT NULL DEFAULT 0')
         if self.db.execute("SELECT 1 FROM sqlite_master WHERE name = 'pending_purges'"
                            ).fetchone():
             self.db.executescript(f'BEGIN; {MIGRATIONS} COMMIT;')
@@ -98,19 +101,25 @@ class State:
 
     def record(self, *, shared: str, title: str, outcome: str, reason: str = '',
                details: str = '', sha1: str = '') -> None:
-        """Record a file's latest outcome; ``first_seen`` stays while the reason stays."""
+        """Record a file's latest outcome; ``first_seen`` stays while the reason stays, and
+        ``failures`` counts the failures in a row for the same reason and sha1."""
         stamp = now()
         self.db.execute(
-            """INSERT INTO files (shared, title, outcome, reason, details, sha1, first_seen,
-                                  last_seen)
-               VALUES (?, ?, ?, ?, ?, ?, ?, ?)
+            """INSERT INTO files (shared, title, outcome, reason, details, sha1, failures,
+                                  first_seen, last_seen)
+               VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)
                ON CONFLICT (shared, title) DO UPDATE SET
                    first_seen = CASE WHEN files.reason = excluded.reason
                                      THEN files.first_seen ELSE excluded.first_seen END,
+                   failures = CASE WHEN excluded.outcome != 'failed' THEN 0
+                                   WHEN files.outcome = 'failed' AND files.reason =
+                                        excluded.reason AND files.sha1 = excluded.sha1
+                                   THEN files.failures + 1 ELSE 1 END,
                    outcome = excluded.outcome, reason = excluded.reason,
                    details = excluded.details, sha1 = excluded.sha1,
                    last_seen = excluded.last_seen""",
-            (shared, title, outcome, reason, details, sha1, stamp, stamp))
+            (shared, title, outcome, reason, details, sha1, int(outcome == 'failed'), stamp,
+             stamp))
 
     def outcomes(self, *, shared: str) -> dict[str, tuple[str, str, str]]:
         """title → (outcome, reason, details) for every file recorded for *shared*."""
@@ -137,6 +146,15 @@ class State:
             "(outcome = 'nothing' AND reason = 'up-to-date') OR reason = 'was-deleted')",
             (shared,))
         return {title for (title,) in rows}
+
+    def corrupt_sources(self, *, shared: str, after: int) -> dict[str, str]:
+        """title → the source sha1 whose bytes never matched it: in *after* runs in a row,
+        or already flagged ``source-corrupt``."""
+        rows = self.db.execute(
+            "SELECT title, sha1 FROM files WHERE shared = ? AND ((outcome = 'failed' AND "
+            "reason = 'source-sha1-mismatch' AND failures >= ?) OR (outcome = 'flagged' AND "
+            "reason = 'source-corrupt'))", (shared, after))
+        return dict(rows.fetchall())
 
     def purge_later(self, *, shared: str, consumers: list[str], title: str) -> None:
         """Remember that the pages using *title* on each of *consumers* need a purge: kept

@@ -34,6 +34,10 @@ class DownloadError(Exception):
     """A download failed every attempt, or its bytes never matched the announced sha1."""
 
 
+class ChecksumMismatch(DownloadError):
+    """Every attempt received the whole file, and its bytes never had the announced sha1."""
+
+
 class BusyServer(DownloadError):
     """The server asked us to come back later (HTTP 429 or 503), perhaps saying when."""
 
@@ -103,7 +107,8 @@ def download(url: str, *, sha1: str, size: int, directory: Path,
     removes the file.
 
     :param attempts: how many tries; default Pywikibot's ``max_retries``, at least 3
-    :raises DownloadError: when every attempt failed
+    :raises ChecksumMismatch: when every attempt got bytes with another sha1
+    :raises DownloadError: when every attempt failed otherwise
     """
     attempts = attempts or max(3, pywikibot.config.max_retries)
     handle, name = tempfile.mkstemp(prefix=TEMP_PREFIX, suffix='.part', dir=directory)
@@ -128,10 +133,13 @@ def download(url: str, *, sha1: str, size: int, directory: Path,
             continue
         if hash_file(path) == sha1:
             return path
-        problems.append(DownloadError(f'the bytes received do not have the announced sha1 {sha1}'))
+        problems.append(ChecksumMismatch(
+            f'the bytes received do not have the announced sha1 {sha1}'))
         path.write_bytes(b'')
     path.unlink(missing_ok=True)
-    raise DownloadError(f'download of {url} failed {attempts} times: {problems[-1]}')
+    kind = ChecksumMismatch if all(isinstance(p, ChecksumMismatch) for p in problems) \
+        else DownloadError
+    raise kind(f'download of {url} failed {attempts} times: {problems[-1]}')
 
 
 UploadStatus = Literal['uploaded', 'no-change', 'warning', 'refused']

@@ -12,6 +12,7 @@ from urllib.parse import unquote, urlsplit
 import pytest
 
 from commonscache.detect import SURVEY_LIMIT
+from commonscache.reconcile import CORRUPT_AFTER
 from commonscache.state import State
 from commonscache.target import provenance_of
 from devfarm import farm
@@ -99,6 +100,7 @@ def bad_input_farm(farm_session: dict[str, farm.Wiki]) -> dict[str, farm.Wiki]:
     farm.import_pages(consumer, {
         'Bad inputs': BAD_INPUT_PAGE,
         'Dense range': '[[File:Mona Lisa test.png]] [[File:Town map.png]]',
+        'Corrupt source': f'[[File:{ALTERED}]]',
         'Many files': '<gallery>\n' + '\n'.join(
             f'File:{name}' for name in MANY_LOCAL + MANY_FOREIGN) + '\n</gallery>'})
     farm.maintenance(consumer, 'refreshLinks.php')
@@ -147,7 +149,7 @@ def test_awkward_names_lying_files_and_broken_descriptions(bad_input):
     assert 'image/png' in mismatch[2], mismatch  # MediaWiki names the real type
     assert f'flagged {title(MIME_MISMATCH)} for review: upload-refused' in result.stderr
     altered = state[title(ALTERED)]
-    assert altered[0] == 'failed' and 'announced sha1' in altered[2], altered
+    assert altered[:2] == ('failed', 'source-sha1-mismatch') and 'announced sha1' in altered[2]
     assert f'{title(ALTERED)}' in result.stderr and 'announced sha1' in result.stderr
 
     for name in (MALFORMED, HUGE):
@@ -163,6 +165,26 @@ def test_awkward_names_lying_files_and_broken_descriptions(bad_input):
         'awkward names cached': len(AWKWARD), 'name variants, one upload': 3,
         'extension and MIME type disagree': mismatch[1], 'sha1 mismatch': altered[0],
         'malformed wikitext': 'cached', 'description bytes cached': len(HUGE_TEXT.encode())}})
+
+
+def test_a_source_whose_bytes_never_match_is_flagged_and_no_longer_fetched(bad_input):
+    downloads = bad_input['commons'].root / 'downloads.log'
+
+    def fetched() -> int:
+        return downloads.read_text().count('/Altered_on_disk.png') if downloads.exists() else 0
+
+    for _ in range(CORRUPT_AFTER):
+        before = fetched()
+        result = run_cli(SHARED, '-always', '-page:Corrupt source')
+        assert outcomes()[title(ALTERED)][:2] == ('failed', 'source-sha1-mismatch'), result.stderr
+        assert fetched() > before  # tried again, each run
+    before = fetched()
+    result = run_cli(SHARED, '-always', '-page:Corrupt source')
+    assert result.returncode == 0, result.stderr
+    assert outcomes()[title(ALTERED)][:2] == ('flagged', 'source-corrupt')
+    assert f'flagged {title(ALTERED)} for review: source-corrupt' in result.stderr
+    assert fetched() == before
+    assert shared_uploads(bad_input['shared']) == []
 
 
 def test_a_page_embedding_5000_files_is_read_in_batches_of_500(bad_input):

@@ -44,6 +44,9 @@ ABSENT = SharedFile('File:X.jpg')
 ABSENT_WAS_DELETED = Verdict('flag', 'was-deleted', 'the cached copy was deleted on the '
                              'shared repository; it is not uploaded again unless an admin runs '
                              'the bot with -force for it')
+CORRUPT = Verdict('flag', 'source-corrupt', 'the bytes of this version never had the sha1 '
+                  'the source announces, in 3 runs in a row; it is fetched again when the '
+                  'source has a new version, or with -force')
 LOCAL_CHANGE_FILE = Verdict('flag', 'local-changed', 'Carol edited the shared page and the '
                             'source file changed too')
 
@@ -118,6 +121,17 @@ LOCAL_CHANGE_FILE = Verdict('flag', 'local-changed', 'Carol edited the shared pa
     pytest.param(None, TAKEN, {}, Verdict('nothing', 'shared-only', 'a file of the shared '
                                           'repository itself; the source has none'),
                  id='not-ours-no-source'),
+    # the source's bytes never matched its sha1, run after run
+    pytest.param(SOURCE, ABSENT, {'corrupt': True}, CORRUPT, id='corrupt-not-created'),
+    pytest.param(NEW_FILE, OURS, {'corrupt': True}, CORRUPT, id='corrupt-not-updated'),
+    pytest.param(NEW_TEXT, OURS, {'corrupt': True},
+                 Verdict('update-description', details='source revision 8'),
+                 id='corrupt-description-still-updated'),
+    pytest.param(SOURCE, ABSENT, {'corrupt': True, 'force': True}, Verdict('create'),
+                 id='corrupt-forced'),
+    pytest.param(SOURCE, TAKEN, {'corrupt': True},
+                 Verdict('flag', 'name-taken', f'a different file (sha1 {SHA_OTHER}) uploaded '
+                         'by Carol'), id='corrupt-name-taken'),
 ])
 def test_decide(source: SourceFile | None, shared: SharedFile, options: dict, verdict: Verdict):
     assert decide(source, shared, bot=BOT, **options) == verdict

@@ -30,3 +30,47 @@ def test_purges_pending_in_an_older_state_file_go_to_the_next_consumer_that_runs
     assert state.pending_purges(shared=SHARED, consumer='devfarm:consumer') == []
     state.close()
     assert State(path).pending_purges(shared=SHARED, consumer='devfarm:consumer') == []
+
+
+def test_failures_count_runs_in_a_row_for_the_same_reason_and_source_version(tmp_path):
+    state = State(tmp_path / 'state.sqlite')
+
+    def fail(title: str, sha1: str, reason: str = 'source-sha1-mismatch') -> None:
+        state.record(shared=SHARED, title=title, outcome='failed', reason=reason, sha1=sha1)
+
+    for _ in range(3):
+        fail('File:Bad.jpg', 'aaa')
+    fail('File:Fixed.jpg', 'aaa')
+    fail('File:Fixed.jpg', 'aaa')
+    state.record(shared=SHARED, title='File:Fixed.jpg', outcome='cached', sha1='aaa')
+    fail('File:Fixed.jpg', 'aaa')  # one failure after a success starts again
+    fail('File:New version.jpg', 'aaa')
+    fail('File:New version.jpg', 'aaa')
+    fail('File:New version.jpg', 'bbb')  # the source has another version: counted anew
+    fail('File:Busy.jpg', 'aaa', 'download-failed')
+    fail('File:Busy.jpg', 'aaa', 'download-failed')
+    fail('File:Busy.jpg', 'aaa', 'download-failed')
+    state.record(shared=SHARED, title='File:Flagged.jpg', outcome='flagged',
+                 reason='source-corrupt', sha1='ccc')
+    assert state.corrupt_sources(shared=SHARED, after=3) == {'File:Bad.jpg': 'aaa',
+                                                             'File:Flagged.jpg': 'ccc'}
+    assert state.corrupt_sources(shared=SHARED, after=2) == {'File:Bad.jpg': 'aaa',
+                                                             'File:Flagged.jpg': 'ccc'}
+    assert state.corrupt_sources(shared=SHARED, after=1) == {
+        'File:Bad.jpg': 'aaa', 'File:Fixed.jpg': 'aaa', 'File:New version.jpg': 'bbb',
+        'File:Flagged.jpg': 'ccc'}
+
+
+def test_an_older_state_file_gets_the_failure_count(tmp_path):
+    path = tmp_path / 'state.sqlite'
+    with sqlite3.connect(path) as db:
+        db.execute("CREATE TABLE files (shared TEXT NOT NULL, title TEXT NOT NULL, "
+                   "outcome TEXT NOT NULL, reason TEXT NOT NULL DEFAULT '', details TEXT NOT "
+                   "NULL DEFAULT '', sha1 TEXT NOT NULL DEFAULT '', first_seen TEXT NOT NULL, "
+                   "last_seen TEXT NOT NULL, PRIMARY KEY (shared, title))")
+        db.execute("INSERT INTO files VALUES (?, 'File:Bad.jpg', 'failed', "
+                   "'source-sha1-mismatch', '', 'aaa', '2026-01-01', '2026-01-01')", (SHARED,))
+    state = State(path)
+    state.record(shared=SHARED, title='File:Bad.jpg', outcome='failed',
+                 reason='source-sha1-mismatch', sha1='aaa')
+    assert state.corrupt_sources(shared=SHARED, after=1) == {'File:Bad.jpg': 'aaa'}

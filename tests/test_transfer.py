@@ -11,6 +11,7 @@ from pywikibot import config
 
 from commonscache.sites import configure_user_agent
 from commonscache.transfer import (
+    ChecksumMismatch,
     DownloadError,
     Prefetcher,
     UploadError,
@@ -62,9 +63,18 @@ def test_bytes_with_the_wrong_sha1_are_discarded_and_fetched_again(web, tmp_path
 def test_a_download_that_never_matches_fails_and_leaves_nothing(web, tmp_path: Path):
     for _ in range(3):
         web.get(URL, body=b'x' * len(BODY))
-    with pytest.raises(DownloadError, match='announced sha1'):
+    with pytest.raises(ChecksumMismatch, match='announced sha1'):
         download(URL, sha1=SHA1, size=len(BODY), directory=tmp_path)
     assert list(tmp_path.iterdir()) == []
+
+
+def test_a_download_that_also_met_other_errors_is_not_a_checksum_mismatch(web, tmp_path: Path):
+    web.get(URL, status=503)  # the source was busy once: its bytes are not proven wrong
+    for _ in range(2):
+        web.get(URL, body=b'x' * len(BODY))
+    with pytest.raises(DownloadError) as failure:
+        download(URL, sha1=SHA1, size=len(BODY), directory=tmp_path)
+    assert not isinstance(failure.value, ChecksumMismatch)
 
 
 def test_a_server_error_fails_after_three_attempts(web, tmp_path: Path):
