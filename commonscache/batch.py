@@ -188,17 +188,18 @@ class BatchMixin:
         order = [*canonicals, *titles]
         verdicts = {}
         for title in order:
-            if title not in renamed:
-                deletion = ''
-                if sources[title] is None and shared[title].provenance:
-                    deletion = deletion_comment(source_site, title)
-                blocked = self.rules.blocking(sources[title].text) if sources[title] else ''
-                verdicts[title] = decide(sources[title], shared[title], bot=self.shared.user(),
-                                         was_cached=title in was_cached,
-                                         force=title in self.forced, deletion=deletion,
-                                         blocked=blocked, corrupt=bool(
-                                             sources[title] and corrupt.get(title)
-                                             == sources[title].latest.sha1))
+            if title in renamed:
+                continue
+            source = sources[title]
+            deletion = ''
+            if source is None and shared[title].provenance:
+                deletion = deletion_comment(source_site, title)
+            verdicts[title] = decide(
+                source, shared[title], bot=self.shared.user(), was_cached=title in was_cached,
+                force=title in self.forced, deletion=deletion,
+                blocked=self.rules.blocking(source.text) if source else '',
+                # the state's count is for one version: a new one is fetched again
+                corrupt=bool(source and corrupt.get(title) == source.latest.sha1))
         writing = [t for t, v in verdicts.items() if v.action in WRITES and sources[t]]
         settings = self._page_settings(source_site, [sources[t] for t in writing])
         if self.opt.always and not config.simulate:
