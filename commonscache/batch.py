@@ -183,9 +183,10 @@ class BatchMixin:
         for alias, name in renamed.items():
             if name in elsewhere and shared[name].sha1 == sources[alias].latest.sha1:
                 self.available.add(name)
-        was_cached = self.state.was_cached(shared=str(self.shared))
-        corrupt = self.state.corrupt_sources(shared=str(self.shared), after=CORRUPT_AFTER)
         order = [*canonicals, *titles]
+        was_cached = self.state.was_cached(shared=str(self.shared), titles=order)
+        corrupt = self.state.corrupt_sources(shared=str(self.shared), after=CORRUPT_AFTER,
+                                             titles=order)
         verdicts = {}
         for title in order:
             if title in renamed:

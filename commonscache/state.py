@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import json
 import sqlite3
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
@@ -139,21 +139,29 @@ class State:
         return [Flag(reason=reason, title=title, details=details, since=since, shared=where)
                 for where, title, reason, details, since in rows]
 
-    def was_cached(self, *, shared: str) -> set[str]:
+    def _files(self, columns: str, condition: str, shared: str,
+               titles: Iterable[str] | None, *params: object) -> sqlite3.Cursor:
+        """Rows of the files table for *shared* (and *titles*, when given: a batch's lookups
+        stay small however many files the state holds)."""
+        query = f'SELECT {columns} FROM files WHERE shared = ? AND ({condition})'
+        if titles is None:
+            return self.db.execute(query, (shared, *params))
+        return self.db.execute(query + ' AND title IN (SELECT value FROM json_each(?))',
+                               (shared, *params, json.dumps(list(titles))))
+
+    def was_cached(self, *, shared: str, titles: Iterable[str] | None = None) -> set[str]:
         """Titles the bot has cached on *shared*, or flagged as deleted there since."""
-        rows = self.db.execute(
-            "SELECT title FROM files WHERE shared = ? AND (outcome IN ('cached', 'updated') OR "
-            "(outcome = 'nothing' AND reason = 'up-to-date') OR reason = 'was-deleted')",
-            (shared,))
+        rows = self._files('title', "outcome IN ('cached', 'updated') OR (outcome = 'nothing' "
+                           "AND reason = 'up-to-date') OR reason = 'was-deleted'", shared, titles)
         return {title for (title,) in rows}
 
-    def corrupt_sources(self, *, shared: str, after: int) -> dict[str, str]:
+    def corrupt_sources(self, *, shared: str, after: int,
+                        titles: Iterable[str] | None = None) -> dict[str, str]:
         """title → the source sha1 whose bytes never matched it: in *after* runs in a row,
         or already flagged ``source-corrupt``."""
-        rows = self.db.execute(
-            "SELECT title, sha1 FROM files WHERE shared = ? AND ((outcome = 'failed' AND "
-            "reason = 'source-sha1-mismatch' AND failures >= ?) OR (outcome = 'flagged' AND "
-            "reason = 'source-corrupt'))", (shared, after))
+        rows = self._files('title, sha1', "(outcome = 'failed' AND reason = "
+                           "'source-sha1-mismatch' AND failures >= ?) OR (outcome = 'flagged' "
+                           "AND reason = 'source-corrupt')", shared, titles, after)
         return dict(rows.fetchall())
 
     def purge_later(self, *, shared: str, consumers: list[str], title: str) -> None:

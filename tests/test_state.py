@@ -74,3 +74,15 @@ def test_an_older_state_file_gets_the_failure_count(tmp_path):
     state.record(shared=SHARED, title='File:Bad.jpg', outcome='failed',
                  reason='source-sha1-mismatch', sha1='aaa')
     assert state.corrupt_sources(shared=SHARED, after=1) == {'File:Bad.jpg': 'aaa'}
+
+
+def test_lookups_for_a_batch_read_only_its_titles(tmp_path):
+    state = State(tmp_path / 'state.sqlite')
+    for title in ('File:A.jpg', 'File:B.jpg'):
+        state.record(shared=SHARED, title=title, outcome='cached', sha1='aaa')
+        state.record(shared=SHARED, title=title.replace('.jpg', '.png'), outcome='flagged',
+                     reason='source-corrupt', sha1='bbb')
+    assert state.was_cached(shared=SHARED, titles=['File:A.jpg', 'File:C.jpg']) == {'File:A.jpg'}
+    assert state.corrupt_sources(shared=SHARED, after=3, titles=['File:B.png']) == {
+        'File:B.png': 'bbb'}
+    assert state.was_cached(shared=SHARED, titles=[]) == set()
