@@ -4,6 +4,7 @@ same dev farm, in the same run, with the same settings (put_throttle 0 for all).
     python benchmarks/run.py                      # 200 files of ~200 KB and 3 of 50 MB
     python benchmarks/run.py --files 50 --big 0   # a quick look
     python benchmarks/run.py --scale 50,200,800   # how cost grows with the number of files
+    python benchmarks/run.py --strict --files 100 --big 1 --big-mb 25   # outside Toolforge
 
 API requests and downloads are counted from the wikis' side: every wiki of the farm logs each
 API request and each file it serves with the client's User-Agent (devfarm/FarmSettings.php,
@@ -353,6 +354,69 @@ def benchmark(args: argparse.Namespace) -> list[str]:
     return format_results(args, rows, targets, count, megabytes)
 
 
+def strict(args: argparse.Namespace) -> list[str]:
+    """Outside Toolforge: the Commons stand-in as strict as Commons (devfarm/Strict.php, at
+    --strict-mbit and --strict-apirate), commonscache and the per-file loop side by side, and
+    the same sweep of commonscache without limits as the yardstick."""
+    wikis, titles = fresh_farm(files=args.files, size_kb=args.size_kb, big=args.big,
+                               big_mb=args.big_mb, render=0)
+    count = len(titles)
+    limits = {'media_mbit': args.strict_mbit, 'api_per_minute': args.strict_apirate}
+    rows: list[tuple[str, str]] = []
+    targets: list[tuple[str, bool, str]] = []
+
+    reset(wikis)
+    free = run_client(wikis, commonscache('-setup', '-nopurge'))
+    reset(wikis)
+    with farm.configured('commons', farm.farm_dir(), strict=limits):
+        held = run_client(wikis, commonscache('-setup', '-nopurge',
+                                              f'-maxrate:{args.strict_mbit}',
+                                              f'-apirate:{args.strict_apirate}'))
+    bot_429s = refusals_of(wikis['commons'], 'commonscache/')
+    moved = int(re.findall(r'bytes transferred (\d+)', held.output)[-1])
+    cached = int(re.findall(r'cached (\d+)', held.output)[-1])
+    allowed = moved * 8 / (args.strict_mbit * 1e6)
+    reset(wikis)
+    with farm.configured('commons', farm.farm_dir(), strict=limits):
+        loop = run_client(wikis, [sys.executable, 'benchmarks/naive_loop.py',
+                                  'devfarm:consumer', 'devfarm:commons', 'devfarm:shared'])
+    loop_429s = refusals_of(wikis['commons'], 'Pywikibot/')
+    loop_copied = re.findall(r'copied (\d+) of', loop.output)
+    rows += [('limits of the stand-in', f'{args.strict_mbit:g} Mbit/s averaged over 10 s, 2 '
+              f'downloads at once, Referer required, {args.strict_apirate} API requests/min '
+              'when not logged in with the bot right'),
+             ('commonscache without limits: wall time', f'{free.seconds:.1f} s'),
+             ('commonscache within the limits: wall time',
+              f'{held.seconds:.1f} s ({cached} of {count} cached, {moved / 1e6:.1f} MB)'),
+             ('… the bytes at the allowed rate', f'{allowed:.1f} s'),
+             ('commonscache: HTTP 429 answers', f'{sum(bot_429s.values())}'),
+             ('per-file Pywikibot loop within the same limits: wall time',
+              f'{loop.seconds:.1f} s ({loop_copied[-1] if loop_copied else 0} of {count} '
+              'copied)'),
+             ('per-file Pywikibot loop: HTTP 429 answers',
+              ', '.join(f'{rule} {n}' for rule, n in sorted(loop_429s.items())) or '0')]
+    targets += [('commonscache within the limits receives no 429', not bot_429s,
+                 f'{sum(bot_429s.values())}'),
+                ('… caches every file', cached == free_cached(free), f'{cached}'),
+                ('… in at most 1.15 x (bytes / allowed rate + the unlimited sweep)',
+                 held.seconds <= 1.15 * (allowed + free.seconds),
+                 f'{held.seconds:.1f} s against {1.15 * (allowed + free.seconds):.1f} s')]
+    return format_results(args, rows, targets, count, moved / 1e6)
+
+
+def free_cached(run: Run) -> int:
+    return int(re.findall(r'cached (\d+)', run.output)[-1])
+
+
+def refusals_of(wiki: farm.Wiki, agent: str) -> dict[str, int]:
+    """The strict stand-in's 429s to clients whose User-Agent contains *agent*, by rule."""
+    found: dict[str, int] = {}
+    for refusal in farm.refusals(wiki):
+        if agent in refusal['client']:
+            found[refusal['rule']] = found.get(refusal['rule'], 0) + 1
+    return found
+
+
 def source_far_away(args: argparse.Namespace) -> contextlib.AbstractContextManager:
     """The Commons stand-in as far away as Commons is from a wiki farm, for the sweeps."""
     return farm.configured('commons', farm.farm_dir(), latency_ms=args.source_latency_ms)
@@ -461,12 +525,20 @@ def main() -> int:
     parser.add_argument('--scale', default='',
                         help='comma-separated file counts for the scaling table instead')
     parser.add_argument('--keep', action='store_true', help='leave the farm running')
+    parser.add_argument('--strict', action='store_true',
+                        help="outside Toolforge: the stand-in enforces Commons' limits")
+    parser.add_argument('--strict-mbit', type=float, default=25,
+                        help="the media rate of --strict (default 25, Wikimedia's)")
+    parser.add_argument('--strict-apirate', type=int, default=200,
+                        help="API requests a minute of --strict (default 200, Wikimedia's)")
     args = parser.parse_args()
     if shutil.which('php') is None:
         farm.ensure_packages()
     try:
         if args.scale:
             lines = scaling([int(n) for n in args.scale.split(',')], args.size_kb)
+        elif args.strict:
+            lines = strict(args)
         else:
             lines = benchmark(args)
     finally:

@@ -8,6 +8,7 @@ repository, the options, the rules, the state file, the counters, the prefetcher
 from __future__ import annotations
 
 from collections import defaultdict
+from itertools import chain
 
 import pywikibot
 import requests
@@ -203,16 +204,22 @@ class BatchMixin:
                 corrupt=bool(source and corrupt.get(title) == source.latest.sha1))
         writing = [t for t, v in verdicts.items() if v.action in WRITES and sources[t]]
         settings = self._page_settings(source_site, [sources[t] for t in writing])
+        downloading: list[str] = []
         if self.opt.always and not config.simulate:
-            # Download ahead: the next files arrive while the current one uploads.
-            for title in writing:
+            # Download ahead, the biggest files first: the others arrive, and are uploaded,
+            # while a big one is still on its way.
+            for title in sorted(writing, key=lambda t: -sources[t].latest.size):
                 latest = sources[title].latest
                 if verdicts[title].action != 'update-description' and \
                         not self._refusal(title, latest.size):
                     self.prefetch.plan(title, url=latest.url, sha1=latest.sha1,
                                        size=latest.size)
-        for title in order:
-            # A renamed name waits for the outcome of its canonical file, decided above.
+                    downloading.append(title)
+        # Files without a download first, then the downloads as they arrive; a renamed
+        # name last: it waits for the outcome of its canonical file.
+        rest = [title for title in order if title not in downloading and title not in renamed]
+        aliases = [title for title in order if title in renamed]
+        for title in chain(rest, self.prefetch.ready(downloading), aliases):  # lazily
             verdict = verdicts.get(title) or self._alias_verdict(title, renamed[title],
                                                                  shared[title])
             self._act(title, verdict, sources[title], shared[title], source_site, settings)
@@ -226,6 +233,7 @@ class BatchMixin:
         the next run while the others go on."""
         try:
             sites.login_if_configured(source_site)  # a bot account reads 500 titles a request
+            self.policy.apply(source_site)  # paced as the source limits clients of its class
             return read_sources(source_site, titles, self.markers)
         except (pywikibot.exceptions.Error, requests.exceptions.RequestException) as error:
             for title in titles:

@@ -15,7 +15,7 @@ import pywikibot
 from pywikibot import config, pagegenerators
 from pywikibot.bot import ConfigParserBot
 
-from commonscache import sites
+from commonscache import limits, sites
 from commonscache.actions import ActionsMixin
 from commonscache.batch import BatchMixin
 from commonscache.detect import (
@@ -34,10 +34,11 @@ from commonscache.operations import (
     RunLock,
     RunPage,
     answer_requests,
+    first_run_page,
     pending_requests,
 )
 from commonscache.progress import Progress
-from commonscache.provenance import TRACKING_CATEGORY, ensure_run_page, ensure_template
+from commonscache.provenance import TRACKING_CATEGORY, ensure_template
 from commonscache.query import batches, list_query
 from commonscache.rules import Rules, RulesError, parse_rules
 from commonscache.source import DISPUTE_TEMPLATES
@@ -73,6 +74,8 @@ class CacheBot(BatchMixin, ActionsMixin, ConfigParserBot):
         'groups': 'sysop',
         'runpage': '',
         'maxsize': 0,
+        'apirate': limits.API_PER_MINUTE,
+        'maxrate': '',
     }
 
     def __init__(self, generator_args: list[str] | None = None, **kwargs: object) -> None:
@@ -117,9 +120,12 @@ class CacheBot(BatchMixin, ActionsMixin, ConfigParserBot):
             self.max_bytes = int(float(self.opt.maxsize) * 1024 * 1024)
         except ValueError:
             raise UsageError(f'-maxsize:{self.opt.maxsize} is not a number of MB') from None
+        self.policy = limits.Policy.from_options(apirate=self.opt.apirate,
+                                                 maxrate=self.opt.maxrate)
         sites.check_password_file()
         self.consumers = sites.consumer_sites(str(self.opt.wikis), pywikibot.Site())
         self.shared = sites.connect_shared(str(self.opt.shared), self.consumers)
+        limits.pace(self.policy, [*self.consumers, self.shared])
         for consumer in self.consumers:
             sites.login_if_configured(consumer)
         state_path = Path(self.opt.state or Path(config.base_dir, 'commonscache.sqlite'))
@@ -131,9 +137,8 @@ class CacheBot(BatchMixin, ActionsMixin, ConfigParserBot):
             self.shared, template=self.opt.template,
             run=self.opt.runpage or f'User:{self.shared.user()}/Run', rules=self.opt.rules,
             requests=self.opt.requests, review=self.opt.reviewpage)
-        if self.opt.setup and not config.simulate:
-            ensure_run_page(self.control.run)
-        self.run_page = RunPage(self.control.run)
+        self.referer = sites.referer(self.shared)
+        self.run_page = first_run_page(self.control.run, create=not config.simulate)
         self.run_page.check(force=True)
         if not ensure_template(self.control.template, create=bool(self.opt.setup)):
             pywikibot.warning(f'Template:{self.opt.template} does not exist on {self.shared}; '
@@ -160,6 +165,13 @@ class CacheBot(BatchMixin, ActionsMixin, ConfigParserBot):
         self.generator = self._pages()
 
     def _load_rules(self) -> Rules:
+        """The transfer rules, with a warning for each entry skipped."""
+        rules = self._read_rules()
+        for warning in rules.warnings:
+            pywikibot.warning(f'transfer rules: {warning}')
+        return rules
+
+    def _read_rules(self) -> Rules:
         """The transfer rules: a local file, else the rule page on the shared repository, else
         none (which changes nothing)."""
         try:
@@ -218,7 +230,7 @@ class CacheBot(BatchMixin, ActionsMixin, ConfigParserBot):
 
     def setup(self) -> None:
         super().setup()
-        self.prefetch = Prefetcher(self.workdir)
+        self.prefetch = Prefetcher(self.workdir, referer=self.referer, policy=self.policy)
         removed = remove_stale_temporaries(self.workdir)
         if removed:
             pywikibot.log(f'removed {removed} temporary files left by an earlier run')
@@ -299,9 +311,12 @@ class CacheBot(BatchMixin, ActionsMixin, ConfigParserBot):
         finally:
             self.prefetch.close()
             self.progress.done()
+            if limits.throttled_line():
+                pywikibot.warning(limits.throttled_line())
             if self.state:
                 status = 'completed' if completed else 'interrupted'
-                counters = {**self.counter, 'bytes': self.bytes_transferred}
+                counters = {**self.counter, 'bytes': self.bytes_transferred,
+                            'throttled': sum(limits.throttled.values())}
                 self.state.finish_run(self.run_id, status=status, counters=counters)
                 if completed and not config.simulate:
                     # A failed or interrupted run leaves the watermarks where they were.

@@ -12,10 +12,10 @@ from dataclasses import dataclass
 import pywikibot
 from pywikibot import config
 
-from commonscache import sites
-from commonscache.detect import classify, files_used_everywhere
+from commonscache import limits, sites
+from commonscache.detect import classify, files_used_everywhere, repository_urls
 from commonscache.errors import UsageError
-from commonscache.operations import run_page_allows
+from commonscache.operations import run_page_allows, was_deleted
 from commonscache.query import query_titles
 
 _CONTACT = re.compile(r'@|https?://|mailto:|User:', re.I)
@@ -70,13 +70,34 @@ def check_setup(opt: object) -> Iterator[Finding]:
     yield Finding(template.exists(), f'{template.title()} exists on {shared}'
                   if template.exists() else
                   f'create {template.title()} on {shared}: run once with -setup')
-    run_page = opt.runpage or f'User:{shared.user()}/Run'
-    allowed, why = run_page_allows(pywikibot.Page(shared, run_page))
-    yield Finding(allowed, f'the run page {run_page} says true' if allowed else why)
+    run_page = pywikibot.Page(shared, opt.runpage or f'User:{shared.user()}/Run')
+    if not run_page.exists() and not was_deleted(run_page):
+        yield Finding(True, f'the run page {run_page.title()} does not exist yet: the first '
+                            'run creates it with "true"')
+    else:
+        allowed, why = run_page_allows(run_page)
+        if not run_page.exists():
+            why = f'the run page {run_page.title()} was deleted; create it again with "true"'
+        yield Finding(allowed, f'the run page {run_page.title()} says true' if allowed else why)
+    policy = limits.Policy.from_options(apirate=opt.apirate, maxrate=opt.maxrate)
+    for site in dict.fromkeys(filter(None, [source, *repository_sources(consumers, shared)])):
+        sites.login_if_configured(site)
+        yield Finding(True, policy.client_class(site).describe())
     for consumer in consumers:
         sites.login_if_configured(consumer)
         yield from check_repository_order(consumer, shared, source)
         yield from check_file_types(consumer, shared)
+
+
+def repository_sources(consumers: list[sites.Site], shared: sites.Site) -> list[sites.Site]:
+    """The wikis the consumers take files from, other than the shared repository."""
+    found = []
+    for consumer in consumers:
+        for url in repository_urls(consumer):
+            site = sites.source_site(url) if url else None
+            if site is not None and site != shared:
+                found.append(site)
+    return found
 
 
 def check_repository_order(consumer: sites.Site, shared: sites.Site,

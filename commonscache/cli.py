@@ -99,11 +99,22 @@ Options:
 -groups:G1,G2        The user groups whose requests count (default: sysop).
 
 -runpage:TITLE       The emergency-stop page (default: User:<bot>/Run). Unless it says
-                     "true", the bot stops before its next write and exits 0. -setup creates
-                     it with "true".
+                     "true", the bot stops before its next write and exits 0. A run page
+                     that does not exist yet is created with "true" by the first run that
+                     may write (not -simulate); one that was deleted stops the bot.
+
+-apirate:N           At most N API requests a minute to a source wiki where the bot is not
+                     exempt from Wikimedia's limits (default: 200, Wikimedia's limit; 0: no
+                     pacing). Logged in with the bot flag, or on Toolforge, it is exempt.
+
+-maxrate:MBIT        Download originals at most this fast, per source host (default: 25 on
+                     Wikimedia's hosts outside Wikimedia Cloud Services, as Wikimedia
+                     requires, else unlimited; 0: unlimited). At most 2 downloads run at
+                     once per host, each with a Referer.
 
 -check               Verify the set-up and print what to fix, one line each; exit 0 when all
-                     is well, 2 otherwise.
+                     is well, 2 otherwise. Also tells the class of client the bot is in on
+                     each source wiki, and what lifts its limits.
 
 -always              Never ask for confirmation.
 
@@ -132,6 +143,7 @@ from pywikibot import pagegenerators
 from pywikibot.bot import init_handlers, show_help
 
 from commonscache.errors import UsageError
+from commonscache.limits import wait_out_429s
 from commonscache.logs import shorten_retry_tracebacks
 from commonscache.sites import configure_user_agent, renew_tokens_on_relogin
 
@@ -156,6 +168,8 @@ VALUE_OPTIONS = {
     '-groups': 'groups',
     '-runpage': 'runpage',
     '-maxsize': 'maxsize',
+    '-apirate': 'apirate',
+    '-maxrate': 'maxrate',
 }
 #: Options whose empty value means "none".
 EMPTY_ALLOWED = {'-reviewpage', '-rules', '-tracking', '-requests'}
@@ -279,6 +293,7 @@ def main(*args: str) -> int:
         return 0
     shorten_retry_tracebacks()
     renew_tokens_on_relogin()
+    wait_out_429s()
     try:
         local_args = pywikibot.handle_args(args)
     except (pywikibot.exceptions.Error, requests.exceptions.RequestException) as error:

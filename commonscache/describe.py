@@ -80,8 +80,12 @@ def provenance_call(source: SourceFile, *, template: str, retrieved: str) -> str
         'timestamp': source.latest.timestamp,
         'retrieved': retrieved,
         'licence': source.licence,
+        'licences': ' / '.join(source.licences),
         'author': source.author,
+        'authorsource': 'first uploader' if source.author_is_uploader else '',
     }
+    values = {key: value for key, value in values.items()
+              if value or key not in ('licences', 'authorsource')}
     params = ''.join(f'\n|{key}={escape_value(value)}' for key, value in values.items())
     return f'{{{{{template}{params}\n}}}}'
 

@@ -73,6 +73,17 @@ def _example_url(repository: dict) -> str:
     return 'https:' + url if url.startswith('//') else url
 
 
+def repository_urls(consumer: Site) -> list[str]:
+    """A description URL on each foreign repository of *consumer*, in lookup order ('' for
+    one that has none); asked once a run."""
+    if consumer not in _REPOSITORIES:
+        data = pywikibot.data.api.Request(site=consumer, parameters={
+            'action': 'query', 'meta': 'filerepoinfo', 'formatversion': 2}).submit()
+        _REPOSITORIES[consumer] = [_example_url(repo) for repo in data['query']['repos']
+                                   if not repo.get('local')]
+    return _REPOSITORIES[consumer]
+
+
 def survey(consumer: Site, titles: Iterable[str]) -> Survey | None:
     """The consumer's own files among *titles* and its foreign repositories, in one request
     per batch (more only past 5,000 local files in the range); None when a repository has no

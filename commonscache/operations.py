@@ -71,7 +71,8 @@ class RunLock:
 
 class RunPage:
     """The emergency stop: a page whose content must be ``true`` for the bot to write (a
-    missing page stops it too: nothing written there means no approval to run).
+    page that goes missing during the run stops it too; see :func:`first_run_page` for a
+    run page that does not exist yet).
 
     Checked before the first write and again before a write when a minute has passed, so
     that an admin's stop takes effect within a minute without a request per write.
@@ -100,6 +101,36 @@ class RunPage:
         if not allowed:
             raise EmergencyStop(f'stopped: {why}')
         self.checked = time.monotonic()
+
+
+def was_deleted(page: pywikibot.Page) -> bool:
+    """Whether the deletion log has an entry for *page* (one request)."""
+    return any(True for _ in page.site.logevents(logtype='delete', page=page, total=1))
+
+
+def first_run_page(page: pywikibot.Page | None, *, create: bool) -> RunPage:
+    """The run page of this run. One that nobody has created yet does not block a first
+    run: a run that may write (*create*, i.e. not -simulate) creates it with ``true``, says
+    so in one line and goes on; -simulate goes on without it. One that was deleted stops
+    the bot, as one that does not say ``true`` does: deleting it is a way to stop the bot.
+
+    :raises EmergencyStop: the run page was deleted
+    """
+    if page is None or page.exists():
+        return RunPage(page)
+    if was_deleted(page):
+        raise EmergencyStop(f'stopped: the run page {page.title()} was deleted; create it '
+                            'again with "true" to let the bot run')
+    if not create:
+        pywikibot.info(f'the run page {page.title()} does not exist yet; a run without '
+                       '-simulate creates it with "true"')
+        return RunPage(None)
+    page.text = 'true'
+    page.save(summary='commonscache: run page; change "true" to anything else to stop the bot',
+              bot=True, quiet=True)
+    pywikibot.info(f'created the run page {page.title()} with "true" (the first run on this '
+                   'wiki); change it to anything else to stop the bot')
+    return RunPage(pywikibot.Page(page.site, page.title()))
 
 
 def run_page_allows(page: pywikibot.Page) -> tuple[bool, str]:

@@ -26,8 +26,10 @@ and never overwrites a page without it.
 ; revision: the id of the copied revision of the source description
 ; timestamp: when the copied file version was uploaded to the source
 ; retrieved: when the bot copied it (UTC, ISO 8601)
-; licence: the licence's short name on the source (LicenseShortName)
+; licence: the licence's short name on the source (as Commons reports it)
+; licences: every licence the source description states, joined with " / "
 ; author: the author, as plain text
+; authorsource: "first uploader" when the source states no author and its first uploader stands in
 
 Pages using it are in [[:Category:@CATEGORY@]].
 </noinclude>"""
@@ -44,10 +46,3 @@ def ensure_template(page: pywikibot.Page, *, create: bool) -> bool:
               bot=True)
     return not pywikibot.config.simulate
 
-
-def ensure_run_page(page: pywikibot.Page) -> None:
-    """Create the emergency-stop page with ``true`` when it is missing (``-setup``)."""
-    if not page.exists():
-        page.text = 'true'
-        page.save(summary='commonscache: run page; change "true" to anything else to stop '
-                  'the bot', bot=True)

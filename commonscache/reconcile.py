@@ -9,6 +9,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Literal
 
+from commonscache.attribution import licence_identity, licence_set
 from commonscache.source import SourceFile
 from commonscache.target import SharedFile
 
@@ -121,6 +122,19 @@ def _not_ours(source: SourceFile | None, shared: SharedFile) -> Verdict:
     return Verdict('flag', 'name-taken', 'a description page without a file stands there')
 
 
+def licence_changed(provenance: dict[str, str], source: SourceFile) -> bool:
+    """Whether the source's licences are not those the copy records, compared as
+    identities (``CC-BY-SA-3.0`` is ``CC BY-SA 3.0``) and as a set (order does not
+    matter). A copy records the set (``licences``); older copies record only one name, or
+    several joined with " / ", which match the source's set or its short name."""
+    recorded = licence_set(provenance.get('licences') or provenance.get('licence', ''))
+    now_all = frozenset(map(licence_identity, source.licences))
+    now_short = licence_set(source.licence)
+    if not recorded or not (now_all or now_short):
+        return False
+    return recorded != now_all and recorded != now_short
+
+
 def _ours(source: SourceFile | None, shared: SharedFile, *, bot: str, force: bool,
           deletion: str) -> Verdict:
     if is_detached(shared):
@@ -130,10 +144,11 @@ def _ours(source: SourceFile | None, shared: SharedFile, *, bot: str, force: boo
         return Verdict('flag', 'source-deleted', f'{details}: {deletion}' if deletion else details)
     if source.disputes and not force:
         return Verdict('flag', 'source-disputed', _disputed(source))
-    recorded = shared.provenance.get('licence', '')
-    if recorded and source.licence and source.licence != recorded and not force:
+    if licence_changed(shared.provenance, source) and not force:
+        recorded = shared.provenance.get('licences') or shared.provenance.get('licence', '')
+        now = ' / '.join(source.licences) or source.licence
         return Verdict('flag', 'licence-changed',
-                       f'the source now says {source.licence}, the copy says {recorded}')
+                       f'the source now says {now}, the copy says {recorded}')
     file_changed = source.latest.sha1 != shared.sha1
     text_changed = str(source.revision) != shared.provenance.get('revision', '')
     edited = edited_by_others(shared, bot)

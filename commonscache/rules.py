@@ -26,8 +26,10 @@ a farm's admins can reuse the rule pages they know:
 
 In a transfer, ``tgt=src`` renames parameter *src* to *tgt* (several sources may feed one
 target: the first present wins), ``+tgt=value`` adds *tgt* when it is missing, ``@tgt=src``
-also wraps the value in the source wiki's language template. Names match case-insensitively,
-with ``_`` and space alike. A malformed page is an error naming its line.
+also wraps the value in the source wiki's language template; the one-line form
+``; Source: Target|tgt=src`` that FileImporter documents works as well as the two-line one.
+Names match case-insensitively, with ``_`` and space alike. Entries FileImporter would skip
+are skipped with a warning naming their line; nothing stops a run.
 """
 from __future__ import annotations
 
@@ -41,7 +43,8 @@ FILEDESC = '{{int:filedesc}}'
 LICENSE_HEADER = '{{int:license-header}}'
 
 _HEADING = re.compile(r'^(={2,3})\s*(.*?)\s*\1\s*$')
-_ITEM = re.compile(r'^\*\s*(\S.*?)\s*$')
+_SECOND_LEVEL = ('**', '*#', '*:', '*;')
+_MAGIC_WORD = re.compile(r'%[^%]*%')
 _COMMENT = re.compile(r'<!--.*?-->', re.S)
 
 #: The sections a rule page may have, by (level-2 heading, level-3 heading).
@@ -51,10 +54,12 @@ SECTIONS = {
     ('templates', 'transfer'),
     ('information', 'description'), ('information', 'licensing'),
 }
+#: The sections of "; Source: Target" pairs; the others are lists of "* Name" items.
+PAIRED = {('categories', 'map'), ('templates', 'transfer')}
 
 
 class RulesError(Exception):
-    """A rule page that cannot be read; the message names the page and line."""
+    """A rule file that cannot be read."""
 
 
 def key(name: str) -> str:
@@ -94,6 +99,8 @@ class Rules:
     remove_templates: frozenset[str] = frozenset()
     transfers: dict[str, Transfer] = field(default_factory=dict)
     headings: dict[str, str] = field(default_factory=dict)
+    #: entries that were skipped, each naming its line
+    warnings: tuple[str, ...] = ()
 
     def blocking(self, text: str) -> str:
         """The rule that forbids copying a description, '' when none does."""
@@ -163,90 +170,119 @@ class Rules:
 
 
 def parse_rules(text: str, origin: str) -> Rules:
-    """Read a rule page.
+    """Read a rule page as FileImporter's CommonsHelperConfigParser reads it: what it
+    accepts is accepted, and an entry it skips (an empty item, a transfer without a target,
+    a malformed parameter rule, a section it does not know) is skipped here too, with a
+    warning in :attr:`Rules.warnings` that names the line. Sections may be missing: a page
+    with only the rules a farm needs is a rule page.
 
     :param origin: where it came from (page title or file), for messages
-    :raises RulesError: naming the line that cannot be read
     """
     lists: dict[tuple[str, str], list[str]] = {section: [] for section in SECTIONS}
-    pairs: dict[tuple[str, str], list[tuple[str, str, int]]] = {
-        ('categories', 'map'): [], ('templates', 'transfer'): []}
-    top, section = '', None
-    pending: tuple[str, int] | None = None
+    pairs: dict[tuple[str, str], list[tuple[str, str, int]]] = {section: [] for section in PAIRED}
+    warnings: list[str] = []
+    top, section, ignoring = '', None, False
     lines = _COMMENT.sub(lambda m: '\n' * m.group().count('\n'), text).splitlines()
-    for number, line in enumerate(lines, 1):
-        stripped = line.strip()
+    skip = set()  # a ": Target" line already read as the second line of a pair
+    for index, line in enumerate(lines):
+        number, stripped = index + 1, line.strip()
         where = f'{origin}, line {number}'
         heading = _HEADING.match(stripped)
-        if pending and not stripped.startswith(':'):
-            raise RulesError(f'{origin}, line {pending[1]}: "; {pending[0]}" needs a '
-                             '": Target" line right after it')
         if heading:
             name = heading.group(2).strip().lower()
+            ignoring = False
             if len(heading.group(1)) == 2:
                 top, section = name, None
             elif (top, name) in SECTIONS:
                 section = (top, name)
             else:
-                raise RulesError(f'{where}: unknown section "{heading.group(2)}" under '
-                                 f'"{top or "(none)"}"')
+                section, ignoring = None, True
+                warnings.append(f'{where}: unknown section "{heading.group(2)}" under '
+                                f'"{top or "(none)"}"; its lines are ignored')
             continue
-        if not stripped or stripped.startswith('**'):
-            continue
+        if index in skip or not stripped.startswith(('*', ';', ':')):
+            continue  # prose, templates, blank lines: not rules
+        if stripped.startswith(_SECOND_LEVEL):
+            continue  # "**", "*#", "*:", "*;": notes under an item
         if section is None:
-            if stripped.startswith(('*', ';', ':')):
-                raise RulesError(f'{where}: a rule outside any known section')
+            if not ignoring:  # an unknown section's lines were warned about with it
+                warnings.append(f'{where}: "{stripped}" is outside any known section; ignored')
             continue
         if stripped.startswith('*'):
-            item = _ITEM.match(stripped)
-            if section in pairs or not item:
-                raise RulesError(f'{where}: "{stripped}" is not a rule of {"/".join(section)}')
-            lists[section].append(item.group(1))
+            item = stripped[1:].strip()
+            if section in PAIRED:
+                warnings.append(f'{where}: "{stripped}" is not a rule of {"/".join(section)} '
+                                '(it takes "; Source: Target" lines); ignored')
+            elif not item:
+                warnings.append(f'{where}: an empty item; skipped')
+            else:
+                lists[section].append(item)
         elif stripped.startswith(';'):
-            if section not in pairs:
-                raise RulesError(f'{where}: "; ..." rules belong under Transfer or Map')
-            pending = (stripped[1:].strip(), number)
-        elif stripped.startswith(':'):
-            if not pending:
-                raise RulesError(f'{where}: ": {stripped[1:].strip()}" without a "; Source" '
-                                 'line before it')
-            pairs[section].append((pending[0], stripped[1:].strip(), number))
-            pending = None
-    if pending:
-        raise RulesError(f'{origin}, line {pending[1]}: "; {pending[0]}" needs a ": Target" '
-                         'line right after it')
+            if section not in PAIRED:
+                warnings.append(f'{where}: "; ..." rules belong under Transfer or Map; ignored')
+                continue
+            source, sep, target = stripped[1:].partition(':')
+            if not sep and index + 1 < len(lines) and lines[index + 1].strip().startswith(':'):
+                # The two-line form: the target on the very next line.
+                target, sep = lines[index + 1].strip()[1:], ':'
+                skip.add(index + 1)
+            source, target = source.strip(), target.strip()
+            if not source or '|' in source:
+                warnings.append(f'{where}: "{stripped}" names no source template; skipped')
+            elif not sep or not target:
+                warnings.append(f'{where}: "; {source}" has no target (": Target" on the same '
+                                'line or the next); skipped')
+            else:
+                pairs[section].append((source, target, number))
+        else:
+            warnings.append(f'{where}: "{stripped}" without a "; Source" line before it; '
+                            'skipped')
+    transfers = {}
+    for source, spec, number in pairs[('templates', 'transfer')]:
+        transfer = _transfer_rule(source, spec, f'{origin}, line {number}', warnings)
+        if transfer:
+            transfers[key(source)] = transfer
     return Rules(
         origin=origin,
         bad_categories=frozenset(map(key, lists[('categories', 'bad')])),
-        category_map={key(src): tgt.strip() for src, tgt, _ in pairs[('categories', 'map')]},
+        category_map={key(src): tgt.split('|')[0].strip()
+                      for src, tgt, _ in pairs[('categories', 'map')]},
         good_templates=frozenset(map(key, lists[('templates', 'good')])),
         bad_templates=frozenset(map(key, lists[('templates', 'bad')])),
         remove_templates=frozenset(map(key, lists[('templates', 'remove')])),
-        transfers={key(src): _transfer_rule(src, target, f'{origin}, line {number}')
-                   for src, target, number in pairs[('templates', 'transfer')]},
+        transfers=transfers,
         headings={**{key(h): FILEDESC for h in lists[('information', 'description')]},
                   **{key(h): LICENSE_HEADER for h in lists[('information', 'licensing')]}},
+        warnings=tuple(warnings),
     )
 
 
-def _transfer_rule(source: str, spec: str, where: str) -> Transfer:
+def _transfer_rule(source: str, spec: str, where: str, warnings: list[str]) -> Transfer | None:
+    """One transfer's target and parameter rules, read as FileImporter reads them: ``tgt=src``
+    (several for one target: aliases, the first present wins), ``+tgt=value`` (added when
+    missing), ``@tgt=src`` (wrapped in the language template); only the first ``+`` or ``@``
+    is a modifier; a source of the form ``%MAGIC_WORD%`` (CommonsHelper's placeholders) and a
+    part without ``=`` are skipped."""
     target, *rules = [part.strip() for part in spec.split('|')]
     if not target or '=' in target:
-        raise RulesError(f'{where}: ": {spec}" must start with the target template\'s name')
+        warnings.append(f'{where}: ": {spec}" does not start with the target template\'s name; '
+                        'skipped')
+        return None
     by_target: dict[str, ParameterRule] = {}
     for rule in filter(None, rules):
         name, sep, value = rule.partition('=')
-        if not sep or not name.strip():
-            raise RulesError(f'{where}: parameter rule "{rule}" is not of the form '
-                             'target=source, +target=value or @target=source')
         name, value = name.strip(), value.strip()
+        if not sep or not name.lstrip('+@'):
+            warnings.append(f'{where}: parameter rule "{rule}" is not of the form '
+                            'target=source, +target=value or @target=source; skipped')
+            continue
         add, language = name.startswith('+'), name.startswith('@')
-        name = name.lstrip('+@').strip()
+        if add or language:
+            name = name[1:].strip()
         current = by_target.get(name, ParameterRule(name))
         if add:
-            current = ParameterRule(name, current.sources, value, current.language)
-        elif '%' not in value:  # CommonsHelper placeholders (%AUTHOR%) carry no value here
-            current = ParameterRule(name, (*current.sources, value), current.default,
-                                    current.language or language)
-        by_target[name] = current
-    return Transfer(source.strip(), target, tuple(by_target.values()))
+            by_target[name] = ParameterRule(name, current.sources, value, current.language)
+        elif not _MAGIC_WORD.fullmatch(value):
+            by_target[name] = ParameterRule(name, (*current.sources, value), current.default,
+                                            current.language or language)
+    return Transfer(source, target, tuple(by_target.values()))

@@ -134,6 +134,15 @@ def article_prefix(site: Site) -> str:
     return url.split('//', 1)[-1]
 
 
+def referer(site: Site) -> str:
+    """The Referer for downloads made for *site*: its canonical server, as MediaWiki's own
+    ForeignAPIRepo names the wiki it fetches for."""
+    server = site.siteinfo['general']['server']
+    if server.startswith('//'):
+        server = f'{site.protocol()}:{server}'
+    return server.rstrip('/') + '/'
+
+
 def is_on(site: Site, url: str) -> bool:
     """Whether *url* is an article URL of *site* (scheme ignored)."""
     return url.split('//', 1)[-1].startswith(article_prefix(site))

@@ -12,13 +12,19 @@ wikitext instead (see :mod:`commonscache.attribution`).
 """
 from __future__ import annotations
 
+import re
 from collections.abc import Iterable
 from dataclasses import dataclass
 
 import mwparserfromhell
 from pywikibot.data import api
 
-from commonscache.attribution import author_from_wikitext, licence_from_wikitext, plain_text
+from commonscache.attribution import (
+    author_from_wikitext,
+    licence_from_wikitext,
+    licences_from_wikitext,
+    plain_text,
+)
 from commonscache.query import Page, query_titles
 from commonscache.sites import Site
 
@@ -56,10 +62,16 @@ class SourceFile:
     versions: tuple[FileVersion, ...]
     text: str
     revision: int
+    #: the licence's short name: Commons' own (LicenseShortName), else the one
+    #: CommonsMetadata would pick from the description
     licence: str
     author: str
     #: deletion or dispute markers (templates) on the description, as named in the text
     disputes: tuple[str, ...] = ()
+    #: every licence the description states (a multi-licensed file has several)
+    licences: tuple[str, ...] = ()
+    #: no author is stated: the first uploader stands in
+    author_is_uploader: bool = False
 
     @property
     def latest(self) -> FileVersion:
@@ -93,9 +105,27 @@ DISPUTE_TEMPLATES = ('Delete', 'Speedydelete', 'Copyvio', 'No permission since',
                      'No license since', 'No source since')
 
 
+#: Other names Commons' editors write the default markers under: redirects on Commons, and
+#: the shortcuts whose substitution leaves the full template (``{{subst:nld}}``).
+DISPUTE_ALIASES = {
+    'Speedy': 'Speedydelete', 'Db': 'Speedydelete', 'SD': 'Speedydelete',
+    'Speedy delete': 'Speedydelete', 'Speedy deletion': 'Speedydelete',
+    'Copyright violation': 'Copyvio', 'Copyvios': 'Copyvio',
+    'Npd': 'No permission since', 'No permission': 'No permission since',
+    'Nld': 'No license since', 'No license': 'No license since',
+    'Nsd': 'No source since', 'No source': 'No source since',
+    'Vfd': 'Delete', 'Deletion request': 'Delete',
+}
+
+
 def disputes_in(text: str, markers: tuple[str, ...] = DISPUTE_TEMPLATES) -> tuple[str, ...]:
-    """The deletion or dispute templates that *text* uses (case and ``_`` as MediaWiki)."""
+    """The deletion or dispute templates that *text* uses: written as MediaWiki reads them
+    (case of the first letter, ``_`` or space, ``Template:``), under a redirect or a
+    shortcut of Commons' (:data:`DISPUTE_ALIASES`), or left unsubstituted (``subst:``)."""
     wanted = {_canonical(name): name for name in markers}
+    for alias, name in DISPUTE_ALIASES.items():
+        if _canonical(name) in wanted:
+            wanted.setdefault(_canonical(alias), wanted[_canonical(name)])
     found: dict[str, None] = {}
     try:
         templates = mwparserfromhell.parse(text).filter_templates()
@@ -109,8 +139,15 @@ def disputes_in(text: str, markers: tuple[str, ...] = DISPUTE_TEMPLATES) -> tupl
 
 
 def _canonical(name: str) -> str:
-    name = ' '.join(name.replace('_', ' ').split()).removeprefix('Template:')
+    name = ' '.join(_strip_comments(name).replace('_', ' ').split())
+    for prefix in ('subst:', 'safesubst:', 'template:'):
+        if name.lower().startswith(prefix):
+            name = name[len(prefix):].strip()
     return name[:1].upper() + name[1:]
+
+
+def _strip_comments(text: str) -> str:
+    return re.sub(r'<!--.*?-->', '', text, flags=re.S)
 
 
 def source_file(page: Page, markers: tuple[str, ...] = DISPUTE_TEMPLATES) -> SourceFile | None:
@@ -123,12 +160,14 @@ def source_file(page: Page, markers: tuple[str, ...] = DISPUTE_TEMPLATES) -> Sou
     revision = (page.get('revisions') or [{}])[-1]
     text = revision.get('slots', {}).get('main', {}).get('content', '')
     meta = _extmetadata(page)
+    licences = tuple(licences_from_wikitext(text))
     licence = plain_text(meta.get('LicenseShortName', '')) or licence_from_wikitext(text)
     author = plain_text(meta.get('Artist', '')) or author_from_wikitext(text)
     url = page['imageinfo'][0].get('descriptionurl', '')
     return SourceFile(title=page['title'], description_url=url, versions=versions,
                       text=text, revision=revision.get('revid', 0), licence=licence,
-                      author=author, disputes=disputes_in(text, markers))
+                      author=author or versions[-1].user, disputes=disputes_in(text, markers),
+                      licences=licences, author_is_uploader=not author)
 
 
 def read_sources(site: Site, titles: Iterable[str],

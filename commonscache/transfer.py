@@ -12,7 +12,9 @@ import hashlib
 import os
 import tempfile
 import time
-from concurrent.futures import Future, ThreadPoolExecutor
+from collections.abc import Iterator
+from concurrent.futures import FIRST_COMPLETED, Future, ThreadPoolExecutor, wait
+from contextlib import nullcontext
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Literal
@@ -22,9 +24,12 @@ import requests
 from pywikibot.comms import http
 from pywikibot.exceptions import APIError, Error, UploadError
 
+from commonscache.limits import HostLimit, Policy
 from commonscache.sites import Site
 
 PIECE = 1 << 20
+#: Pieces of a paced download: the bucket holds a quarter second of bytes.
+PACED_PIECE = 64 << 10
 #: The size of each piece of a chunked upload: Pywikibot holds one piece in memory.
 CHUNK_PIECE = 2 << 20
 TEMP_PREFIX = 'commonscache-'
@@ -69,36 +74,50 @@ def hash_file(path: Path) -> str:
     return digest.hexdigest()
 
 
-def _fetch_into(url: str, path: Path, size: int) -> None:
-    """One attempt: fetch what *path* still lacks (all of it, or from its end with Range)."""
+def _fetch_into(url: str, path: Path, size: int, *, referer: str = '',
+                limit: HostLimit | None = None) -> float:
+    """One attempt: fetch what *path* still lacks (all of it, or from its end with Range),
+    within the host's *limit* (downloads at once, bytes per second); return the seconds
+    the pacer held it back."""
     have = path.stat().st_size
     headers = {'Range': f'bytes={have}-'} if 0 < have < size else {}
-    # No redirects: bytes come only from the host the source's imageinfo named.
-    response = http.fetch(url, stream=True, headers=headers, default_error_handling=False,
-                          allow_redirects=False)
-    if isinstance(response, Exception):
-        raise response
-    with response:
-        if response.is_redirect:
-            raise DownloadError(f'{url} redirects to {response.headers.get("location")}; '
-                                'not followed')
-        if response.status_code == 416 and have == size:
-            return
-        if response.status_code in (429, 503):
-            raise BusyServer(f'HTTP {response.status_code} for {url}',
-                             _retry_after(response.headers.get('retry-after')))
-        if response.status_code not in (200, 206):
-            raise DownloadError(f'HTTP {response.status_code} for {url}')
-        mode = 'ab' if response.status_code == 206 else 'wb'
-        with path.open(mode) as out:
-            for piece in response.iter_content(PIECE):
-                out.write(piece)
-                if out.tell() > size:
-                    raise DownloadError(f'{url} sent more than the announced {size} bytes')
+    if referer:
+        # Wikimedia refuses originals requested without one (429), as of 2025.
+        headers['Referer'] = referer
+    pacer = limit.pacer if limit else None
+    held = 0.0
+    with limit.slots if limit else nullcontext():
+        # No redirects: bytes come only from the host the source's imageinfo named.
+        response = http.fetch(url, stream=True, headers=headers, default_error_handling=False,
+                              allow_redirects=False)
+        if isinstance(response, Exception):
+            raise response
+        with response:
+            if response.is_redirect:
+                raise DownloadError(f'{url} redirects to {response.headers.get("location")}; '
+                                    'not followed')
+            if response.status_code == 416 and have == size:
+                return held
+            if response.status_code in (429, 503):
+                raise BusyServer(f'HTTP {response.status_code} for {url}',
+                                 _retry_after(response.headers.get('retry-after')))
+            if response.status_code not in (200, 206):
+                raise DownloadError(f'HTTP {response.status_code} for {url}')
+            mode = 'ab' if response.status_code == 206 else 'wb'
+            with path.open(mode) as out:
+                # Paced, small pieces: the bucket is asked often, so the rate stays even.
+                for piece in response.iter_content(PACED_PIECE if pacer else PIECE):
+                    if pacer:
+                        held += pacer.take(len(piece))
+                    out.write(piece)
+                    if out.tell() > size:
+                        raise DownloadError(f'{url} sent more than the announced {size} bytes')
+    return held
 
 
 def download(url: str, *, sha1: str, size: int, directory: Path,
-             attempts: int | None = None) -> Path:
+             attempts: int | None = None, referer: str = '',
+             limit: HostLimit | None = None) -> Path:
     """Download *url* into a private temporary file in *directory* and check its sha1.
 
     An interrupted transfer resumes where it stopped; bytes that do not hash to *sha1* are
@@ -107,6 +126,8 @@ def download(url: str, *, sha1: str, size: int, directory: Path,
     removes the file.
 
     :param attempts: how many tries; default Pywikibot's ``max_retries``, at least 3
+    :param referer: the ``Referer`` to send (Wikimedia requires one for originals)
+    :param limit: the host's limits (downloads at once, rate), see :mod:`commonscache.limits`
     :raises ChecksumMismatch: when every attempt got bytes with another sha1
     :raises DownloadError: when every attempt failed otherwise
     """
@@ -115,13 +136,14 @@ def download(url: str, *, sha1: str, size: int, directory: Path,
     os.close(handle)  # mkstemp made it readable by its owner only
     path = Path(name)
     problems = []
+    started, held = time.monotonic(), 0.0
     for attempt in range(1, attempts + 1):
         if attempt > 1:
             hint = getattr(problems[-1], 'retry_after', 0.0)
             pywikibot.log(f'Download of {url}: {problems[-1]}; attempt {attempt} of {attempts}')
             time.sleep(backoff(attempt - 1, hint))
         try:
-            _fetch_into(url, path, size)
+            held += _fetch_into(url, path, size, referer=referer, limit=limit)
         except (OSError, requests.exceptions.RequestException, DownloadError, Error) as error:
             problems.append(error)
             if path.stat().st_size > size:
@@ -132,6 +154,10 @@ def download(url: str, *, sha1: str, size: int, directory: Path,
                 f'the transfer stopped at {path.stat().st_size} of {size} bytes'))
             continue
         if hash_file(path) == sha1:
+            if held >= 1 and limit:
+                seconds = time.monotonic() - started
+                pywikibot.info(f'downloaded {url}: {size:,} bytes in {seconds:.1f} s '
+                               f'({size * 8 / 1e6 / seconds:.1f} Mbit/s), {limit.describe()}')
             return path
         problems.append(ChecksumMismatch(
             f'the bytes received do not have the announced sha1 {sha1}'))
@@ -239,9 +265,12 @@ class Prefetcher:
     on disk at a time, so disk use stays bounded too; memory never holds a file.
     """
 
-    def __init__(self, directory: Path, *, ahead: int = 2) -> None:
+    def __init__(self, directory: Path, *, ahead: int = 2, referer: str = '',
+                 policy: Policy | None = None) -> None:
         self.directory = directory
         self.ahead = ahead
+        self.referer = referer
+        self.policy = policy
         self.queue: list[tuple[str, str, str, int]] = []  # (key, url, sha1, size), not started
         self.running: dict[str, Future[Path]] = {}
         self.pool = ThreadPoolExecutor(max_workers=ahead, thread_name_prefix='download')
@@ -254,8 +283,7 @@ class Prefetcher:
     def _fill(self) -> None:
         while self.queue and len(self.running) < self.ahead:
             key, url, sha1, size = self.queue.pop(0)
-            self.running[key] = self.pool.submit(download, url, sha1=sha1, size=size,
-                                                 directory=self.directory)
+            self.running[key] = self.pool.submit(self._download, url, sha1, size)
 
     def take(self, key: str, *, url: str, sha1: str, size: int) -> Path:
         """The downloaded file for *key* (downloading it now if it was not planned).
@@ -267,8 +295,29 @@ class Prefetcher:
             self.queue = [item for item in self.queue if item[0] != key]
         self._fill()
         if future is None:
-            return download(url, sha1=sha1, size=size, directory=self.directory)
+            return self._download(url, sha1, size)
         return future.result()
+
+    def _download(self, url: str, sha1: str, size: int) -> Path:
+        return download(url, sha1=sha1, size=size, directory=self.directory,
+                        referer=self.referer,
+                        limit=self.policy.host(url) if self.policy else None)
+
+    def ready(self, keys: list[str]) -> Iterator[str]:
+        """*keys* in the order their downloads finish, so that a big file still arriving
+        does not hold up the uploads of those that are here; keys whose downloads have not
+        started come in the order given, once nothing planned is running."""
+        waiting = list(keys)
+        while waiting:
+            running = {self.running[key]: key for key in waiting if key in self.running}
+            if not running:
+                yield waiting.pop(0)
+                continue
+            done, _ = wait(running, return_when=FIRST_COMPLETED)
+            key = next(key for key in waiting if key in self.running
+                       and self.running[key] in done)
+            waiting.remove(key)
+            yield key
 
     def discard(self, key: str) -> None:
         """Forget a planned download that will not be taken (and remove its file)."""

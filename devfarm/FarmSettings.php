@@ -88,8 +88,10 @@ class DevFarmSqliteRepo extends ForeignDBRepo {
 		$params = [ 'dbname' => $this->dbName, 'dbDirectory' => $this->devFarmDbDirectory,
 			'flags' => $this->dbFlags, 'tablePrefix' => $this->tablePrefix,
 			'host' => '', 'user' => '', 'password' => '' ];
+		// Database::factory() is gone in 1.43; the service's factory is on both 1.39 and 1.43.
 		return static function ( $index ) use ( $params ) {
-			return Wikimedia\Rdbms\Database::factory( 'sqlite', $params );
+			return MediaWiki\MediaWikiServices::getInstance()->getDatabaseFactory()
+				->create( 'sqlite', $params );
 		};
 	}
 }
@@ -148,6 +150,17 @@ if ( defined( 'MW_API' ) ) {
 			isset( $_REQUEST['titles'] ) ? count( explode( '|', $_REQUEST['titles'] ) ) : 0 ),
 		FILE_APPEND | LOCK_EX
 	);
+}
+// Wikimedia's per-client limits on the Action API, when the farm asks for them: after the
+// session is loaded, so that a client logged in with the bot right is exempt, as on Commons.
+require_once __DIR__ . '/Strict.php';
+$devFarmStrict = DevFarmStrict::forWiki( $devFarmSelf, $devFarmDir );
+if ( $devFarmStrict && defined( 'MW_API' ) ) {
+	$wgHooks['ApiBeforeMain'][] = static function ( $main ) use ( $devFarmStrict ) {
+		$user = $main->getUser();
+		$devFarmStrict->checkApi( $user->isRegistered() && $user->isAllowed( 'bot' ) );
+		return true;
+	};
 }
 // Added latency, for benchmarks of what readers feel when a wiki is far away.
 if ( !empty( $devFarmSelf['latency_ms'] ) && PHP_SAPI !== 'cli' ) {

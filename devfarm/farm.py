@@ -1,4 +1,5 @@
-"""A dev farm of three real MediaWiki 1.39 wikis on 127.0.0.1, for tests and demos.
+"""A dev farm of four real MediaWiki wikis (1.39 or 1.43, see :mod:`devfarm.mediawiki`) on
+127.0.0.1, for tests and demos.
 
 - ``commons``: a Commons stand-in, the source of the files;
 - ``shared``: the farm's shared media repository, where commonscache writes;
@@ -28,12 +29,11 @@ from dataclasses import dataclass
 from pathlib import Path
 from xml.sax.saxutils import escape
 
-from devfarm import seed
+from devfarm import mediawiki, seed
 
 REPO = Path(__file__).resolve().parent.parent
 HERE = REPO / 'devfarm'
-MW = Path('/usr/share/mediawiki')
-PACKAGES = ['mediawiki', 'php-cli', 'php-sqlite3', 'php-curl', 'php-gd']
+MW = mediawiki.MW
 WIKIS = ('commons', 'shared', 'consumer', 'consumer2')
 
 ADMIN = 'Admin'
@@ -105,7 +105,14 @@ def log(message: str) -> None:
     print(f'devfarm: {message}', file=sys.stderr, flush=True)
 
 
+def php(*args: str) -> list[str]:
+    """A php command line of the farm's runtime (through chroot where it is a tree)."""
+    return mediawiki.runtime().command(['php', *args])
+
+
 def run(cmd: list[str], wiki: Wiki | None = None, **kwargs) -> subprocess.CompletedProcess:
+    if cmd[:1] == ['php']:
+        cmd = php(*cmd[1:])
     result = subprocess.run(cmd, env=wiki.env() if wiki else None, text=True,
                             capture_output=True, **kwargs)
     if result.returncode:
@@ -119,29 +126,10 @@ def maintenance(wiki: Wiki, script: str, *args: str) -> str:
 
 # --- packages -------------------------------------------------------------------------------
 
-def ensure_packages() -> None:
-    """Install Debian's MediaWiki and PHP when missing, without letting apache2 start."""
-    have_php = shutil.which('php') is not None
-    if (MW / 'api.php').exists() and have_php:
-        modules = run(['php', '-m']).stdout.lower()
-        if all(m in modules for m in ('pdo_sqlite', 'curl', 'gd')):
-            return
-    if os.geteuid() != 0:
-        raise SystemExit('devfarm: run as root once to install ' + ' '.join(PACKAGES))
-    log('installing ' + ' '.join(PACKAGES))
-    policy = Path('/usr/sbin/policy-rc.d')
-    created_policy = not policy.exists()
-    if created_policy:
-        policy.write_text('#!/bin/sh\nexit 101\n')
-        policy.chmod(0o755)
-    try:
-        env = {**os.environ, 'DEBIAN_FRONTEND': 'noninteractive'}
-        run(['apt-get', 'update', '-qq'])
-        subprocess.run(['apt-get', 'install', '-y', '-qq', '--no-install-recommends', *PACKAGES],
-                       env=env, check=True, stdout=subprocess.DEVNULL)
-    finally:
-        if created_policy:
-            policy.unlink()
+def ensure_packages() -> mediawiki.Runtime:
+    """Debian's MediaWiki and PHP of the release asked for (``COMMONSCACHE_MW``), installed
+    on the host or in a tree of their own (see :mod:`devfarm.mediawiki`)."""
+    return mediawiki.runtime()
 
 
 # --- install ----------------------------------------------------------------------------------
@@ -209,12 +197,12 @@ def install(wiki: Wiki) -> None:
         marker.touch()
     docroot = wiki.root / 'docroot' / 'w'
     docroot.mkdir(exist_ok=True)
-    for entry in MW.iterdir():
+    for entry in mediawiki.runtime().path(MW).iterdir():
         if entry.name in {'images', 'LocalSettings.php', 'config', 'mw-config', 'maintenance'}:
             continue
         link = docroot / entry.name
         if not link.is_symlink():
-            link.symlink_to(entry)
+            link.symlink_to(MW / entry.name)  # the path as PHP sees it
     images = docroot / 'images'
     if not images.is_symlink():
         images.symlink_to(wiki.root / 'images')
@@ -261,10 +249,10 @@ def start(wiki: Wiki) -> None:
     with (wiki.root / 'server.log').open('ab') as out:
         # A process group of its own, so that stop() reaches every worker.
         process = subprocess.Popen(
-            ['php', '-d', 'upload_max_filesize=1G', '-d', 'post_max_size=1G',
-             '-d', 'memory_limit=512M', '-d', 'max_execution_time=0',
-             '-S', f'127.0.0.1:{wiki.port}', '-t', str(wiki.root / 'docroot'),
-             str(HERE / 'router.php')],
+            php('-d', 'upload_max_filesize=1G', '-d', 'post_max_size=1G',
+                '-d', 'memory_limit=512M', '-d', 'max_execution_time=0',
+                '-S', f'127.0.0.1:{wiki.port}', '-t', str(wiki.root / 'docroot'),
+                str(HERE / 'router.php')),
             env=env, stdout=out, stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL,
             start_new_session=True)
     wiki.pidfile.write_text(str(process.pid))
@@ -376,9 +364,8 @@ def seed_wiki(wiki: Wiki, all_wikis: dict[str, Wiki], *, samples: bool = True) -
     create_accounts(wiki)
     if wiki.name != 'commons':
         point_interwiki(wiki, 'commons', all_wikis['commons'])
-    if wiki.name == 'shared':
-        # The bot's emergency-stop page, as an approved bot has it.
-        import_pages(wiki, {f'User:{BOT}/Run': 'true'})
+    # No run page for the bot (User:CacheBot/Run): a new farm has none; the bot's first run
+    # creates it.
     if wiki.name == 'commons':
         for uploader in sorted({f.uploader for f in seed.COMMONS_FILES + seed.COMMONS_REUPLOADS}):
             maintenance(wiki, 'createAndPromote.php', '--force', uploader, USER_PASSWORD)
@@ -458,8 +445,11 @@ def environment(root: Path | None = None) -> dict[str, str]:
 
 def up(root: Path | None = None, *, samples: bool = True) -> dict[str, Wiki]:
     root = root or farm_dir()
-    ensure_packages()
+    runtime = ensure_packages()
     root.mkdir(parents=True, exist_ok=True)
+    # In a tree of its own, PHP sees the farm, the checkout and /tmp at the same paths.
+    mediawiki.share(runtime, REPO, root, Path(tempfile.gettempdir()))
+    log(f'MediaWiki {runtime.release}' + (f' from {runtime.root}' if runtime.root else ''))
     (root / 'farm.json').write_text(json.dumps(farm_config(root), indent=1))
     all_wikis = wikis(root)
     for wiki in all_wikis.values():
@@ -495,6 +485,28 @@ def snapshot(root: Path | None = None, name: str = 'snapshot') -> None:
         start(wiki)
 
 
+#: Wikimedia's limits scaled down so that tests of the strict mode stay short (see
+#: devfarm/Strict.php for every setting and Wikimedia's values).
+STRICT_FOR_TESTS = {'api_per_minute': 60, 'api_unidentified_per_minute': 10,
+                    'media_in_flight': 2, 'media_mbit': 8, 'media_window': 10}
+
+
+def refusals(wiki: Wiki) -> list[dict[str, str]]:
+    """The 429s a wiki's strict mode gave: time, rule, client (User-Agent), path."""
+    path = wiki.root / 'strict.log'
+    if not path.exists():
+        return []
+    keys = ('time', 'rule', 'client', 'path')
+    return [dict(zip(keys, line.split('\t'), strict=True))
+            for line in path.read_text().splitlines() if line]
+
+
+def forget_clients(wiki: Wiki) -> None:
+    """Start the strict mode's budgets and log afresh."""
+    for name in ('strict-state.json', 'strict.log'):
+        (wiki.root / name).unlink(missing_ok=True)
+
+
 def restore(root: Path | None = None, name: str = 'snapshot') -> dict[str, Wiki]:
     """Put every wiki back as it was at the last :func:`snapshot` of that *name* (a second
     or two)."""
@@ -503,6 +515,7 @@ def restore(root: Path | None = None, name: str = 'snapshot') -> dict[str, Wiki]
     for wiki in all_wikis.values():
         stop(wiki)
     for wiki in all_wikis.values():
+        forget_clients(wiki)
         for sub in ('data', 'images'):
             shutil.rmtree(wiki.root / sub, ignore_errors=True)
             shutil.copytree(root / name / wiki.name / sub, wiki.root / sub, symlinks=True)

@@ -23,19 +23,32 @@ if ( str_starts_with( $devFarmPath, '/wiki/' ) || $devFarmPath === '/wiki' ) {
 	require $_SERVER['DOCUMENT_ROOT'] . '/w/index.php';
 	return true;
 }
-if ( str_starts_with( $devFarmPath, '/w/' ) && file_exists( $_SERVER['DOCUMENT_ROOT'] . $devFarmPath ) ) {
-	if ( str_starts_with( $devFarmPath, '/w/images/' ) ) {
-		// Files served, with the client's User-Agent, and the wiki's added latency if any.
-		$devFarmRoot = dirname( getenv( 'MW_CONFIG_FILE' ) );
+if ( str_starts_with( $devFarmPath, '/w/images/' ) ) {
+	// Files served, with the client's User-Agent, and the wiki's added latency if any.
+	$devFarmRoot = dirname( getenv( 'MW_CONFIG_FILE' ) );
+	$devFarmFile = $_SERVER['DOCUMENT_ROOT'] . $devFarmPath;
+	$devFarm = json_decode( file_get_contents( dirname( $devFarmRoot ) . '/farm.json' ), true );
+	$devFarmSelf = $devFarm['wikis'][basename( $devFarmRoot )];
+	if ( file_exists( $devFarmFile ) ) {
 		file_put_contents( "$devFarmRoot/downloads.log", sprintf( "%.3f\t%s\t%s\n",
 			microtime( true ), str_replace( "\t", ' ', $_SERVER['HTTP_USER_AGENT'] ?? '' ),
 			$devFarmPath ), FILE_APPEND | LOCK_EX );
-		$devFarm = json_decode( file_get_contents( dirname( $devFarmRoot ) . '/farm.json' ), true );
-		$latency = $devFarm['wikis'][basename( $devFarmRoot )]['latency_ms'] ?? 0;
+		$latency = $devFarmSelf['latency_ms'] ?? 0;
 		if ( $latency ) {
 			usleep( (int)$latency * 1000 );
 		}
 	}
+	// Wikimedia's limits on media, when the farm asks for them (see Strict.php).
+	require_once __DIR__ . '/Strict.php';
+	$devFarmStrict = DevFarmStrict::forWiki( $devFarmSelf, $devFarmRoot );
+	if ( $devFarmStrict && str_starts_with( $devFarmPath, '/w/images/thumb/' ) ) {
+		$devFarmStrict->checkThumb( $devFarmPath );
+	} elseif ( $devFarmStrict && is_file( $devFarmFile ) ) {
+		$devFarmStrict->serveOriginal( $devFarmFile, $devFarmPath );
+		return true;
+	}
+}
+if ( str_starts_with( $devFarmPath, '/w/' ) && file_exists( $_SERVER['DOCUMENT_ROOT'] . $devFarmPath ) ) {
 	return false;
 }
 http_response_code( 404 );

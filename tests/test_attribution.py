@@ -21,7 +21,13 @@ def test_licence_names(template: str, name: str):
 
 
 @pytest.mark.parametrize(('text', 'licence'), [
-    ('{{self|cc-by-sa-4.0|GFDL}}', 'CC BY-SA 4.0 / GFDL'),
+    ('{{self|cc-by-sa-4.0|GFDL}}', 'CC BY-SA 4.0'),  # the one CommonsMetadata reports
+    ('{{self|GFDL|cc-by-3.0}}', 'CC BY 3.0'),
+    ('{{self2|GFDL|cc-by-2.5-pl}}{{Self|GFDL|Cc-by-sa-3.0-migrated}}', 'CC BY 2.5 pl'),
+    ('{{self|cc-by-sa-3.0|cc-by-sa-3.0-de|cc-by-sa-4.0}}', 'CC BY-SA 4.0'),
+    ('{{PD-Art|PD-old-auto|deathyear=1920}}{{cc-by-4.0}}', 'Public domain'),
+    ('{{cc-by-sa-all}}', 'CC BY-SA 3.0'),
+    ('{{Attribution}}', 'Attribution'),
     ('{{Cc-by-4.0|attribution=Bob}}', 'CC BY 4.0'),
     ('{{Artwork|permission={{PD-old-100}}}}\n{{PD-old-100}}', 'Public domain'),
     ('{{Information|author=me}}', ''),

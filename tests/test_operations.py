@@ -14,7 +14,7 @@ import requests
 from commonscache.operations import RunLock
 from devfarm import farm
 from tests.conftest import PYWIKIBOT_DIR, REPO, run_cli
-from tests.test_sweep import EXTENSIONS_ALL, SHARED, shared_uploads, summary_of
+from tests.test_sweep import CACHEABLE, EXTENSIONS_ALL, SHARED, shared_uploads, summary_of
 from tests.wikiclient import WikiClient
 
 pytestmark = pytest.mark.e2e
@@ -127,6 +127,36 @@ def test_requests_by_admins_are_honoured_and_answered_and_others_ignored(farm_wi
     assert summary_of(rerun.stderr)['examined'] == 0  # answered lines are done
 
 
+def run_page_exists(wiki: farm.Wiki) -> bool:
+    return 'missing' not in admin(wiki).page('User:CacheBot/Run')
+
+
+def test_a_first_run_creates_the_run_page_and_caches_the_files(farm_wikis):
+    shared = farm_wikis['shared']
+    assert not run_page_exists(shared)  # a new farm: nobody has created it
+    simulated = run_cli(SHARED, '-always', '-simulate')
+    assert simulated.returncode == 0, simulated.stderr
+    assert 'the run page User:CacheBot/Run does not exist yet' in simulated.stderr
+    assert not run_page_exists(shared)  # -simulate creates nothing
+
+    first = run_cli(SHARED, '-always')  # as README's "What a run does" shows
+    assert first.returncode == 0, first.stderr
+    assert 'created the run page User:CacheBot/Run with "true"' in first.stderr
+    assert admin(shared).text('User:CacheBot/Run') == 'true'
+    assert summary_of(first.stderr)['cached'] == len(CACHEABLE) + 1
+
+
+def test_a_deleted_run_page_stops_the_bot(farm_wikis):
+    shared = farm_wikis['shared']
+    admin(shared).edit('User:CacheBot/Run', text='true')
+    admin(shared).delete('User:CacheBot/Run', reason='stop the bot')
+    result = run_cli(SHARED, '-always')
+    assert result.returncode == 0, result.stderr
+    assert 'stopped: the run page User:CacheBot/Run was deleted' in result.stderr
+    assert shared_uploads(shared) == []
+    assert not run_page_exists(shared)
+
+
 def test_the_run_page_stops_the_bot(farm_wikis):
     admin(farm_wikis['shared']).edit('User:CacheBot/Run', text='false')
     result = run_cli(SHARED, '-always')
@@ -172,6 +202,9 @@ def test_check_passes_on_a_correct_set_up(farm_wikis):
         result = run_cli(SHARED, '-check')
     assert check_lines(result) == []
     assert result.returncode == 0, result.stdout
+    # The class the bot is in on the source, and what it means.
+    assert 'ok   devfarm:commons: logged in as CacheBot with the bot flag: exempt from the ' \
+        'API limit; media unlimited' in result.stdout.splitlines()
 
 
 def test_check_names_each_broken_item_of_a_misconfigured_farm(farm_wikis):

@@ -7,7 +7,7 @@ import dataclasses
 
 import pytest
 
-from commonscache.reconcile import Verdict, decide, decide_alias, is_owned
+from commonscache.reconcile import Verdict, decide, decide_alias, is_owned, licence_changed
 from commonscache.source import FileVersion, SourceFile
 from commonscache.target import SharedFile
 
@@ -156,3 +156,26 @@ def test_is_owned(shared: SharedFile, owned: bool):
 ])
 def test_decide_alias(shared: SharedFile, verdict: Verdict):
     assert decide_alias('File:X.jpg', shared) == verdict
+
+
+@pytest.mark.parametrize(('provenance', 'licence', 'licences', 'changed'), [
+    pytest.param({'licence': 'CC-BY-SA-3.0'}, 'CC BY-SA 3.0', (), False,
+                 id='commons-reformatted-its-short-name'),
+    pytest.param({'licence': 'GFDL', 'licences': 'GFDL / CC BY 3.0'}, 'CC BY 3.0',
+                 ('CC BY 3.0', 'GFDL'), False, id='the-same-set-in-another-order'),
+    pytest.param({'licence': 'CC BY 3.0'}, 'CC BY-SA 4.0', ('CC BY-SA 4.0',), True,
+                 id='really-another-licence'),
+    pytest.param({'licence': 'CC BY-SA 4.0 / GFDL'}, 'CC BY-SA 4.0', ('CC BY-SA 4.0', 'GFDL'),
+                 False, id='an-older-copy-recorded-the-set-joined'),
+    pytest.param({'licence': 'CC BY-SA 3.0'}, 'CC BY-SA 3.0', ('GFDL', 'CC BY-SA 3.0'), False,
+                 id='an-older-copy-recorded-the-short-name-of-a-multi-licence'),
+    pytest.param({'licence': 'Public domain'}, 'PD-old-100', (), False, id='public-domain-marks'),
+    pytest.param({'licence': 'CC0'}, 'CC0 1.0', (), False, id='cc0-names'),
+    pytest.param({'licence': 'CC BY-SA 3.0', 'licences': 'CC BY-SA 3.0 / GFDL'}, 'CC BY-SA 3.0',
+                 ('CC BY-SA 3.0',), True, id='a-licence-was-dropped'),
+    pytest.param({'licence': 'CC BY 2.5 pl'}, 'CC BY 2.5', (), True, id='the-port-counts'),
+    pytest.param({}, 'CC BY 4.0', ('CC BY 4.0',), False, id='nothing-recorded'),
+])
+def test_licence_changed_compares_identities_and_sets(provenance, licence, licences, changed):
+    source = dataclasses.replace(SOURCE, licence=licence, licences=licences)
+    assert licence_changed(provenance, source) is changed

@@ -9,7 +9,6 @@ from commonscache.rules import (
     LICENSE_HEADER,
     ParameterRule,
     Rules,
-    RulesError,
     Transfer,
     parse_rules,
 )
@@ -130,25 +129,37 @@ def test_no_rules_change_nothing():
     assert parse_rules('', 'empty') == Rules(origin='empty')
 
 
-@pytest.mark.parametrize(('page', 'message'), [
+@pytest.mark.parametrize(('page', 'warning'), [
     pytest.param('== Templates ==\n=== Transfer ===\n; Beschreibung\n* Information',
-                 'R, line 3: "; Beschreibung" needs a ": Target" line right after it',
-                 id='transfer-without-target'),
+                 'R, line 3: "; Beschreibung" has no target', id='transfer-without-target'),
     pytest.param('== Templates ==\n=== Transfer ===\n; A\n: B|novalue',
-                 'R, line 4: parameter rule "novalue" is not of the form', id='bad-parameter'),
+                 'R, line 3: parameter rule "novalue" is not of the form', id='bad-parameter'),
     pytest.param('== Templates ==\n=== Transfer ===\n: B', 'R, line 3: ": B" without a',
                  id='target-without-source'),
     pytest.param('== Templates ==\n=== Sometimes ===\n* A',
                  'R, line 2: unknown section "Sometimes" under "templates"', id='unknown-section'),
-    pytest.param('* Information', 'R, line 1: a rule outside any known section',
+    pytest.param('* Information', 'R, line 1: "* Information" is outside any known section',
                  id='item-outside-section'),
     pytest.param('== Templates ==\n=== Bad ===\n; A\n: B',
                  'R, line 3: "; ..." rules belong under Transfer or Map', id='pair-in-list'),
     pytest.param('== Templates ==\n=== Transfer ===\n; A\n: |x=y',
-                 "R, line 4: \": |x=y\" must start with the target template's name",
+                 "R, line 3: \": |x=y\" does not start with the target template's name",
                  id='transfer-without-target-name'),
+    pytest.param('== Templates ==\n=== Bad ===\n*\n* Copyvio', 'R, line 3: an empty item',
+                 id='empty-item'),
 ])
-def test_malformed_rule_pages_name_the_line(page: str, message: str):
-    with pytest.raises(RulesError) as error:
-        parse_rules(page, 'R')
-    assert str(error.value).startswith(message)
+def test_malformed_entries_are_skipped_with_a_warning_naming_the_line(page: str, warning: str):
+    """FileImporter skips what it cannot read; so does commonscache, and says so."""
+    rules = parse_rules(page, 'R')
+    assert [w for w in rules.warnings if w.startswith(warning)], rules.warnings
+    assert rules.transfers == {} or 'novalue' in page
+
+
+def test_the_one_line_transfer_form_fileimporter_documents():
+    rules = parse_rules('== Templates ==\n=== Transfer ===\n'
+                        ';Location:Camera location|latitude=1|+source=Commons|@text=Text\n',
+                        'R')
+    assert rules.warnings == ()
+    assert rules.transfers == {'location': Transfer('Location', 'Camera location', (
+        ParameterRule('latitude', ('1',)), ParameterRule('source', default='Commons'),
+        ParameterRule('text', ('Text',), language=True)))}

@@ -58,11 +58,15 @@ def test_a_rule_page_renames_removes_maps_and_blocks(farm_wikis, admin):
             'Devfarm shared:Cached Commons media/Rules') in review.stdout.splitlines()
 
 
-def test_a_malformed_rule_page_stops_the_run_naming_the_line(farm_wikis, admin):
-    admin.edit(RULE_PAGE, text='== Templates ==\n=== Transfer ===\n; Location\n* oops\n')
+def test_a_malformed_rule_is_skipped_with_a_warning_naming_the_line(farm_wikis, admin):
+    """As FileImporter does: the rest of the page applies, and the run goes on."""
+    admin.edit(RULE_PAGE, text='== Templates ==\n=== Transfer ===\n; Location\n* oops\n'
+                               '=== Bad ===\n*\n* PD-old-100\n')
     result = run_cli(SHARED, '-always')
-    assert result.returncode == 2
-    assert 'line 3: "; Location" needs a ": Target" line' in result.stderr
+    assert result.returncode == 0, result.stderr
+    assert 'line 3: "; Location" has no target' in result.stderr
+    assert 'line 6: an empty item; skipped' in result.stderr
+    assert 'rules-blocked' in result.stderr  # the Bad template still applies
     assert 'Traceback' not in result.stderr
 
 

@@ -149,3 +149,18 @@ def test_flags_clear_when_their_cause_goes_and_admins_can_detach_or_force(
     assert review() == [REFUSED]
     text = shared_admin.text(PAINTING)
     assert 'Restored in 2026.' in text and 'Our note.' not in text
+
+
+def test_a_refresh_after_commons_reformatted_licence_names_flags_nothing(farm_wikis):
+    """Copies made when Commons wrote "CC-BY-SA-4.0" compare equal to "CC BY-SA 4.0" now."""
+    assert run_cli(SHARED, '-always', '-setup').returncode == 0
+    # What an older commonscache wrote: the old spelling, one name, no set of licences.
+    bot = WikiClient(farm_wikis['shared'], farm.BOT, farm.BOT_PASSWORD + '-main')
+    text = bot.text(SUNSET)
+    old = text.replace('|licence=CC BY-SA 4.0', '|licence=CC-BY-SA-4.0')
+    old = '\n'.join(line for line in old.splitlines() if not line.startswith('|licences='))
+    assert old != text
+    bot.edit(SUNSET, text=old)
+    result = run_cli(SHARED, '-always', '-refresh')
+    assert result.returncode == 0, result.stderr
+    assert summary_of(result.stderr)['flagged'] == 0, result.stderr

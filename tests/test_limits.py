@@ -1,0 +1,144 @@
+"""Wikimedia's limits from the bot's side: which class a run is in, pacing, and a 429
+waited out (offline; the stand-in's end-to-end tests are in test_strict.py)."""
+from __future__ import annotations
+
+import threading
+import time
+from pathlib import Path
+from types import SimpleNamespace
+
+import pytest
+import requests
+import responses
+
+from commonscache import limits
+from commonscache.errors import UsageError
+from commonscache.transfer import download
+
+
+class FakeSite(SimpleNamespace):
+    """What :meth:`limits.Policy.client_class` asks of a site."""
+
+    def logged_in(self) -> bool:
+        return self.user_name is not None
+
+    def user(self) -> str | None:
+        return self.user_name
+
+    def has_right(self, right: str) -> bool:
+        return right in self.rights
+
+    def base_url(self, path: str) -> str:
+        return f'https://{self.host}/{path}'
+
+    def __str__(self) -> str:
+        return 'commons:commons'
+
+
+NOWHERE = Path('/nonexistent/wmcs-project')
+
+
+@pytest.mark.parametrize(('environ', 'fqdn', 'expected'), [
+    ({}, 'laptop.example.org', False),
+    ({'TOOL_DATA_DIR': '/data/project/mytool'}, 'x', True),
+    ({}, 'tools-k8s-worker-nfs-1.tools.eqiad1.wikimedia.cloud', True),
+], ids=['elsewhere', 'toolforge job', 'cloud vps host'])
+def test_wikimedia_cloud_is_told_from_the_environment(environ, fqdn, expected):
+    assert limits.on_wikimedia_cloud(environ, fqdn, NOWHERE) is expected
+
+
+@pytest.mark.parametrize(('user', 'rights', 'cloud', 'exempt', 'why'), [
+    ('CacheBot', {'bot', 'apihighlimits'}, False, True, 'logged in as CacheBot with the bot flag'),
+    ('Someone', {'edit'}, False, False, 'logged in as Someone without the bot flag'),
+    (None, set(), False, False, 'not logged in'),
+    (None, set(), True, True, 'on Wikimedia Cloud Services'),
+], ids=['bot flag', 'no bot flag', 'anonymous', 'toolforge'])
+def test_the_class_of_a_client(user, rights, cloud, exempt, why):
+    site = FakeSite(user_name=user, rights=rights, host='commons.wikimedia.org',
+                    maxlimit=500 if 'apihighlimits' in rights else 50)
+    found = limits.Policy(cloud=cloud).client_class(site)
+    assert (found.exempt, found.why) == (exempt, why)
+    assert found.requests_per_minute == (0 if exempt else 200)
+    assert found.media_mbit == (0 if cloud else 25)
+
+
+def test_the_class_is_told_in_words():
+    anonymous = limits.ClientClass('commons:commons', False, 'not logged in', 200, 50, 25)
+    assert anonymous.describe() == (
+        'commons:commons: not logged in: 200 requests/min, 50 titles a request, media 25 '
+        'Mbit/s, at most 2 downloads at once; a BotPassword for a bot-flagged account, or '
+        'running on Toolforge, lifts this')
+    bot = limits.ClientClass('commons:commons', True, 'logged in as X with the bot flag', 0,
+                             500, 25)
+    assert bot.describe() == ('commons:commons: logged in as X with the bot flag: exempt from '
+                              'the API limit; media 25 Mbit/s')
+
+
+@pytest.mark.parametrize(('maxrate', 'cloud', 'host', 'mbit'), [
+    ('', False, 'upload.wikimedia.org', 25),
+    ('', False, '127.0.0.1:8881', 0),
+    ('', True, 'upload.wikimedia.org', 0),
+    ('8', False, '127.0.0.1:8881', 8),
+    ('0', False, 'upload.wikimedia.org', 0),
+], ids=['wikimedia', 'other host', 'toolforge', 'given', 'switched off'])
+def test_the_media_rate_by_host(maxrate, cloud, host, mbit):
+    policy = limits.Policy.from_options(apirate=200, maxrate=maxrate)
+    policy.cloud = cloud
+    assert policy.media_mbit(host) == mbit
+
+
+@pytest.mark.parametrize(('apirate', 'maxrate'), [('fast', ''), ('200', 'much'), ('-1', '')])
+def test_bad_limits_are_usage_errors(apirate, maxrate):
+    with pytest.raises(UsageError):
+        limits.Policy.from_options(apirate=apirate, maxrate=maxrate)
+
+
+def test_the_pacer_holds_threads_together_to_the_rate():
+    pacer = limits.Pacer(400_000)  # bytes per second
+    started = time.monotonic()
+    threads = [threading.Thread(target=lambda: [pacer.take(20_000) for _ in range(10)])
+               for _ in range(2)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    # 400 kB, less the bucket's quarter second, at 400 kB/s
+    assert time.monotonic() - started >= 0.7
+
+
+def test_api_requests_to_a_source_are_spaced_but_the_farms_own_are_not():
+    policy = limits.Policy(api_per_minute=600)  # 0.1 s apart
+    policy.exempt_hosts.add('media.example.org')
+    started = time.monotonic()
+    for _ in range(4):
+        policy.pace_api('https://media.example.org/w/api.php')
+    assert time.monotonic() - started < 0.05
+    for _ in range(4):
+        policy.pace_api('https://commons.wikimedia.org/w/api.php')
+    assert time.monotonic() - started >= 0.3
+
+
+@responses.activate
+def test_a_429_is_waited_out_as_retry_after_says_and_counted():
+    url = 'https://upload.example.org/a.png'
+    responses.add(responses.GET, url, status=429, headers={'Retry-After': '1'})
+    responses.add(responses.GET, url, body=b'png')
+    session = requests.Session()
+    session.hooks['response'].append(limits._wait_out_429)
+    limits.throttled.clear()
+    started = time.monotonic()
+    assert session.get(url).content == b'png'
+    assert time.monotonic() - started >= 1
+    assert limits.throttled == {'upload.example.org': 1}
+    assert limits.throttled_line().startswith(
+        'throttled: 1 HTTP 429 answers (upload.example.org 1)')
+    limits.throttled.clear()
+
+
+@responses.activate
+def test_downloads_carry_the_referer(tmp_path):
+    url = 'https://upload.wikimedia.org/wikipedia/commons/a/a9/Example.jpg'
+    responses.add(responses.GET, url, body=b'bytes')
+    download(url, sha1='daf529a73101c2be626b99fc6938163e7a27620b', size=5, directory=tmp_path,
+             referer='https://media.example.org/')
+    assert responses.calls[0].request.headers['Referer'] == 'https://media.example.org/'
