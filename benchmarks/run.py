@@ -401,6 +401,7 @@ def strict(args: argparse.Namespace) -> list[str]:
                 ('… in at most 1.15 x (bytes / allowed rate + the unlimited sweep)',
                  held.seconds <= 1.15 * (allowed + free.seconds),
                  f'{held.seconds:.1f} s against {1.15 * (allowed + free.seconds):.1f} s')]
+    args.source_latency_ms = 0  # no added latency in this mode: the limits are the point
     return format_results(args, rows, targets, count, moved / 1e6)
 
 
