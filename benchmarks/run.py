@@ -5,6 +5,7 @@ same dev farm, in the same run, with the same settings (put_throttle 0 for all).
     python benchmarks/run.py --files 50 --big 0   # a quick look
     python benchmarks/run.py --scale 50,200,800   # how cost grows with the number of files
     python benchmarks/run.py --strict --files 100 --big 1 --big-mb 25   # outside Toolforge
+    python benchmarks/run.py --mw 1.43            # on MediaWiki 1.43 (default: the host's)
 
 API requests and downloads are counted from the wikis' side: every wiki of the farm logs each
 API request and each file it serves with the client's User-Agent (devfarm/FarmSettings.php,
@@ -22,7 +23,6 @@ import platform
 import random
 import re
 import resource
-import shutil
 import statistics
 import subprocess
 import sys
@@ -532,9 +532,12 @@ def main() -> int:
                         help="the media rate of --strict (default 25, Wikimedia's)")
     parser.add_argument('--strict-apirate', type=int, default=200,
                         help="API requests a minute of --strict (default 200, Wikimedia's)")
+    parser.add_argument('--mw', default=os.environ.get('COMMONSCACHE_MW', 'host'),
+                        help='the MediaWiki release of the farm: host (default), 1.39, 1.43')
     args = parser.parse_args()
-    if shutil.which('php') is None:
-        farm.ensure_packages()
+    # Read by devfarm.mediawiki when the farm first runs PHP.
+    os.environ['COMMONSCACHE_MW'] = args.mw
+    farm.ensure_packages()
     try:
         if args.scale:
             lines = scaling([int(n) for n in args.scale.split(',')], args.size_kb)

@@ -36,6 +36,11 @@ $wgUseImageMagick = false;
 $wgGenerateThumbnailOnParse = true;
 $wgUseInstantCommons = false;
 $wgShowExceptionDetails = true;
+// PHP's warnings and MediaWiki's deprecation notices, one file per wiki: a test reads it to
+// show that the farm's own PHP works on every MediaWiki it runs on (1.39, 1.43).
+$wgDebugLogGroups['error'] = "$devFarmDir/php-errors.log";
+$wgDebugLogGroups['deprecated'] = "$devFarmDir/php-errors.log";
+$wgDebugLogGroups['exception'] = "$devFarmDir/php-errors.log";
 // api.php never runs jobs; index.php should not either, so tests decide when jobs run.
 $wgJobRunRate = 0;
 $wgEnableEmail = false;

@@ -37,6 +37,12 @@ PYWIKIBOT_DIR = farm.write_pywikibot_dir(FARM_DIR, PYWIKIBOT_TEST_SETTINGS)
 os.environ['PYWIKIBOT_DIR'] = str(PYWIKIBOT_DIR)
 
 
+def pytest_report_header() -> str:
+    from devfarm import mediawiki
+
+    return f'dev farm: MediaWiki {mediawiki.wanted()} (COMMONSCACHE_MW)'
+
+
 @pytest.fixture(scope='session')
 def farm_session() -> dict[str, farm.Wiki]:
     """The dev farm, installed and seeded from scratch for this test session."""
@@ -59,6 +65,17 @@ def farm_wikis(farm_session: dict[str, farm.Wiki]) -> dict[str, farm.Wiki]:
     for state in PYWIKIBOT_DIR.glob('commonscache.sqlite*'):
         state.unlink()
     return farm_session
+
+
+@pytest.fixture(params=['1.39', '1.43'])
+def recorded_release(request: pytest.FixtureRequest, monkeypatch: pytest.MonkeyPatch) -> str:
+    """Replay the replies recorded from MediaWiki 1.39, then those from 1.43."""
+    from tests import replay
+
+    if not replay.folder(request.param).exists():
+        pytest.skip(f'no replies recorded from MediaWiki {request.param}')
+    monkeypatch.setattr(replay, 'release', request.param)
+    return request.param
 
 
 def run_cli(*args: str, timeout: float = 300,

@@ -1,13 +1,15 @@
 """Re-record the API replies that unit tests replay: ``python -m tests.record [NAME ...]``.
 
 Brings the test farm up fresh (its own ports, see conftest.py), runs each scenario against
-it and writes tests/recorded/NAME.json.
+it and writes tests/recorded/NAME.json, or tests/recorded/1.43/NAME.json when the farm runs
+MediaWiki 1.43 (``COMMONSCACHE_MW=1.43``). Unit tests replay both.
 """
 from __future__ import annotations
 
 import sys
 from collections.abc import Callable
 
+from devfarm import mediawiki
 from tests import conftest  # noqa: F401  (sets PYWIKIBOT_DIR and the farm's ports)
 from tests.replay import recording
 
@@ -88,7 +90,7 @@ def main(names: list[str]) -> int:
 
     for name in names or list(SCENARIOS):
         pywikibot._sites.clear()
-        with recording(name):
+        with recording(name, mediawiki.runtime().release):
             SCENARIOS[name]()
         print(f'recorded {name}')
     farm.down(conftest.FARM_DIR)

@@ -20,6 +20,14 @@ import requests
 import responses
 
 RECORDED = Path(__file__).parent / 'recorded'
+#: The MediaWiki release whose replies are replayed (the ``recorded_release`` fixture sets
+#: it): 1.39's lie in tests/recorded, another release's in tests/recorded/RELEASE.
+release = '1.39'
+
+
+def folder(of: str | None = None) -> Path:
+    of = of or release
+    return RECORDED if of == '1.39' else RECORDED / of
 #: Parameters that change from run to run (or carry secrets) and do not decide the reply.
 VOLATILE = {'token', 'lgtoken', 'lgpassword', 'maxlag', 'requestid'}
 
@@ -38,8 +46,9 @@ def request_key(method: str, url: str, body: bytes | str | None) -> str:
 
 
 @contextmanager
-def recording(name: str) -> Iterator[list[dict]]:
-    """Record every exchange of Pywikibot's HTTP session into tests/recorded/NAME.json."""
+def recording(name: str, of: str = '1.39') -> Iterator[list[dict]]:
+    """Record every exchange of Pywikibot's HTTP session into NAME.json in the folder of
+    MediaWiki release *of*."""
     from pywikibot.comms import http
 
     exchanges: list[dict] = []
@@ -58,8 +67,9 @@ def recording(name: str) -> Iterator[list[dict]]:
         yield exchanges
     finally:
         http.session.hooks['response'].remove(hook)
-    RECORDED.mkdir(exist_ok=True)
-    (RECORDED / f'{name}.json').write_text(json.dumps(exchanges, indent=1, ensure_ascii=False))
+    folder(of).mkdir(parents=True, exist_ok=True)
+    (folder(of) / f'{name}.json').write_text(json.dumps(exchanges, indent=1,
+                                                      ensure_ascii=False))
 
 
 def recorded_replies(*names: str) -> Callable[[requests.PreparedRequest], tuple[int, dict, str]]:
@@ -67,7 +77,7 @@ def recorded_replies(*names: str) -> Callable[[requests.PreparedRequest], tuple[
     unless nothing else fits)."""
     exchanges = []
     for name in names:
-        exchanges += json.loads((RECORDED / f'{name}.json').read_text())
+        exchanges += json.loads((folder() / f'{name}.json').read_text())
     used = [False] * len(exchanges)
 
     def callback(request: requests.PreparedRequest) -> tuple[int, dict, str]:

@@ -2,6 +2,7 @@
 first and from the Commons stand-in second."""
 from __future__ import annotations
 
+import re
 import time
 from pathlib import Path
 
@@ -83,3 +84,30 @@ def test_the_router_refuses_what_a_web_server_would(farm_wikis):
                  '/w/images/deleted/', '/w/images/temp/'):
         assert requests.get(server + path, timeout=30).status_code == 403, path
     assert requests.get(server + '/wiki/Main_Page', timeout=30).status_code == 200
+
+
+def test_the_farms_own_php_raises_no_warnings_on_this_mediawiki(farm_wikis):
+    """FarmSettings.php, router.php, Strict.php and DevFarmSqliteRepo work on the MediaWiki
+    under test (1.39 or 1.43) without a PHP warning or a MediaWiki deprecation notice."""
+    from tests.conftest import run_cli
+    from tests.test_sweep import SHARED
+
+    logs = [wiki.root / name for wiki in farm_wikis.values()
+            for name in ('php-errors.log', 'server.log')]
+    start = {log: log.stat().st_size if log.exists() else 0 for log in logs}
+    with farm.configured('consumer', farm.farm_dir(), db_repos=['shared']), \
+            farm.configured('commons', farm.farm_dir(), strict=farm.STRICT_FOR_TESTS):
+        result = run_cli(SHARED, '-always', f'-maxrate:{farm.STRICT_FOR_TESTS["media_mbit"]}')
+        assert result.returncode == 0, result.stderr
+        for title in ('Harbour', 'Gallery', 'Special:Version'):
+            requests.get(f'{farm_wikis["consumer"].server}/wiki/{title}', timeout=60)
+        assert repository_of(farm_wikis['consumer'].api, SEEDED) == 'devfarm-shared'
+    found = []
+    for log in logs:
+        if log.exists():
+            with log.open(errors='replace') as text:
+                text.seek(start[log])
+                found += [f'{log.parent.name}/{log.name}: {line.strip()}' for line in text
+                          if re.search(r'deprecat|PHP (Warning|Notice|Fatal)|Warning:', line,
+                                       re.I)]
+    assert found == []

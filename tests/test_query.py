@@ -11,6 +11,8 @@ import responses
 from commonscache.query import QueryResult, _query_batch
 from tests.replay import recorded_replies, replaying
 
+pytestmark = pytest.mark.usefixtures('recorded_release')
+
 
 @pytest.fixture
 def shared_site():

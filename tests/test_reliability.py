@@ -28,7 +28,9 @@ from tests.conftest import FARM_DIR, REPO
 from tests.faultproxy import KINDS, FaultProxy
 from tests.test_sweep import CACHEABLE, api, imageinfo
 
-pytestmark = pytest.mark.e2e
+#: What these tests disturb is the network between the bot and the wikis; tests/run.sh runs
+#: them on the first MediaWiki release only (see pyproject.toml).
+pytestmark = [pytest.mark.e2e, pytest.mark.first_release_only]
 
 SWEEP = ('-shared:devfarm:shared', '-always', '-setup', '-chunk:1')
 #: Pywikibot as a bot operator would set it up, but with shorter waits: the faults must be

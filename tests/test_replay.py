@@ -15,12 +15,13 @@ def offline_sites():
     pywikibot._sites.clear()
 
 
-def test_sites_come_up_offline_from_recorded_replies(offline_sites):
+def test_sites_come_up_offline_from_recorded_replies(offline_sites, recorded_release):
     import pywikibot
 
     with replaying('sites'):
         consumer = pywikibot.Site('consumer', 'devfarm')
-        assert consumer.mw_version == '1.39.17'
+        # the release the replies were recorded from: 1.39.17 (Debian 12), 1.43.9 (Debian 13)
+        assert str(consumer.mw_version).startswith(recorded_release + '.')
         assert consumer.siteinfo['sitename'] == 'devfarm consumer'
         shared = pywikibot.Site('shared', 'devfarm')
         shared.login()

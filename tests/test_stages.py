@@ -11,6 +11,8 @@ from commonscache.target import SharedFile, read_shared
 from tests.record import USED
 from tests.replay import replaying
 
+pytestmark = pytest.mark.usefixtures('recorded_release')
+
 TEMPLATE = 'Cached Commons Media'
 
 
