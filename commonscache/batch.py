@@ -219,12 +219,16 @@ class BatchMixin:
         # name last: it waits for the outcome of its canonical file.
         rest = [title for title in order if title not in downloading and title not in renamed]
         aliases = [title for title in order if title in renamed]
-        for title in chain(rest, self.prefetch.ready(downloading), aliases):  # lazily
+        arriving = self.prefetch.ready(downloading, tick=self._show_progress)
+        for title in chain(rest, arriving, aliases):  # lazily: downloads as they arrive
             verdict = verdicts.get(title) or self._alias_verdict(title, renamed[title],
                                                                  shared[title])
             self._act(title, verdict, sources[title], shared[title], source_site, settings)
-            self.progress.show(self.counter['examined'], len(self.seen_files),
-                               self.bytes_transferred)
+            self._show_progress()
+
+    def _show_progress(self) -> None:
+        self.progress.show(self.counter['examined'], len(self.seen_files),
+                           self.bytes_transferred, self.policy.status())
 
     def _read_sources(self, source_site: sites.Site, titles: list[str], *,
                       label: str) -> dict[str, SourceFile | None] | None:

@@ -22,7 +22,7 @@ import os
 import socket
 import threading
 import time
-from collections import Counter
+from collections import Counter, deque
 from dataclasses import dataclass, field
 from pathlib import Path
 from urllib.parse import urlsplit
@@ -45,6 +45,8 @@ PACE_SHARE = 0.95
 BURST_SECONDS = 0.25
 #: The longest Retry-After waited out in one go; a longer one is waited out in pieces.
 MAX_RETRY_AFTER = 600.0
+#: The progress line shows the rate of the downloads over this many seconds.
+STATUS_SECONDS = 5.0
 #: How often one request is sent again after a 429 before the caller sees the 429.
 MAX_429_WAITS = 5
 
@@ -189,6 +191,15 @@ class Policy:
             pywikibot.log(f'limits: waiting {start - now:.1f} s for {parts.netloc}')
             time.sleep(start - now)
 
+    def status(self) -> str:
+        """What holds the downloads back now, for the progress line ('' when nothing does):
+        the rate of each paced host over the last seconds and its limit."""
+        with self.lock:
+            held = [limit for limit in self.hosts.values()
+                    if limit.pacer and limit.pacer.recently_held()]
+        return ', '.join(f'downloading {limit.pacer.recent_mbit():.1f} Mbit/s, '
+                         f'{limit.describe()}' for limit in held)
+
     def host(self, url: str) -> HostLimit:
         """The downloads' limits for the host of *url*."""
         host = urlsplit(url).netloc
@@ -213,6 +224,9 @@ class Pacer:
         self.lock = threading.Lock()
         #: seconds the threads have waited for the bucket, all together
         self.waited = 0.0
+        self.last_held = -STATUS_SECONDS
+        #: (time, bytes) of the last STATUS_SECONDS, for the progress line
+        self.taken: deque[tuple[float, int]] = deque()
 
     def take(self, n: int) -> float:
         with self.lock:
@@ -222,9 +236,23 @@ class Pacer:
             self.tokens -= n
             wait = -self.tokens / self.rate if self.tokens < 0 else 0.0
             self.waited += wait
+            if wait:
+                self.last_held = now
+            self.taken.append((now, n))
+            while self.taken and self.taken[0][0] < now - STATUS_SECONDS:
+                self.taken.popleft()
         if wait:
             time.sleep(wait)
         return wait
+
+    def recently_held(self) -> bool:
+        return time.monotonic() - self.last_held < STATUS_SECONDS
+
+    def recent_mbit(self) -> float:
+        """The rate of the bytes taken over the last :data:`STATUS_SECONDS`."""
+        with self.lock:
+            total = sum(n for _, n in self.taken)
+        return total * 8 / 1e6 / STATUS_SECONDS
 
 
 @dataclass

@@ -12,9 +12,12 @@ class Progress:
         self.active = sys.stderr.isatty()
         self.shown = False
 
-    def show(self, done: int, total: int, transferred: int) -> None:
+    def show(self, done: int, total: int, transferred: int, note: str = '') -> None:
+        """The line: files done, bytes moved, and *note* (what slows the transfers, if
+        anything: see :meth:`commonscache.limits.Policy.status`)."""
         if self.active:
-            sys.stderr.write(f'\r{done}/{total} files, {transferred:,} bytes ')
+            line = f'{done}/{total} files, {transferred:,} bytes' + (f'; {note}' if note else '')
+            sys.stderr.write(f'\r{line}\x1b[K')
             sys.stderr.flush()
             self.shown = True
 

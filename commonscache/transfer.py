@@ -12,7 +12,7 @@ import hashlib
 import os
 import tempfile
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from concurrent.futures import FIRST_COMPLETED, Future, ThreadPoolExecutor, wait
 from contextlib import nullcontext
 from dataclasses import dataclass
@@ -303,17 +303,22 @@ class Prefetcher:
                         referer=self.referer,
                         limit=self.policy.host(url) if self.policy else None)
 
-    def ready(self, keys: list[str]) -> Iterator[str]:
+    def ready(self, keys: list[str], *, tick: Callable[[], None] = lambda: None
+              ) -> Iterator[str]:
         """*keys* in the order their downloads finish, so that a big file still arriving
         does not hold up the uploads of those that are here; keys whose downloads have not
-        started come in the order given, once nothing planned is running."""
+        started come in the order given, once nothing planned is running. *tick* is called
+        every second while a download is awaited (the progress line)."""
         waiting = list(keys)
         while waiting:
             running = {self.running[key]: key for key in waiting if key in self.running}
             if not running:
                 yield waiting.pop(0)
                 continue
-            done, _ = wait(running, return_when=FIRST_COMPLETED)
+            done, _ = wait(running, timeout=1, return_when=FIRST_COMPLETED)
+            if not done:
+                tick()
+                continue
             key = next(key for key in waiting if key in self.running
                        and self.running[key] in done)
             waiting.remove(key)

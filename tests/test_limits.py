@@ -142,3 +142,27 @@ def test_downloads_carry_the_referer(tmp_path):
     download(url, sha1='daf529a73101c2be626b99fc6938163e7a27620b', size=5, directory=tmp_path,
              referer='https://media.example.org/')
     assert responses.calls[0].request.headers['Referer'] == 'https://media.example.org/'
+
+
+def test_the_progress_line_says_what_holds_the_downloads_back(monkeypatch, capsys):
+    from commonscache.progress import Progress
+
+    policy = limits.Policy(maxrate=8)
+    assert policy.status() == ''  # nothing downloaded yet
+    host = policy.host('http://127.0.0.1:8881/w/images/a/ab/Big.pdf')
+    for _ in range(8):
+        host.pacer.take(250_000)  # 2 MB against a bucket of a quarter second
+    assert policy.status().startswith('downloading ')
+    assert policy.status().endswith(' Mbit/s, held to 8 Mbit/s for 127.0.0.1:8881')
+    progress = Progress()
+    progress.active = True
+    progress.show(3, 10, 2_000_000, policy.status())
+    line = capsys.readouterr().err
+    assert line.startswith('\r3/10 files, 2,000,000 bytes; downloading ')
+    assert 'held to 8 Mbit/s for 127.0.0.1:8881' in line
+
+
+def test_an_unpaced_host_holds_nothing_back():
+    policy = limits.Policy(maxrate=0)
+    assert policy.host('https://upload.wikimedia.org/x.jpg').pacer is None
+    assert policy.status() == ''

@@ -4,12 +4,16 @@ each page and each value comes from). Read in place, never copied into the proje
 """
 from __future__ import annotations
 
+import json
+import re
+
 import pytest
 
 from commonscache.attribution import (
     author_from_wikitext,
     licence_from_wikitext,
     licence_identity,
+    plain_text,
 )
 from commonscache.source import disputes_in
 from tests.realcommons import load_or_empty, real
@@ -63,3 +67,34 @@ def test_the_author_commons_states(path, truth):
 def test_no_real_page_is_taken_for_disputed(path, truth):
     """None of the real pages carries a deletion or dispute template (truth.json)."""
     assert bool(disputes_in(page_text(path))) is truth['disputed']
+
+
+def recorded_extmetadata(path: str) -> dict[str, str]:
+    """The extmetadata values of a recorded Commons reply: an API reply (JSON), or a dump
+    in CommonsMetadata's tests (a PHP array of KEY => array('value' => ...))."""
+    text = real(path).read_text(encoding='utf-8')
+    if path.endswith('.json'):
+        page = next(iter(json.loads(text)['query']['pages'].values()))
+        return {key: str(value.get('value', ''))
+                for key, value in page['imageinfo'][0]['extmetadata'].items()}
+    found = re.findall(r"'(\w+)' =>\s*array \(\s*'value' => '((?:[^'\\]|\\.)*)'", text)
+    return {key: re.sub(r"\\(['\\])", r'\1', value) for key, value in found}
+
+
+def extmetadata_cases(field: str) -> list:
+    found = [pytest.param(path, value, id=path.rsplit('/', 1)[1])
+             for path, value in TRUTH.items()
+             if path.startswith('api/') and value.get(field) is not None]
+    return found or [pytest.param('api/absent.json', {}, id='material-absent')]
+
+
+@pytest.mark.parametrize(('path', 'truth'), extmetadata_cases('licence'))
+def test_the_licence_from_commons_extmetadata(path, truth):
+    """What the bot records from Commons' own LicenseShortName: the same licence."""
+    found = plain_text(recorded_extmetadata(path)['LicenseShortName'])
+    assert licence_identity(found) == licence_identity(truth['licence'])
+
+
+@pytest.mark.parametrize(('path', 'truth'), extmetadata_cases('author'))
+def test_the_author_from_commons_extmetadata(path, truth):
+    assert plain_text(recorded_extmetadata(path)['Artist']) == truth['author']
