@@ -154,7 +154,7 @@ class Policy:
             return ClientClass(str(site), True, 'on Wikimedia Cloud Services', 0,
                                site.maxlimit, media)
         if not logged_in:
-            # Known without a request, so that the very first one is paced too.
+            # An anonymous reader gets 50 titles a request: known without asking the site.
             return ClientClass(str(site), False, 'not logged in', self.api_per_minute,
                                TITLES_PER_REQUEST, media)
         return ClientClass(str(site), False, f'logged in as {site.user()} without the bot flag',
