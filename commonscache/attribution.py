@@ -162,10 +162,14 @@ def licences_from_wikitext(text: str) -> list[str]:
         return []
 
 
+def reported_licence(licences: list[str] | tuple[str, ...]) -> str:
+    """Of a description's licences, the one CommonsMetadata would report ('' for none)."""
+    return min(licences, key=_priority) if licences else ''
+
+
 def licence_from_wikitext(text: str) -> str:
     """The one licence CommonsMetadata would report for the description ('' for none)."""
-    found = licences_from_wikitext(text)
-    return min(found, key=_priority) if found else ''
+    return reported_licence(licences_from_wikitext(text))
 
 
 # --- authors ----------------------------------------------------------------------------------

@@ -21,9 +21,9 @@ from pywikibot.data import api
 
 from commonscache.attribution import (
     author_from_wikitext,
-    licence_from_wikitext,
     licences_from_wikitext,
     plain_text,
+    reported_licence,
 )
 from commonscache.query import Page, query_titles
 from commonscache.sites import Site
@@ -161,7 +161,7 @@ def source_file(page: Page, markers: tuple[str, ...] = DISPUTE_TEMPLATES) -> Sou
     text = revision.get('slots', {}).get('main', {}).get('content', '')
     meta = _extmetadata(page)
     licences = tuple(licences_from_wikitext(text))
-    licence = plain_text(meta.get('LicenseShortName', '')) or licence_from_wikitext(text)
+    licence = plain_text(meta.get('LicenseShortName', '')) or reported_licence(licences)
     author = plain_text(meta.get('Artist', '')) or author_from_wikitext(text)
     url = page['imageinfo'][0].get('descriptionurl', '')
     return SourceFile(title=page['title'], description_url=url, versions=versions,
