@@ -72,8 +72,8 @@ def recorded_release(request: pytest.FixtureRequest, monkeypatch: pytest.MonkeyP
     """Replay the replies recorded from MediaWiki 1.39, then those from 1.43."""
     from tests import replay
 
-    if not replay.folder(request.param).exists():
-        pytest.skip(f'no replies recorded from MediaWiki {request.param}')
+    assert replay.folder(request.param).is_dir(), f're-record: COMMONSCACHE_MW={request.param} ' \
+        'python -m tests.record'
     monkeypatch.setattr(replay, 'release', request.param)
     return request.param
 
