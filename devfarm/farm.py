@@ -488,7 +488,7 @@ def snapshot(root: Path | None = None, name: str = 'snapshot') -> None:
 #: Wikimedia's limits scaled down so that tests of the strict mode stay short (see
 #: devfarm/Strict.php for every setting and Wikimedia's values).
 STRICT_FOR_TESTS = {'api_per_minute': 60, 'api_unidentified_per_minute': 10,
-                    'media_in_flight': 2, 'media_mbit': 16, 'media_window': 10}
+                    'media_in_flight': 2, 'media_mbit': 8, 'media_window': 10}
 
 
 def refusals(wiki: Wiki) -> list[dict[str, str]]:
