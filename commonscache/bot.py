@@ -1,9 +1,11 @@
-"""The run: pages → files they use → classify → read source and shared repository → decide →
+"""The run: pages → files they use → locate → read source and shared repository → decide →
 transfer → record, a batch of titles at a time.
 
 Pages from the generator are collected in :meth:`CacheBot.treat` and resolved to the files
 they embed one batch at a time; files go through the stages in batches too, so that every
-read costs one request per batch, never one per file.
+read costs one request per batch, never one per file. The stages are functions
+(:mod:`commonscache.pipeline`, :mod:`commonscache.writes`); :meth:`CacheBot.run_batch` runs
+them and records each outcome, and is the only place that counts.
 """
 from __future__ import annotations
 
@@ -16,8 +18,6 @@ from pywikibot import config, pagegenerators
 from pywikibot.bot import ConfigParserBot
 
 from commonscache import limits, sites
-from commonscache.actions import ActionsMixin
-from commonscache.batch import BatchMixin
 from commonscache.detect import (
     UsedFile,
     changed_pages,
@@ -37,26 +37,44 @@ from commonscache.operations import (
     first_run_page,
     pending_requests,
 )
+from commonscache.pipeline import (
+    Located,
+    Memory,
+    Outcome,
+    Settings,
+    judge,
+    locate,
+    locate_copies,
+    read_group,
+)
 from commonscache.progress import Progress
 from commonscache.provenance import TRACKING_CATEGORY, ensure_template
 from commonscache.query import batches, list_query
+from commonscache.review import as_wikitable
 from commonscache.rules import Rules, RulesError, parse_rules
 from commonscache.source import DISPUTE_TEMPLATES
 from commonscache.state import State, now
 from commonscache.transfer import Prefetcher, remove_stale_temporaries
+from commonscache.upload import CopyUploads
+from commonscache.writes import Writer, act
 
 #: The counters of the summary line, in its order.
 SUMMARY = ('examined', 'cached', 'updated', 'up to date', 'skipped', 'flagged', 'failed')
+#: The counter each kind of outcome adds to.
+COUNTERS = {'nothing': 'up to date'}
+BYURL_MODES = ('auto', 'always', 'never')
 
 
-class CacheBot(BatchMixin, ActionsMixin, ConfigParserBot):
+class CacheBot(ConfigParserBot):
     """Cache the files a consumer wiki uses from Commons in the shared media repository."""
 
     update_options = {
         'shared': '',
         'template': 'Cached Commons Media',
         'interwiki': 'commons',
-        'chunk': 2,
+        'chunk': 32,
+        'byurl': 'auto',
+        'uploads': 2,
         'state': '',
         'setup': False,
         'refresh': False,
@@ -99,10 +117,10 @@ class CacheBot(BatchMixin, ActionsMixin, ConfigParserBot):
         self.pending_pages: dict[sites.Site, list[str]] = defaultdict(list)
         self.pending_files: dict[sites.Site, list[str]] = defaultdict(list)
         self.pending_refresh: list[str] = []
-        self.seen_files: set[str] = set()
-        #: titles the shared repository holds as the bot's (or an identical) copy by now
-        self.available: set[str] = set()
+        self.memory = Memory(state=None)
+        #: bytes that reached the shared repository, and those that passed through the bot
         self.bytes_transferred = 0
+        self.bytes_through_bot = 0
         self.progress = Progress()
 
     # --- set-up -------------------------------------------------------------------------------
@@ -120,6 +138,15 @@ class CacheBot(BatchMixin, ActionsMixin, ConfigParserBot):
             self.max_bytes = int(float(self.opt.maxsize) * 1024 * 1024)
         except ValueError:
             raise UsageError(f'-maxsize:{self.opt.maxsize} is not a number of MB') from None
+        if str(self.opt.byurl) not in BYURL_MODES:
+            raise UsageError(f'-byurl:{self.opt.byurl} is not one of {", ".join(BYURL_MODES)}')
+        try:
+            self.uploads = int(str(self.opt.uploads))
+        except ValueError:
+            self.uploads = 0
+        if self.uploads < 1:
+            raise UsageError(f'-uploads:{self.opt.uploads} is not a number of uploads at once '
+                             '(1 or more)')
         self.policy = limits.Policy.from_options(apirate=self.opt.apirate,
                                                  maxrate=self.opt.maxrate)
         sites.check_password_file()
@@ -162,6 +189,14 @@ class CacheBot(BatchMixin, ActionsMixin, ConfigParserBot):
         if self.control.requests:
             groups = set(split_titles(str(self.opt.groups).replace(',', '|')))
             self.requests = pending_requests(self.control.requests, groups)
+        self.memory = Memory(state=self.state)
+        self.settings = Settings(
+            shared=self.shared, template=self.opt.template, interwiki=self.opt.interwiki,
+            rules=self.rules, markers=self.markers, forced=frozenset(self.forced),
+            policy=self.policy, max_bytes=self.max_bytes,
+            extensions=frozenset(entry['ext'].lower() for entry in
+                                 self.shared.siteinfo.get('fileextensions', [])),
+            max_upload=self.shared.siteinfo.get('maxuploadsize', 0))
         self.generator = self._pages()
 
     def _load_rules(self) -> Rules:
@@ -231,6 +266,13 @@ class CacheBot(BatchMixin, ActionsMixin, ConfigParserBot):
     def setup(self) -> None:
         super().setup()
         self.prefetch = Prefetcher(self.workdir, referer=self.referer, policy=self.policy)
+        self.writer = Writer(
+            self.settings, self.run_page, confirm=self.user_confirm,
+            purge_later=self._purge_later, prefetch=self.prefetch,
+            copy_uploads=CopyUploads(self.shared, str(self.opt.byurl)), uploads=self.uploads,
+            chunk_bytes=self.chunk_bytes,
+            categories=self.opt.categories, tracking=self.opt.tracking,
+            tick=self._show_progress)
         removed = remove_stale_temporaries(self.workdir)
         if removed:
             pywikibot.log(f'removed {removed} temporary files left by an earlier run')
@@ -263,23 +305,93 @@ class CacheBot(BatchMixin, ActionsMixin, ConfigParserBot):
         pending = self.pending_files[consumer]
         for title in titles:
             # A file used on several consumers is examined, and copied, once.
-            if title not in self.seen_files:
-                self.seen_files.add(title)
+            if title not in self.memory.seen:
+                self.memory.seen.add(title)
                 pending.append(title)
         if len(pending) >= self.batch_size:
             self._flush_files(consumer)
 
     def _flush_refresh(self) -> None:
         titles, self.pending_refresh = self.pending_refresh, []
-        titles = [title for title in titles if title not in self.seen_files]
-        self.seen_files.update(titles)
-        if titles:
-            self.refresh(titles)
+        titles = [title for title in titles if title not in self.memory.seen]
+        self.memory.seen.update(titles)
+        if titles:  # -refresh: cached copies against the sources their provenance names
+            self.run_batch(locate_copies(titles, self.settings))
 
     def _flush_files(self, consumer: sites.Site) -> None:
         titles, self.pending_files[consumer] = self.pending_files[consumer], []
-        if titles:
-            self.process(consumer, titles)
+        if titles:  # files a consumer uses: cache those it gets from a foreign wiki
+            self.run_batch(locate(consumer, titles, self.settings, self.memory))
+
+    # --- one batch ----------------------------------------------------------------------------
+
+    def run_batch(self, located: Located) -> None:
+        """The stages after :func:`~commonscache.pipeline.locate`, group by group: read both
+        sides, judge, act; every outcome recorded as it comes."""
+        self.counter['examined'] += located.examined
+        for outcome in located.outcomes:
+            self.record(outcome)
+        for group in located.groups:
+            snapshot = read_group(group, self.settings, self.memory)
+            if isinstance(snapshot, list):  # the source did not answer
+                for outcome in snapshot:
+                    self.record(outcome)
+                continue
+            self.memory.seen.update(snapshot.canonicals)
+            self.memory.available.update(snapshot.also_available)
+            self.counter['examined'] += len(snapshot.canonicals)
+            verdicts = judge(snapshot, self.settings, bot=self.shared.user())
+            for outcome in act(snapshot, verdicts, self.writer, self.memory.available):
+                self.record(outcome)
+                self._show_progress()
+
+    def record(self, outcome: Outcome) -> None:
+        """Count, log and keep an outcome (the state file keeps the last one per file)."""
+        title, kind = outcome.title, outcome.kind
+        self.counter[COUNTERS.get(kind, kind)] += 1
+        self.bytes_transferred += outcome.copied
+        self.bytes_through_bot += outcome.moved
+        if kind in ('cached', 'updated', 'nothing'):
+            self.memory.available.add(title)
+        if kind == 'would cache':
+            return
+        if self.state and not config.simulate:
+            self.state.record(shared=str(self.shared), title=title, outcome=kind,
+                              reason=outcome.reason, details=outcome.details, sha1=outcome.sha1)
+        why = f'{outcome.reason} ({outcome.details})'
+        if kind == 'skipped':
+            pywikibot.info(f'skipped {title}: {why}')
+        elif kind == 'flagged':
+            pywikibot.warning(f'flagged {title} for review: {why}')
+        elif kind == 'failed':
+            pywikibot.error(f'failed {title}: {why}')
+        elif kind in ('cached', 'updated'):
+            pywikibot.info(f'{kind} {title} ({outcome.details})')
+
+    def _purge_later(self, title: str) -> None:
+        """Before a write: the consumers' pages using *title* are to be purged at the end of
+        the run, or of the next one if this one is killed after the write."""
+        self.newly_cached.add(title)
+        if self.state:
+            self.state.purge_later(shared=str(self.shared), title=title,
+                                   consumers=[str(consumer) for consumer in self.consumers])
+
+    def _show_progress(self) -> None:
+        self.progress.show(self.counter['examined'], len(self.memory.seen),
+                           self.bytes_transferred, self.policy.status())
+
+    def _write_review_page(self) -> None:
+        """Rewrite the review page with the open flags, only when its content changed."""
+        page = self.control.review  # as read at the start of the run
+        if page is None or config.simulate or not self.state:
+            return
+        text = as_wikitable(self.state.flags(shared=str(self.shared)),
+                            interwiki=self.opt.interwiki)
+        if page.exists() and page.text.strip() == text.strip():
+            return
+        self.run_page.check()
+        page.text = text
+        page.save(summary='commonscache: files left for review', bot=True, quiet=True)
 
     def _flush_all(self) -> None:
         self._flush_refresh()
@@ -309,6 +421,7 @@ class CacheBot(BatchMixin, ActionsMixin, ConfigParserBot):
             self.stopped = True
             raise
         finally:
+            self.writer.close()
             self.prefetch.close()
             self.progress.done()
             if limits.throttled_line():
@@ -316,6 +429,7 @@ class CacheBot(BatchMixin, ActionsMixin, ConfigParserBot):
             if self.state:
                 status = 'completed' if completed else 'interrupted'
                 counters = {**self.counter, 'bytes': self.bytes_transferred,
+                            'bytes through the bot': self.bytes_through_bot,
                             'throttled': sum(limits.throttled.values())}
                 self.state.finish_run(self.run_id, status=status, counters=counters)
                 if completed and not config.simulate:
@@ -336,8 +450,9 @@ class CacheBot(BatchMixin, ActionsMixin, ConfigParserBot):
                                                          consumer=str(consumer)))
             users = pages_using(consumer, sorted(pending)) if pending else []
             for batch in batches(users, consumer.maxlimit):
-                consumer.purgepages([pywikibot.Page(consumer, t) for t in batch],
-                                    forcelinkupdate=True)
+                # Invalidated, not re-parsed now: the next view parses the page, and
+                # finds the file on the shared repository.
+                consumer.purgepages([pywikibot.Page(consumer, t) for t in batch])
             if users:
                 pywikibot.info(f'purged {len(users)} pages on {consumer}')
             if self.state and pending:
@@ -360,7 +475,8 @@ class CacheBot(BatchMixin, ActionsMixin, ConfigParserBot):
         """The counters as one line: the last line a run prints."""
         counts = ', '.join(f'{name} {self.counter[name]}' for name in SUMMARY)
         extra = f", would cache {self.counter['would cache']}" if config.simulate else ''
-        return f'{counts}{extra}, bytes transferred {self.bytes_transferred}'
+        return (f'{counts}{extra}, bytes transferred {self.bytes_transferred}, '
+                f'bytes through the bot {self.bytes_through_bot}')
 
 
 def split_titles(value: object) -> list[str]:

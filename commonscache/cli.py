@@ -29,8 +29,21 @@ Options:
 -interwiki:PREFIX    The shared repository's interwiki prefix for the source wiki, used for
                      links back to it (default: commons).
 
--chunk:MB            Upload in chunks files larger than this many MB (default: 2; 0: never).
-                     A file uploaded whole is held in memory several times over.
+-byurl:MODE          How a file reaches the shared repository: auto (default) has the shared
+                     repository fetch it from the source itself (MediaWiki's copy uploads)
+                     when it allows the bot to, and streams it through the bot otherwise;
+                     always only by URL; never only through the bot. What a fetch by URL
+                     brings is checked against the source's sha1 before it is published.
+                     In auto mode, files from a host held to a rate (-maxrate) go through
+                     the bot, which keeps the rate.
+
+-uploads:N           Files uploaded to the shared repository at once (default: 2).
+                     Downloads from a source stay within its limits whatever N is.
+
+-chunk:MB            Upload files larger than this many MB in chunks of this size (default:
+                     32; 0: never). Every request streams from disk, so memory does not grow
+                     with it; it must stay below the shared repository's PHP limits
+                     (upload_max_filesize, post_max_size).
 
 -maxsize:MB          Do not copy files larger than this many MB: they are flagged
                      upload-refused without being downloaded (default: no limit but the
@@ -89,7 +102,8 @@ Options:
                      generators apply to each.
 
 -nopurge             Do not purge the consumer pages that use newly cached files (by default
-                     they are purged with forcelinkupdate, so readers see the copy at once).
+                     their parser cache is invalidated, so that their next view shows the
+                     copy; nothing is parsed at purge time).
 
 -requests:TITLE      The page on the shared repository where admins request sweeps, one
                      line each ("* Category:Places" or "* Page title"; default:
@@ -155,6 +169,8 @@ VALUE_OPTIONS = {
     '-template': 'template',
     '-interwiki': 'interwiki',
     '-chunk': 'chunk',
+    '-byurl': 'byurl',
+    '-uploads': 'uploads',
     '-state': 'state',
     '-disputes': 'disputes',
     '-reviewpage': 'reviewpage',

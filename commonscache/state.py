@@ -155,6 +155,16 @@ class State:
                            "AND reason = 'up-to-date') OR reason = 'was-deleted'", shared, titles)
         return {title for (title,) in rows}
 
+    def waiting_upstream(self, *, shared: str, reasons: Iterable[str],
+                         titles: Iterable[str]) -> dict[str, tuple[str, str, str, str]]:
+        """title → (outcome, reason, details, since) of *titles* whose latest outcome is for
+        one of *reasons*."""
+        rows = self._files('title, outcome, reason, details, first_seen',
+                           'reason IN (SELECT value FROM json_each(?))', shared, titles,
+                           json.dumps(list(reasons)))
+        return {title: (outcome, reason, details, since)
+                for title, outcome, reason, details, since in rows}
+
     def corrupt_sources(self, *, shared: str, after: int,
                         titles: Iterable[str] | None = None) -> dict[str, str]:
         """title → the source sha1 whose bytes never matched it: in *after* runs in a row,

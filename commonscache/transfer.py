@@ -1,13 +1,11 @@
-"""Moving bytes: a streamed download checked against the announced sha1, resumed with Range
-requests; an upload (chunked above a threshold) whose warnings become outcomes, never prompts.
+"""Downloads: streamed to a private temporary file, checked against the announced sha1,
+resumed with Range requests, and run ahead of the uploads (:class:`Prefetcher`).
 
-Memory stays bounded whatever the file size: the download streams to a private temporary
-file in 1 MiB pieces, hashing as it goes, and Pywikibot's chunked upload reads the file a
-chunk at a time. See https://www.mediawiki.org/wiki/API:Upload
+Memory stays bounded whatever the file size: the download streams to disk in 1 MiB pieces
+(64 KiB when paced); :mod:`commonscache.upload` streams it on from there.
 """
 from __future__ import annotations
 
-import ast
 import hashlib
 import os
 import tempfile
@@ -15,23 +13,18 @@ import time
 from collections.abc import Callable, Iterator
 from concurrent.futures import FIRST_COMPLETED, Future, ThreadPoolExecutor, wait
 from contextlib import nullcontext
-from dataclasses import dataclass
 from pathlib import Path
-from typing import Literal
 
 import pywikibot
 import requests
 from pywikibot.comms import http
-from pywikibot.exceptions import APIError, Error, UploadError
+from pywikibot.exceptions import Error
 
 from commonscache.limits import HostLimit, Policy
-from commonscache.sites import Site
 
 PIECE = 1 << 20
 #: Pieces of a paced download: the bucket holds a quarter second of bytes.
 PACED_PIECE = 64 << 10
-#: The size of each piece of a chunked upload: Pywikibot holds one piece in memory.
-CHUNK_PIECE = 2 << 20
 TEMP_PREFIX = 'commonscache-'
 
 
@@ -166,88 +159,6 @@ def download(url: str, *, sha1: str, size: int, directory: Path,
     kind = ChecksumMismatch if all(isinstance(p, ChecksumMismatch) for p in problems) \
         else DownloadError
     raise kind(f'download of {url} failed {attempts} times: {problems[-1]}')
-
-
-UploadStatus = Literal['uploaded', 'no-change', 'warning', 'refused']
-
-
-@dataclass(frozen=True)
-class UploadOutcome:
-    """How an upload ended.
-
-    :ivar warnings: the API's warning codes that stopped it (``exists``, ``duplicate``,
-        ``was-deleted``, ``duplicate-archive`` ...)
-    """
-
-    status: UploadStatus
-    sha1: str = ''
-    details: str = ''
-    warnings: tuple[str, ...] = ()
-    #: the files a ``duplicate`` warning named
-    duplicates: tuple[str, ...] = ()
-
-
-#: Warnings that say the very same file is already there: the work is done.
-NO_CHANGE = {'nochange', 'no-change', 'fileexists-no-change', 'duplicate-version'}
-
-
-def duplicates_named(warning: UploadError) -> list[str]:
-    """The file names a ``duplicate`` warning lists. Pywikibot folds the API's list into
-    the message text ("... a duplicate of ['A.jpg', 'B.jpg']."), so it is read back from it."""
-    text = warning.message
-    start, end = text.find('['), text.rfind(']')
-    try:
-        names = ast.literal_eval(text[start:end + 1]) if start >= 0 else []
-    except (ValueError, SyntaxError):
-        return []
-    return [str(name) for name in names] if isinstance(names, list) else []
-
-
-def _is_harmless(warning: UploadError, title: str) -> bool:
-    """A ``duplicate`` warning that only names this very file (as a foreign repo of the
-    shared wiki shows it) is no conflict."""
-    if warning.code != 'duplicate':
-        return False
-    names = {name.replace('_', ' ') for name in duplicates_named(warning)}
-    return names == {title.split(':', 1)[-1]}
-
-
-def upload(site: Site, title: str, path: Path, *, text: str, summary: str,
-           chunk_size: int, replace: bool = False) -> UploadOutcome:
-    """Upload *path* as *title* with the page *text*; in pieces of :data:`CHUNK_PIECE` when
-    larger than *chunk_size* (the threshold).
-
-    :param replace: a new version of a file the bot owns: the ``exists`` warning is expected
-    """
-    page = pywikibot.FilePage(site, title)
-    stopped_by: list[UploadError] = []
-
-    def on_warnings(warnings: list[UploadError]) -> bool:
-        if all(_is_harmless(w, page.title()) or (replace and w.code == 'exists')
-               for w in warnings):
-            return True
-        stopped_by.extend(warnings)
-        return False
-
-    size = path.stat().st_size
-    try:
-        # Above the threshold, small pieces: each is read into memory whole.
-        done = site.upload(page, source_filename=str(path), summary=summary, text=text,
-                           chunk_size=CHUNK_PIECE if 0 < chunk_size < size else 0,
-                           ignore_warnings=on_warnings, report_success=False)
-    except APIError as error:
-        return UploadOutcome('refused', details=f'{error.code}: {error.info}')
-    except ValueError as error:  # Pywikibot's own check of the file extension
-        return UploadOutcome('refused', details=str(error).replace('\n', ' '))
-    if not done:
-        codes = tuple(w.code for w in stopped_by)
-        if codes and set(codes) <= NO_CHANGE:
-            return UploadOutcome('no-change', warnings=codes)
-        details = '; '.join(f'{w.code}: {w.message}' for w in stopped_by)
-        duplicates = tuple(f'File:{name.replace("_", " ")}' for w in stopped_by
-                           if w.code == 'duplicate' for name in duplicates_named(w))
-        return UploadOutcome('warning', details=details, warnings=codes, duplicates=duplicates)
-    return UploadOutcome('uploaded', sha1=page.latest_file_info.sha1)
 
 
 def remove_stale_temporaries(directory: Path) -> int:

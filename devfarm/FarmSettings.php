@@ -61,10 +61,11 @@ wfLoadExtension( 'Interwiki' );
 $wgGroupPermissions['sysop']['interwiki'] = true;
 
 $wgEnableUploads = $devFarmSelf['uploads'];
+// Uploads by URL from the Commons stand-in (tests narrow the domains or the timeout).
 if ( $devFarmSelf['copy_uploads'] ) {
 	$wgAllowCopyUploads = true;
-	$wgCopyUploadsDomains = [ '127.0.0.1' ];
-	$wgCopyUploadTimeout = 120;
+	$wgCopyUploadsDomains = $devFarmSelf['copy_upload_domains'] ?? [ '127.0.0.1' ];
+	$wgCopyUploadTimeout = $devFarmSelf['copy_upload_timeout'] ?? 120;
 	$wgGroupPermissions['bot']['upload_by_url'] = true;
 }
 
@@ -148,13 +149,28 @@ foreach ( $devFarmSelf['foreign_repos'] as $repo ) {
 if ( defined( 'MW_API' ) ) {
 	file_put_contents(
 		"$devFarmDir/api-requests.log",
-		sprintf( "%.3f\t%s\t%s\t%s\t%s\t%s\t%d\n", microtime( true ),
+		sprintf( "%.3f\t%s\t%s\t%s\t%s\t%s\t%d\t%s\n", microtime( true ),
 			str_replace( "\t", ' ', $_SERVER['HTTP_USER_AGENT'] ?? '' ),
 			$_SERVER['REQUEST_METHOD'] ?? '', $_REQUEST['action'] ?? '',
 			$_REQUEST['prop'] ?? '', $_REQUEST['list'] ?? '',
-			isset( $_REQUEST['titles'] ) ? count( explode( '|', $_REQUEST['titles'] ) ) : 0 ),
+			isset( $_REQUEST['titles'] ) ? count( explode( '|', $_REQUEST['titles'] ) ) : 0,
+			$_REQUEST['meta'] ?? '' ),
 		FILE_APPEND | LOCK_EX
 	);
+}
+// Every upload request with its start and end, and what it carried (a URL, a file, a
+// chunk, or a stash key to publish), for the tests of uploads by URL and at once.
+if ( defined( 'MW_API' ) && ( $_REQUEST['action'] ?? '' ) === 'upload' ) {
+	$devFarmUploadStart = microtime( true );
+	register_shutdown_function( static function () use ( $devFarmDir, $devFarmUploadStart ) {
+		$carried = isset( $_REQUEST['url'] ) ? 'url' : ( isset( $_FILES['chunk'] ) ? 'chunk'
+			: ( isset( $_FILES['file'] ) ? 'file' : ( isset( $_REQUEST['filekey'] ) ? 'filekey'
+			: 'other' ) ) );
+		file_put_contents( "$devFarmDir/uploads.log", sprintf( "%.3f\t%.3f\t%s\t%s\t%s\n",
+			$devFarmUploadStart, microtime( true ), $carried,
+			empty( $_REQUEST['stash'] ) ? 'publish' : 'stash',
+			str_replace( "\t", ' ', $_REQUEST['filename'] ?? '' ) ), FILE_APPEND | LOCK_EX );
+	} );
 }
 // Wikimedia's per-client limits on the Action API, when the farm asks for them: after the
 // session is loaded, so that a client logged in with the bot right is exempt, as on Commons.

@@ -75,7 +75,7 @@ def api_requests(*wikis: farm.Wiki) -> int:
 def api_log(wiki: farm.Wiki) -> list[dict[str, str]]:
     """Every API request *wiki* has answered, with the client's User-Agent (FarmSettings.php)."""
     lines = (wiki.root / 'api-requests.log').read_text(errors='replace').splitlines()
-    fields = ('time', 'agent', 'method', 'action', 'prop', 'list', 'ntitles')
+    fields = ('time', 'agent', 'method', 'action', 'prop', 'list', 'ntitles', 'meta')
     return [dict(zip(fields, line.split('\t'), strict=True)) for line in lines]
 
 
@@ -93,13 +93,15 @@ def test_sweep_caches_every_foreign_file_and_a_rerun_does_nothing(farm_wikis):
     before = repositories(consumer, CACHEABLE | {REFUSED, MISSING, RENAMED})
     assert set(before.values()) == {'devfarm-commons', ''}
 
-    result = run_cli(SHARED, '-always', '-setup', '-chunk:1')
+    # Streamed by the bot, in chunks of 1 MB (uploads by URL: tests/test_uploads.py).
+    result = run_cli(SHARED, '-always', '-setup', '-chunk:1', '-byurl:never')
     assert result.returncode == 0, result.stderr
     counts = summary_of(result.stderr)
     cached = len(CACHEABLE) + 1  # and the renamed name, as a redirect
     assert counts == {'examined': cached + 2, 'cached': cached, 'updated': 0, 'up to date': 0,
-                      'skipped': 1, 'flagged': 1,
-                      'failed': 0, 'bytes transferred': counts['bytes transferred']}
+                      'skipped': 1, 'flagged': 1, 'failed': 0,
+                      'bytes transferred': counts['bytes transferred'],
+                      'bytes through the bot': counts['bytes transferred']}
     assert counts['bytes transferred'] > 1_000_000  # the panorama came in chunks
 
     after = repositories(consumer, CACHEABLE | {REFUSED, MISSING, RENAMED})

@@ -14,13 +14,11 @@ from commonscache.transfer import (
     ChecksumMismatch,
     DownloadError,
     Prefetcher,
-    UploadError,
-    _is_harmless,
     backoff,
     download,
-    duplicates_named,
     remove_stale_temporaries,
 )
+from commonscache.upload import _stopped, _stops
 
 URL = 'http://127.0.0.1:8881/w/images/a/ab/X.jpg'
 BODY = bytes(range(256)) * 4096  # 1 MiB
@@ -115,15 +113,24 @@ def test_temporary_files_of_killed_runs_are_removed(tmp_path: Path):
     assert [p.name for p in tmp_path.iterdir()] == ['keep.txt']
 
 
-@pytest.mark.parametrize(('message', 'harmless'), [
-    ("Uploaded file is a duplicate of ['X_y.jpg'].", True),
-    ("Uploaded file is a duplicate of ['Other.jpg'].", False),
-    ("Uploaded file is a duplicate of ['X_y.jpg', 'Other.jpg'].", False),
+@pytest.mark.parametrize(('warnings', 'replace', 'stopping'), [
+    ({'duplicate': ['X_y.jpg']}, False, {}),
+    ({'duplicate': ['Other.jpg']}, False, {'duplicate': ['Other.jpg']}),
+    ({'duplicate': ['X_y.jpg', 'Other.jpg']}, False, {'duplicate': ['X_y.jpg', 'Other.jpg']}),
+    ({'exists': 'X_y.jpg'}, False, {'exists': 'X_y.jpg'}),
+    ({'exists': 'X_y.jpg'}, True, {}),
+    ({'exists': 'X_y.jpg', 'was-deleted': 'X_y.jpg'}, True, {'was-deleted': 'X_y.jpg'}),
 ])
-def test_a_duplicate_of_the_file_itself_is_no_conflict(message: str, harmless: bool):
-    warning = UploadError('duplicate', message)
-    assert _is_harmless(warning, 'File:X y.jpg') is harmless
-    assert duplicates_named(warning)
+def test_a_duplicate_of_the_file_itself_is_no_conflict(warnings: dict, replace: bool,
+                                                       stopping: dict):
+    assert _stops(warnings, 'File:X y.jpg', replace=replace) == stopping
+
+
+def test_warnings_that_stop_an_upload_become_its_outcome():
+    assert _stopped({'nochange': {'timestamp': '2026-12-01T00:00:00Z'}}).status == 'no-change'
+    outcome = _stopped({'duplicate': ['Other_one.jpg']})
+    assert (outcome.status, outcome.warnings, outcome.duplicates) == \
+        ('warning', ('duplicate',), ('File:Other one.jpg',))
 
 
 def test_prefetched_downloads_arrive_in_the_background_and_leftovers_are_removed(

@@ -1,0 +1,396 @@
+"""One batch's path, stage by stage, each a function from data to data:
+
+    titles ─ locate ─> Located (groups of titles by source, and outcomes of those left)
+           ─ read_group ─> Snapshot (both sides, and what the state file says)
+           ─ judge ─> verdicts (pure: :func:`commonscache.reconcile.decide`)
+           ─ act ─> outcomes (:mod:`commonscache.writes`)
+
+The bot (:class:`commonscache.bot.CacheBot`) runs the stages and records each outcome;
+nothing here records, counts or keeps state between batches. What a stage needs arrives
+as arguments: :class:`Settings` (what the run was told) and the run's memory of earlier
+batches (:class:`Memory`).
+"""
+from __future__ import annotations
+
+from collections import defaultdict
+from dataclasses import dataclass, field
+from typing import Literal
+
+import pywikibot
+import requests
+
+from commonscache import sites
+from commonscache.detect import FileUse, classify, survey
+from commonscache.limits import Policy
+from commonscache.reconcile import CORRUPT_AFTER, Verdict, decide, is_owned
+from commonscache.rules import Rules
+from commonscache.source import SourceFile, deletion_comment, read_sources
+from commonscache.state import State
+from commonscache.target import SharedFile, read_shared
+
+Kind = Literal['cached', 'updated', 'nothing', 'skipped', 'flagged', 'failed', 'would cache']
+
+
+@dataclass(frozen=True)
+class Outcome:
+    """What came of one title.
+
+    :ivar copied: bytes that reached the shared repository
+    :ivar moved: of those, bytes that passed through the bot (0 for an upload by URL)
+    """
+
+    title: str
+    kind: Kind
+    reason: str = ''
+    details: str = ''
+    sha1: str = ''
+    copied: int = 0
+    moved: int = 0
+
+
+def skipped(title: str, reason: str, details: str) -> Outcome:
+    return Outcome(title, 'skipped', reason, details)
+
+
+def failed(title: str, reason: str, details: str, sha1: str = '') -> Outcome:
+    return Outcome(title, 'failed', reason, details, sha1)
+
+
+def flagged(title: str, reason: str, details: str, sha1: str = '') -> Outcome:
+    return Outcome(title, 'flagged', reason, details, sha1)
+
+
+@dataclass(frozen=True)
+class Settings:
+    """What the run was told, the same for every batch.
+
+    :ivar extensions: the file types the shared repository takes (empty: any)
+    :ivar max_upload: its upload limit in bytes (0: none)
+    :ivar max_bytes: the operator's limit (-maxsize; 0: none)
+    """
+
+    shared: sites.Site
+    template: str
+    interwiki: str
+    rules: Rules
+    markers: tuple[str, ...]
+    forced: frozenset[str]
+    policy: Policy
+    extensions: frozenset[str] = frozenset()
+    max_upload: int = 0
+    max_bytes: int = 0
+
+
+def refused_type(settings: Settings, title: str) -> str:
+    """Why the shared repository refuses *title* for its type ('' when it does not)."""
+    extension = title.rpartition('.')[2].lower()
+    if settings.extensions and extension not in settings.extensions:
+        return (f'the file type .{extension} is not allowed on {settings.shared} '
+                f'(allowed: {", ".join(sorted(settings.extensions))})')
+    return ''
+
+
+def refusal(settings: Settings, title: str, size: int) -> str:
+    """Why the shared repository would refuse the file, known without moving it."""
+    if refused_type(settings, title):
+        return refused_type(settings, title)
+    if settings.max_upload and size > settings.max_upload:
+        return (f'{size:,} bytes is above the upload limit of {settings.shared} '
+                f'({settings.max_upload:,})')
+    if settings.max_bytes and size > settings.max_bytes:
+        return (f'{size:,} bytes is above the configured maximum of {settings.max_bytes:,} '
+                'bytes (-maxsize); not downloaded')
+    if size == 0:
+        return 'the source announces an empty file; MediaWiki refuses those'
+    return ''
+
+
+#: Outcomes whose cause only the source can take away: a file that had one is read again
+#: when the run reads its source for other files anyway, never on its own.
+UPSTREAM = ('missing-everywhere', 'source-missing')
+
+
+@dataclass
+class Memory:
+    """What the run has learnt in earlier batches.
+
+    :ivar seen: titles examined already (a file used on several consumers is examined once)
+    :ivar available: titles the shared repository holds as the bot's, or an identical, copy
+    """
+
+    state: State | None
+    seen: set[str] = field(default_factory=set)
+    available: set[str] = field(default_factory=set)
+
+
+@dataclass(frozen=True)
+class Group:
+    """Titles to cache from one source, with what is known of them already."""
+
+    source: sites.Site
+    titles: list[str]
+    shared: dict[str, SharedFile] = field(default_factory=dict)
+    sources: dict[str, SourceFile | None] | None = None
+
+
+@dataclass
+class Located:
+    """Where a batch's files are to come from; *outcomes* for those that go no further."""
+
+    examined: int = 0
+    groups: list[Group] = field(default_factory=list)
+    outcomes: list[Outcome] = field(default_factory=list)
+
+
+# --- locate: titles → groups by source --------------------------------------------------------
+
+def locate(consumer: sites.Site, titles: list[str], settings: Settings,
+           memory: Memory) -> Located:
+    """Where the consumer gets each file: from its own survey and direct reads of the shared
+    repository and the sources when its repositories are known wikis with the shared
+    repository first (see :mod:`commonscache.detect`), else as the consumer classifies them."""
+    found = survey(consumer, titles)
+    if found is None or not found.repositories or \
+            not sites.is_on(settings.shared, found.repositories[0]):
+        return _locate_classified(consumer, titles, settings)
+    located = Located(examined=len(titles))
+    rest = []
+    for title in titles:
+        if title in found.local:
+            located.outcomes.append(skipped(title, 'local-file', 'the consumer has it as local'))
+        else:
+            rest.append(title)
+    shared = read_shared(settings.shared, rest, template=settings.template)
+    on_shared = [t for t in rest if shared[t].file_exists or shared[t].redirect_to]
+    remaining = []
+    for title in (t for t in rest if t not in on_shared):
+        if refused_type(settings, title):  # its type tells: no need to read the source
+            located.outcomes.append(flagged(title, 'upload-refused',
+                                            refused_type(settings, title)))
+        else:
+            remaining.append(title)
+    remaining, waiting = _not_waiting(remaining, settings, memory)
+    if remaining:  # the source is read anyway: the waiting files are read with the others
+        remaining += [outcome.title for outcome in waiting]
+    else:
+        located.outcomes += waiting
+    for url in found.repositories[1:]:
+        if not remaining:
+            break
+        try:
+            source_site = sites.source_site(url)
+        except sites.SourceUnreachable as error:
+            located.outcomes += [failed(t, 'source-unreachable', f'cannot read {url}: {error}')
+                                 for t in remaining]
+            break
+        if source_site is None:
+            located.outcomes += [skipped(t, 'unknown-source', f'no Pywikibot family knows {url}')
+                                 for t in remaining]
+            break
+        sources = read_source_files(source_site, remaining, settings)
+        if isinstance(sources, str):
+            located.outcomes += [failed(t, 'source-unreachable', f'cannot read {url}: {sources}')
+                                 for t in remaining]
+            break
+        here = [title for title in remaining if sources[title]]
+        if here:
+            located.groups.append(Group(source_site, here, {t: shared[t] for t in here},
+                                        {t: sources[t] for t in here}))
+        remaining = [title for title in remaining if not sources[title]]
+    else:  # no repository of the consumer has them
+        located.outcomes += [skipped(t, 'missing-everywhere', 'the consumer has it as missing')
+                             for t in remaining]
+    if on_shared:
+        _locate_on_shared(on_shared, {t: shared[t] for t in on_shared}, settings, located)
+    return located
+
+
+def _not_waiting(titles: list[str], settings: Settings, memory: Memory
+                 ) -> tuple[list[str], list[Outcome]]:
+    """*titles* but those that wait for their source (see :data:`UPSTREAM`), and the
+    outcomes those keep meanwhile."""
+    if not memory.state or not titles:
+        return titles, []
+    waiting = memory.state.waiting_upstream(shared=str(settings.shared), reasons=UPSTREAM,
+                                            titles=titles)
+    kept = [Outcome(title, outcome, reason, details)
+            for title, (outcome, reason, details, _) in waiting.items()]
+    return [title for title in titles if title not in waiting], kept
+
+
+def _locate_classified(consumer: sites.Site, titles: list[str], settings: Settings) -> Located:
+    """:func:`locate` by the consumer's own classification (``prop=imageinfo``)."""
+    located = Located()
+    foreign: dict[sites.Site | None, list[FileUse]] = defaultdict(list)
+    on_shared = []
+    for used in classify(consumer, settings.shared, titles):
+        located.examined += 1
+        if used.where == 'foreign':
+            try:
+                foreign[sites.source_site(used.description_url)].append(used)
+            except sites.SourceUnreachable as error:
+                located.outcomes.append(failed(used.title, 'source-unreachable', str(error)))
+        elif used.where == 'shared':
+            on_shared.append(used.title)
+        else:
+            reason = {'local': 'local-file', 'missing': 'missing-everywhere'}[used.where]
+            located.outcomes.append(skipped(used.title, reason,
+                                            f'the consumer has it as {used.where}'))
+    for source_site, files in foreign.items():
+        if source_site is None:
+            located.outcomes += [skipped(used.title, 'unknown-source',
+                                         f'no Pywikibot family knows {used.description_url}')
+                                 for used in files]
+        else:
+            located.groups.append(Group(source_site, [used.title for used in files]))
+    if on_shared:
+        shared = read_shared(settings.shared, on_shared, template=settings.template)
+        _locate_on_shared(on_shared, shared, settings, located)
+    return located
+
+
+def _locate_on_shared(titles: list[str], shared: dict[str, SharedFile], settings: Settings,
+                      located: Located) -> None:
+    """Files the consumer already finds on the shared repository: the bot's copies are up to
+    date as far as a sweep goes (-refresh compares them with their sources); any other file
+    there is compared with the source, so that a name taken by a different file is flagged."""
+    others = []
+    for title in titles:
+        if is_owned(shared[title]) or (shared[title].redirect_to and shared[title].provenance):
+            located.outcomes.append(Outcome(title, 'nothing', 'up-to-date'))
+        else:
+            others.append(title)
+    if not others:
+        return
+    source_site = sites.interwiki_site(settings.shared, settings.interwiki)
+    if source_site is None:
+        located.outcomes += [Outcome(t, 'nothing', 'shared-only', 'no source wiki to compare '
+                                     f'with: the interwiki prefix {settings.interwiki!r} is '
+                                     'unknown') for t in others]
+    else:
+        located.groups.append(Group(source_site, others, {t: shared[t] for t in others}))
+
+
+def locate_copies(titles: list[str], settings: Settings) -> Located:
+    """-refresh: the cached copies by the source their provenance template names."""
+    shared = read_shared(settings.shared, titles, template=settings.template)
+    located = Located(examined=len(titles))
+    by_source: dict[sites.Site | None, list[str]] = defaultdict(list)
+    for title in titles:
+        if shared[title].redirect_to:  # a renamed name: it holds no file of its own
+            located.outcomes.append(Outcome(title, 'nothing', 'up-to-date',
+                                            f'redirects to {shared[title].redirect_to}'))
+            continue
+        try:
+            by_source[sites.source_site(shared[title].provenance.get('source', ''))].append(
+                title)
+        except sites.SourceUnreachable as error:
+            located.outcomes.append(failed(title, 'source-unreachable', str(error)))
+    for source_site, group in by_source.items():
+        if source_site is None:
+            located.outcomes += [skipped(t, 'unknown-source', 'no Pywikibot family knows the '
+                                         f"source URL {shared[t].provenance.get('source', '')!r}")
+                                 for t in group]
+        else:
+            located.groups.append(Group(source_site, group, {t: shared[t] for t in group}))
+    return located
+
+
+def read_source_files(source_site: sites.Site, titles: list[str], settings: Settings
+                      ) -> dict[str, SourceFile | None] | str:
+    """What the source holds under *titles*, or why it did not answer (Pywikibot has retried
+    already; the titles wait for the next run)."""
+    try:
+        sites.login_if_configured(source_site)  # a bot account reads 500 titles a request
+        settings.policy.apply(source_site)  # paced as the source limits clients of its class
+        return read_sources(source_site, titles, settings.markers)
+    except (pywikibot.exceptions.Error, requests.exceptions.RequestException) as error:
+        return str(error)
+
+
+# --- read: a group → both sides --------------------------------------------------------------
+
+@dataclass(frozen=True)
+class Snapshot:
+    """Both sides of a group's files, and what the state file says of them.
+
+    :ivar order: the titles to decide, canonical names of renamed files first
+    :ivar renamed: alias → the canonical name the source moved the file to
+    :ivar canonicals: canonical names this batch examines for the first time
+    :ivar also_available: canonical names found on the shared repository as the same file
+    :ivar deletions: the source's deletion comments of cached files it no longer has
+    """
+
+    source: sites.Site
+    order: list[str]
+    sources: dict[str, SourceFile | None]
+    shared: dict[str, SharedFile]
+    renamed: dict[str, str]
+    canonicals: list[str]
+    also_available: frozenset[str]
+    was_cached: frozenset[str]
+    corrupt: dict[str, str]
+    deletions: dict[str, str]
+
+
+def read_group(group: Group, settings: Settings, memory: Memory) -> Snapshot | list[Outcome]:
+    """Read what the group still lacks: the sources (one request per batch), the shared
+    repository under every name involved, the state file; outcomes instead when the source
+    did not answer."""
+    sources = group.sources
+    if sources is None:
+        sources = read_source_files(group.source, group.titles, settings)
+        if isinstance(sources, str):
+            return [failed(t, 'source-unreachable', f'cannot read {group.source}: {sources}')
+                    for t in group.titles]
+    sources = dict(sources)  # renamed files add their canonical names below
+    # Names the source has renamed: the file goes under its canonical name.
+    renamed = {title: found.title for title, found in sources.items()
+               if found and found.title != title}
+    canonicals = [name for name in dict.fromkeys(renamed.values())
+                  if name not in sources and name not in memory.seen]
+    for alias, name in renamed.items():
+        if name in canonicals:
+            sources[name] = sources[alias]
+    # Canonical files handled before this batch (in an earlier batch or run) are looked up
+    # on the shared repository with the rest: a redirect may point at them now.
+    elsewhere = [name for name in dict.fromkeys(renamed.values())
+                 if name not in sources and name not in memory.available]
+    unread = [title for title in dict.fromkeys([*group.titles, *canonicals, *elsewhere])
+              if title not in group.shared]
+    shared = {**group.shared, **read_shared(settings.shared, unread, template=settings.template)}
+    also = frozenset(name for alias, name in renamed.items()
+                     if name in elsewhere and shared[name].sha1 == sources[alias].latest.sha1)
+    order = [*canonicals, *group.titles]
+    key = str(settings.shared)
+    state = memory.state
+    was_cached = state.was_cached(shared=key, titles=order) if state else set()
+    corrupt = state.corrupt_sources(shared=key, after=CORRUPT_AFTER, titles=order) \
+        if state else {}
+    deletions = {title: deletion_comment(group.source, title) for title in order
+                 if title not in renamed and sources[title] is None
+                 and shared[title].provenance}
+    return Snapshot(group.source, order, sources, shared, renamed, canonicals, also,
+                    frozenset(was_cached), corrupt, deletions)
+
+
+# --- judge: both sides → verdicts (pure) -----------------------------------------------------
+
+def judge(snapshot: Snapshot, settings: Settings, *, bot: str) -> dict[str, Verdict]:
+    """The verdict for every title but the renamed names (those wait for their canonical
+    file's outcome, see :func:`commonscache.writes.act`)."""
+    verdicts = {}
+    for title in snapshot.order:
+        if title in snapshot.renamed:
+            continue
+        source = snapshot.sources[title]
+        verdict = decide(
+            source, snapshot.shared[title], bot=bot, was_cached=title in snapshot.was_cached,
+            force=title in settings.forced, deletion=snapshot.deletions.get(title, ''),
+            blocked=settings.rules.blocking(source.text) if source else '',
+            # the state's count is for one version: a new one is fetched again
+            corrupt=bool(source and snapshot.corrupt.get(title) == source.latest.sha1))
+        refused = refusal(settings, title, source.latest.size) \
+            if source and verdict.action in ('create', 'update-file') else ''
+        verdicts[title] = Verdict('flag', 'upload-refused', refused) if refused else verdict
+    return verdicts
