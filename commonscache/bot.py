@@ -9,6 +9,7 @@ them and records each outcome, and is the only place that counts.
 """
 from __future__ import annotations
 
+import time
 from collections import defaultdict
 from collections.abc import Iterator
 from pathlib import Path
@@ -448,13 +449,15 @@ class CacheBot(ConfigParserBot):
             if self.state:
                 pending.update(self.state.pending_purges(shared=str(self.shared),
                                                          consumer=str(consumer)))
+            began = time.monotonic()
             users = pages_using(consumer, sorted(pending)) if pending else []
             for batch in batches(users, consumer.maxlimit):
                 # Invalidated, not re-parsed now: the next view parses the page, and
                 # finds the file on the shared repository.
                 consumer.purgepages([pywikibot.Page(consumer, t) for t in batch])
             if users:
-                pywikibot.info(f'purged {len(users)} pages on {consumer}')
+                pywikibot.info(f'purged {len(users)} pages on {consumer} in '
+                               f'{time.monotonic() - began:.2f} s')
             if self.state and pending:
                 self.state.purged(shared=str(self.shared), consumer=str(consumer),
                                   titles=sorted(pending))

@@ -10,8 +10,8 @@ Files already cached are recognised on the shared repository itself, so a rerun 
 nothing and downloads nothing. The bot never overwrites what it did not write: when the data
 conflict, it does nothing and flags the file for review (name-taken, local-changed,
 source-deleted, source-disputed, licence-changed, duplicate, was-deleted, upload-refused,
-rules-blocked, and source-corrupt for a source version whose bytes never matched its sha1
-in 3 runs).
+rules-blocked, source-corrupt for a source version whose bytes never matched its sha1
+in 3 runs, and sha1-mismatch for a copy whose bytes are not those its provenance records).
 Setting sync=no on a copy's provenance template detaches it from syncing.
 
 Usage:

@@ -107,7 +107,7 @@ def refusal(settings: Settings, title: str, size: int) -> str:
 
 #: Outcomes whose cause only the source can take away: a file that had one is read again
 #: when the run reads its source for other files anyway, never on its own.
-UPSTREAM = ('missing-everywhere', 'source-missing')
+UPSTREAM = ('missing-everywhere', 'source-missing', 'source-disputed')
 
 
 @dataclass

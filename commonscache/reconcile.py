@@ -76,7 +76,7 @@ def decide(source: SourceFile | None, shared: SharedFile, *, bot: str, was_cache
     if not shared.page_exists and not shared.file_exists:
         verdict = _absent(source, was_cached=was_cached, force=force)
     elif not is_owned(shared):
-        verdict = _not_ours(source, shared)
+        verdict = _not_ours(source, shared, bot=bot)
     else:
         verdict = _ours(source, shared, bot=bot, force=force, deletion=deletion)
     if blocked and verdict.action in WRITES:
@@ -101,13 +101,20 @@ def _absent(source: SourceFile | None, *, was_cached: bool, force: bool) -> Verd
     return Verdict('create')
 
 
-def _not_ours(source: SourceFile | None, shared: SharedFile) -> Verdict:
+def _not_ours(source: SourceFile | None, shared: SharedFile, *, bot: str) -> Verdict:
     if source is None:
         return Verdict('nothing', 'shared-only',
                        'a file of the shared repository itself; the source has none')
     if shared.sha1 == source.latest.sha1:
         # Someone uploaded the same bytes: the consumer already gets the right file.
         return Verdict('nothing', 'same-file', f'uploaded by {shared.uploader}')
+    if shared.provenance and shared.file_exists and shared.uploader == bot:
+        # The bot's own upload whose bytes are not those it records (an upload by URL that
+        # fetched other bytes, and no good copy to put over them): never the bot's copy.
+        return Verdict('flag', 'sha1-mismatch',
+                       f'the current version has sha1 {shared.sha1}, not the '
+                       f"{shared.provenance.get('sha1', '')} its provenance records; delete it "
+                       'or upload the source version')
     if shared.provenance and shared.file_exists:
         # The bot's copy, re-uploaded by someone else.
         if source.latest.sha1 != shared.provenance.get('sha1'):

@@ -5,9 +5,9 @@ https://www.mediawiki.org/wiki/API:Upload
 
 Every request body is streamed from disk a piece at a time (``requests-toolbelt``'s
 multipart encoder), so memory does not grow with the file or the chunk size, and a file up
-to the chunk size goes in one request. An upload by URL goes to the upload stash first: its
-sha1 is checked before the file is published, so bytes that are not the source's never
-become a version of the copy.
+to the chunk size goes in one request. An upload by URL is one request too; the sha1 the
+shared repository reports is checked against the source's, and a version with other bytes
+is reverted (see :mod:`commonscache.writes`).
 """
 from __future__ import annotations
 
@@ -25,8 +25,7 @@ from requests_toolbelt.multipart.encoder import MultipartEncoder
 
 from commonscache.sites import Site
 
-UploadStatus = Literal['uploaded', 'no-change', 'warning', 'refused', 'url-refused',
-                       'url-mismatch']
+UploadStatus = Literal['uploaded', 'no-change', 'warning', 'refused', 'url-refused']
 
 
 @dataclass(frozen=True)
@@ -34,8 +33,7 @@ class UploadOutcome:
     """How an upload ended.
 
     ``url-refused``: the shared repository would not fetch the URL (copy uploads off, the
-    domain not allowed, the source refused it its bytes); ``url-mismatch``: what it fetched
-    does not have the announced sha1, and it was not published.
+    domain not allowed, the source refused it its bytes, or its fetch timed out).
 
     :ivar warnings: the API's warning codes that stopped it (``exists``, ``duplicate``,
         ``was-deleted``, ``duplicate-archive`` ...)
@@ -55,6 +53,8 @@ class UploadOutcome:
 NO_CHANGE = {'nochange', 'no-change', 'fileexists-no-change'}
 #: Refusals of an upload by URL that hold for every file of the run, not only this one.
 URL_OFF = {'copyuploaddisabled', 'permissiondenied', 'mustbeloggedin', 'badaccess-groups'}
+#: Refusals that hold for every file of the source's host: its domain, or the fetch.
+HOST_OFF = {'copyuploadbaddomain', 'copyuploadbadurl', 'upload-too-many-redirects', 'timeout'}
 #: Seconds a shared repository gets for each MB it fetches by URL, beyond a minute: its
 #: own timeout ($wgCopyUploadTimeout) decides, this only keeps the bot from giving up first.
 URL_SECONDS_PER_MB = 1.0
@@ -246,32 +246,40 @@ def _chunks(api: UploadApi, name: str, path: Path, size: int, chunk_size: int) -
 
 def upload_by_url(api: UploadApi, title: str, url: str, *, sha1: str, size: int, text: str,
                   summary: str, replace: bool = False) -> UploadOutcome:
-    """Have the shared repository fetch *url* into its stash, check the sha1 it got, and
-    publish it as *title*; nothing passes through the bot."""
-    name = _name(title)
+    """Have the shared repository fetch *url* and publish it as *title*, in one request
+    when no warning stops it; nothing passes through the bot. The sha1 it reports is the
+    caller's to check (``uploaded`` with another sha1: see :func:`revert`)."""
     try:
-        stashed = api.post({'filename': name, 'url': url, 'stash': '1', 'ignorewarnings': '1'},
-                           read_timeout=60 + size / 1e6 * URL_SECONDS_PER_MB)
+        reply = api.post({'filename': _name(title), 'url': url, 'text': text,
+                          'comment': summary},
+                         read_timeout=60 + size / 1e6 * URL_SECONDS_PER_MB)
     except APIError as error:
         return UploadOutcome('url-refused', details=f'{error.code}: {error.info}',
                              code=error.code)
     except requests.exceptions.RequestException as error:
         return UploadOutcome('url-refused', details=f'{type(error).__name__}: {error}',
                              code='timeout')
-    got = stashed.get('imageinfo', {}).get('sha1', '')
-    if got != sha1:
-        return UploadOutcome('url-mismatch', sha1=got,
-                             details=f'the shared repository fetched bytes with sha1 {got}, '
-                                     f'not the announced {sha1}; not published')
-    stopping = _stops(stashed.get('warnings') or {}, title, replace=replace)
-    if stopping:
-        return _stopped(stopping)
     try:
-        published = api.post({'filename': name, 'filekey': stashed['filekey'], 'text': text,
-                              'comment': summary, 'ignorewarnings': '1'})
+        return _finish(api, title, reply, text=text, summary=summary, replace=replace)
     except APIError as error:
         return UploadOutcome('refused', details=f'{error.code}: {error.info}', code=error.code)
-    return UploadOutcome('uploaded', sha1=published.get('imageinfo', {}).get('sha1', ''))
+
+
+def revert(api: UploadApi, title: str, *, bad_sha1: str, summary: str) -> bool:
+    """Put back the version before the current one, when the current one has *bad_sha1*
+    (an upload by URL that brought bytes other than the source's); False when there is no
+    earlier version to go back to."""
+    reply = api.site.simple_request(action='query', titles=title, prop='imageinfo',
+                                    iiprop='sha1|archivename', iilimit=2).submit()
+    pages = list(reply['query']['pages'].values()) if isinstance(
+        reply['query']['pages'], dict) else reply['query']['pages']
+    versions = pages[0].get('imageinfo', []) if pages else []
+    if len(versions) < 2 or versions[0].get('sha1') != bad_sha1:
+        return False
+    api.site.simple_request(action='filerevert', filename=_name(title),
+                            archivename=versions[1]['archivename'], comment=summary,
+                            token=api.token).submit()
+    return True
 
 
 ByUrlMode = Literal['auto', 'always', 'never']
@@ -329,8 +337,10 @@ class CopyUploads:
         if outcome.code in URL_OFF:
             self.off = why
             return f'{why}; no more uploads by URL this run'
-        self.refused_hosts[host] = why
-        return f'{why}; files from {host} are streamed for the rest of the run'
+        if outcome.code in HOST_OFF or outcome.code.startswith('http-'):
+            self.refused_hosts[host] = why
+            return f'{why}; files from {host} are streamed for the rest of the run'
+        return f'{why}; this file is streamed by the bot instead'
 
 
 def _matches(host: str, domain: str) -> bool:

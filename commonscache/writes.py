@@ -32,7 +32,14 @@ from commonscache.source import SourceFile
 from commonscache.state import now
 from commonscache.target import existing_pages
 from commonscache.transfer import ChecksumMismatch, DownloadError, Prefetcher
-from commonscache.upload import CopyUploads, UploadApi, UploadOutcome, upload_by_url, upload_file
+from commonscache.upload import (
+    CopyUploads,
+    UploadApi,
+    UploadOutcome,
+    revert,
+    upload_by_url,
+    upload_file,
+)
 
 
 @dataclass
@@ -213,11 +220,17 @@ def _by_url(writer: Writer, url: str) -> bool:
 
 def _transfer(job: Job, writer: Writer) -> Landed:
     """In a worker: move the file's bytes to the shared repository, by URL when the shared
-    repository may fetch them, else downloaded (checked against the sha1) and streamed."""
+    repository may fetch them, else downloaded (checked against the sha1) and streamed.
+
+    A version fetched by URL whose bytes are not the source's is never kept as the bot's
+    copy: a new version of a copy is reverted to the one before; then the bot streams the
+    file itself, over a new file's bad version. When the bot's own download does not match
+    either, a new file is flagged ``sha1-mismatch`` for an admin to delete."""
     latest = job.source.latest
     api = writer.upload_api()
-    note = ''
-    if job.by_url:
+    note, bad = '', ''
+    # A refusal may have come to light since the job was queued: then it is not tried.
+    if job.by_url and _by_url(writer, latest.url):
         if writer.copy_uploads.mode == 'always' and writer.prefetch.policy:
             limit = writer.prefetch.policy.host(latest.url)
             if limit.pacer:  # the fetch is not ours to pace: its bytes count all the same
@@ -228,14 +241,24 @@ def _transfer(job: Job, writer: Writer) -> Landed:
             note = writer.copy_uploads.refused(urlsplit(latest.url).netloc, outcome)
             if writer.copy_uploads.mode == 'always':
                 return Landed(job, UploadOutcome('refused', details=outcome.details), note=note)
-        elif outcome.status == 'url-mismatch':
-            note = f'{job.title}: {outcome.details}; streamed by the bot instead'
+        elif outcome.status == 'uploaded' and outcome.sha1 != latest.sha1:
+            bad = outcome.sha1
+            reverted = job.replace and revert(api, job.title, bad_sha1=bad, summary=(
+                f"Reverted: fetched bytes with sha1 {bad}, not the source's {latest.sha1}"))
+            note = (f'{job.title}: the shared repository fetched bytes with sha1 {bad}, not '
+                    f'the announced {latest.sha1}; ' + ('reverted, and ' if reverted else '')
+                    + 'streamed by the bot instead')
         else:
             return Landed(job, outcome)
     try:
         path = writer.prefetch.take(job.title, url=latest.url, sha1=latest.sha1,
                                     size=latest.size)
     except ChecksumMismatch as error:
+        if bad and not job.replace:
+            return Landed(job, ended=flagged(
+                job.title, 'sha1-mismatch', f'uploaded by URL with sha1 {bad}, not the '
+                f"announced {latest.sha1}, and the bot's download did not match either: "
+                "not the bot's copy; delete it", sha1=latest.sha1), note=note)
         # Counted per source version: the same version failing in CORRUPT_AFTER runs is
         # flagged instead of being fetched again and again.
         return Landed(job, ended=failed(job.title, 'source-sha1-mismatch', str(error),
@@ -244,7 +267,7 @@ def _transfer(job: Job, writer: Writer) -> Landed:
         return Landed(job, ended=failed(job.title, 'download-failed', str(error)), note=note)
     try:
         outcome = upload_file(api, job.title, path, text=job.text, summary=job.summary,
-                              chunk_size=writer.chunk_bytes, replace=job.replace)
+                              chunk_size=writer.chunk_bytes, replace=job.replace or bool(bad))
     finally:
         path.unlink(missing_ok=True)
     return Landed(job, outcome, moved=latest.size, note=note)

@@ -38,6 +38,20 @@ if ( str_starts_with( $devFarmPath, '/w/images/' ) ) {
 			usleep( (int)$latency * 1000 );
 		}
 	}
+	// A damaged copy on the way, for one kind of client: what a proxy in front of the wiki
+	// could do to the shared repository's fetch of an original (tests of uploads by URL).
+	$devFarmDamage = $devFarmSelf['damage_for_agent'] ?? '';
+	if ( $devFarmDamage !== '' && is_file( $devFarmFile ) &&
+		str_starts_with( $_SERVER['HTTP_USER_AGENT'] ?? '', $devFarmDamage )
+	) {
+		$devFarmBytes = file_get_contents( $devFarmFile );
+		$devFarmMiddle = intdiv( strlen( $devFarmBytes ), 2 );
+		$devFarmBytes[$devFarmMiddle] = chr( ord( $devFarmBytes[$devFarmMiddle] ) ^ 0xFF );
+		header( 'Content-Type: application/octet-stream' );
+		header( 'Content-Length: ' . strlen( $devFarmBytes ) );
+		echo $devFarmBytes;
+		return true;
+	}
 	// Wikimedia's limits on media, when the farm asks for them (see Strict.php).
 	require_once __DIR__ . '/Strict.php';
 	$devFarmStrict = DevFarmStrict::forWiki( $devFarmSelf, $devFarmRoot );

@@ -104,6 +104,10 @@ LOCAL_CHANGE_FILE = Verdict('flag', 'local-changed', 'Carol edited the shared pa
     pytest.param(SOURCE, REUPLOADED, {}, Verdict('nothing', 'local-change', 'Carol uploaded a '
                                                  'new version on the shared repository'),
                  id='reupload-respected'),
+    pytest.param(SOURCE, dataclasses.replace(REUPLOADED, uploader=BOT), {},
+                 Verdict('flag', 'sha1-mismatch', f'the current version has sha1 {SHA_OTHER}, '
+                         f'not the {SHA_CACHED} its provenance records; delete it or upload '
+                         'the source version'), id='bots-upload-with-other-bytes'),
     pytest.param(NEW_FILE, REUPLOADED, {},
                  Verdict('flag', 'local-changed', 'Carol uploaded a new version on the shared '
                          'repository and the source has a new version too '

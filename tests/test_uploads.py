@@ -12,9 +12,10 @@ from urllib.parse import unquote, urlsplit
 
 import pytest
 
+from commonscache.target import provenance_of
 from devfarm import farm
 from tests.conftest import run_cli
-from tests.test_sweep import CACHEABLE, SHARED, imageinfo, summary_of
+from tests.test_sweep import CACHEABLE, SHARED, api, imageinfo, summary_of
 
 pytestmark = pytest.mark.e2e
 
@@ -116,7 +117,32 @@ def original_path(commons: farm.Wiki, title: str) -> Path:
     return commons.root / 'images' / relative
 
 
-def test_bytes_fetched_by_url_that_are_not_the_sources_are_never_published(farm_wikis):
+def provenance_sha1(shared: farm.Wiki, title: str) -> str:
+    page = api(shared, action='query', titles=title, prop='revisions', rvprop='content',
+               rvslots='main')['query']['pages'][0]
+    return provenance_of(page['revisions'][0]['slots']['main']['content'],
+                         'Cached Commons Media').get('sha1', '')
+
+
+def test_bytes_fetched_by_url_that_are_not_the_sources_are_replaced_by_the_bots(farm_wikis):
+    commons, shared = farm_wikis['commons'], farm_wikis['shared']
+    offset = log_size(shared)
+    with farm.configured('commons', damage_for_agent='MediaWiki/'):  # the fetch, not the bot
+        result = run_cli(SHARED, '-always', '-setup', '-page:Panorama', '-page:Maps')
+    assert result.returncode == 0, result.stderr
+    counts = summary_of(result.stderr)
+    assert counts['failed'] == counts['flagged'] == 0 and counts['cached'] == 3
+    assert result.stderr.count('streamed by the bot instead') == counts['cached']
+    carried = [row['carried'] for row in uploads_since(shared, offset)]
+    assert carried.count('url') == carried.count('file') == counts['cached']
+    titles = {f'File:{row["filename"]}' for row in uploads_since(shared, offset)}
+    assert_cached_intact(commons, shared, titles)  # the current versions are the source's
+
+    rerun = run_cli(SHARED, '-always', '-page:Panorama', '-page:Maps')
+    assert summary_of(rerun.stderr)['up to date'] == counts['cached'], rerun.stderr
+
+
+def test_a_copy_whose_bytes_match_nowhere_is_flagged_never_the_bots(farm_wikis):
     commons, shared = farm_wikis['commons'], farm_wikis['shared']
     title = 'File:Sunset over the harbour.jpg'
     announced = imageinfo(commons, {title})[title]['imageinfo'][0]['sha1']
@@ -125,18 +151,19 @@ def test_bytes_fetched_by_url_that_are_not_the_sources_are_never_published(farm_
     body[len(body) // 2] ^= 0xFF  # same size, another sha1: a bad copy on the source's disk
     path.write_bytes(bytes(body))
     assert hashlib.sha1(body).hexdigest() != announced
-    offset = log_size(shared)
     result = run_cli(SHARED, '-always', '-setup')
     assert result.returncode == 0, result.stderr
     counts = summary_of(result.stderr)
-    assert counts['failed'] == 1
-    assert 'fetched bytes with sha1' in result.stderr  # the stash had the wrong bytes
-    assert f'failed {title}: source-sha1-mismatch' in result.stderr  # and so did the bot's
-    uploads = [row for row in uploads_since(shared, offset)
-               if row['filename'] == title.removeprefix('File:')]
-    assert [(row['carried'], row['mode']) for row in uploads] == [('url', 'stash')]
-    assert 'missing' in imageinfo(shared, {title})[title]  # nothing was published
+    assert counts['flagged'] == 2  # and the .webp file the shared repository refuses
+    assert 'fetched bytes with sha1' in result.stderr
+    assert f'flagged {title} for review: sha1-mismatch' in result.stderr
+    stored = imageinfo(shared, {title})[title]['imageinfo'][0]['sha1']
+    assert stored != announced == provenance_sha1(shared, title)  # so: not the bot's copy
     assert_cached_intact(commons, shared, CACHEABLE - {title})
+
+    rerun = run_cli(SHARED, '-always')
+    assert f'flagged {title} for review' in rerun.stderr
+    assert summary_of(rerun.stderr)['up to date'] == len(CACHEABLE)  # the others, and the alias
 
 
 def overlaps(rows: list[dict]) -> int:
