@@ -92,7 +92,8 @@ class FileRange:
 
 class UploadApi:
     """``action=upload`` requests to one wiki, on Pywikibot's session (its login cookies,
-    User-Agent and 429 handling), with ``maxlag`` and retries as Pywikibot does them."""
+    User-Agent and 429 handling), with ``maxlag``, ``put_throttle`` and retries as Pywikibot
+    does them. Pywikibot's own upload reads a file, or a chunk, into memory whole."""
 
     def __init__(self, site: Site) -> None:
         self.site = site
@@ -107,6 +108,7 @@ class UploadApi:
         :raises APIError: for the API's errors other than maxlag and a stale token
         """
         attempts = max(3, config.max_retries)
+        self.site.throttle(write=True)  # Pywikibot's put_throttle, as for its own writes
         for attempt in range(1, attempts + 1):
             fields: dict[str, object] = {
                 'action': 'upload', 'format': 'json', 'formatversion': '2',
@@ -305,11 +307,14 @@ class CopyUploads:
         self.refused_hosts: dict[str, str] = {}
         self.domains: list[str] | None = None
         self.asked_domains = False
+        self.rights_checked = False
 
     def reason_not(self, host: str, *, paced: bool) -> str:
         """Why *host*'s files do not go by URL ('' when they do)."""
-        if not self.off and not self.site.has_right('upload_by_url'):
-            self.off = f'the bot lacks the upload_by_url right on {self.site}'
+        if not self.rights_checked:  # once: Pywikibot may ask the wiki again each time
+            self.rights_checked = True
+            if not self.off and not self.site.has_right('upload_by_url'):
+                self.off = f'the bot lacks the upload_by_url right on {self.site}'
         if self.off:
             return self.off
         if host in self.refused_hosts:

@@ -32,7 +32,9 @@ from tests.test_sweep import CACHEABLE, api, imageinfo
 #: them on the first MediaWiki release only (see pyproject.toml).
 pytestmark = [pytest.mark.e2e, pytest.mark.first_release_only]
 
-SWEEP = ('-shared:devfarm:shared', '-always', '-setup', '-chunk:1')
+#: The bot moves the bytes itself (-byurl:never), through the faulty network: an upload by
+#: URL would have the shared wiki fetch them straight from the source, past the faults.
+SWEEP = ('-shared:devfarm:shared', '-always', '-setup', '-chunk:1', '-byurl:never')
 #: Pywikibot as a bot operator would set it up, but with shorter waits: the faults must be
 #: survived by retrying, not by luck.
 RETRYING_SETTINGS = """
