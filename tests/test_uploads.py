@@ -88,7 +88,8 @@ def test_a_shared_repository_without_copy_uploads_gets_the_files_streamed(farm_w
 
 @pytest.mark.parametrize('refusal', [
     pytest.param({'copy_upload_domains': ['upload.example.org']}, id='domain-not-allowed'),
-    pytest.param({'copy_upload_timeout': 1}, id='fetch-timed-out'),
+    pytest.param({'copy_upload_timeout': 1}, id='fetch-timed-out',
+                 marks=pytest.mark.first_release_only),
 ])
 def test_a_refused_upload_by_url_falls_back_to_streaming_for_the_rest_of_the_run(
         farm_wikis, refusal):
@@ -124,6 +125,7 @@ def provenance_sha1(shared: farm.Wiki, title: str) -> str:
                          'Cached Commons Media').get('sha1', '')
 
 
+@pytest.mark.first_release_only  # the network between the wikis, not MediaWiki
 def test_bytes_fetched_by_url_that_are_not_the_sources_are_replaced_by_the_bots(farm_wikis):
     commons, shared = farm_wikis['commons'], farm_wikis['shared']
     offset = log_size(shared)
@@ -176,6 +178,7 @@ def overlaps(rows: list[dict]) -> int:
     return most
 
 
+@pytest.mark.first_release_only  # the bot's pool, the same on every release
 @pytest.mark.parametrize('uploads', [1, 2, 3])
 def test_uploads_run_at_most_n_at_once(farm_wikis, uploads):
     commons, shared = farm_wikis['commons'], farm_wikis['shared']
