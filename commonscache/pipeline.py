@@ -92,8 +92,9 @@ def refused_type(settings: Settings, title: str) -> str:
 
 def refusal(settings: Settings, title: str, size: int) -> str:
     """Why the shared repository would refuse the file, known without moving it."""
-    if refused_type(settings, title):
-        return refused_type(settings, title)
+    by_type = refused_type(settings, title)
+    if by_type:
+        return by_type
     if settings.max_upload and size > settings.max_upload:
         return (f'{size:,} bytes is above the upload limit of {settings.shared} '
                 f'({settings.max_upload:,})')

@@ -9,9 +9,9 @@ from __future__ import annotations
 import hashlib
 import os
 import tempfile
+import threading
 import time
-from collections.abc import Callable, Iterator
-from concurrent.futures import FIRST_COMPLETED, Future, ThreadPoolExecutor, wait
+from concurrent.futures import Future, ThreadPoolExecutor
 from contextlib import nullcontext
 from pathlib import Path
 
@@ -44,7 +44,7 @@ class BusyServer(DownloadError):
         self.retry_after = retry_after
 
 
-def _retry_after(value: str | None) -> float:
+def retry_hint(value: str | None) -> float:
     """Seconds from a Retry-After header (the HTTP-date form counts as no hint)."""
     try:
         return max(0.0, float(value or 0))
@@ -93,7 +93,7 @@ def _fetch_into(url: str, path: Path, size: int, *, referer: str = '',
                 return held
             if response.status_code in (429, 503):
                 raise BusyServer(f'HTTP {response.status_code} for {url}',
-                                 _retry_after(response.headers.get('retry-after')))
+                                 retry_hint(response.headers.get('retry-after')))
             if response.status_code not in (200, 206):
                 raise DownloadError(f'HTTP {response.status_code} for {url}')
             mode = 'ab' if response.status_code == 206 else 'wb'
@@ -173,7 +173,8 @@ def remove_stale_temporaries(directory: Path) -> int:
 class Prefetcher:
     """Downloads that run ahead of the uploads: while one file uploads, the next ones
     download, so that the transfer is not paid twice in sequence. At most *ahead* files wait
-    on disk at a time, so disk use stays bounded too; memory never holds a file.
+    on disk at a time, so disk use stays bounded too; memory never holds a file. Planned
+    from the main thread and taken from the upload workers: its books are kept under a lock.
     """
 
     def __init__(self, directory: Path, *, ahead: int = 2, referer: str = '',
@@ -185,13 +186,16 @@ class Prefetcher:
         self.queue: list[tuple[str, str, str, int]] = []  # (key, url, sha1, size), not started
         self.running: dict[str, Future[Path]] = {}
         self.pool = ThreadPoolExecutor(max_workers=ahead, thread_name_prefix='download')
+        self.lock = threading.Lock()
 
     def plan(self, key: str, *, url: str, sha1: str, size: int) -> None:
         """Queue a download that :meth:`take` will ask for, in the order planned."""
-        self.queue.append((key, url, sha1, size))
-        self._fill()
+        with self.lock:
+            self.queue.append((key, url, sha1, size))
+            self._fill()
 
     def _fill(self) -> None:
+        """Start planned downloads while fewer than *ahead* run (the lock held)."""
         while self.queue and len(self.running) < self.ahead:
             key, url, sha1, size = self.queue.pop(0)
             self.running[key] = self.pool.submit(self._download, url, sha1, size)
@@ -201,10 +205,11 @@ class Prefetcher:
 
         :raises DownloadError: as :func:`download`
         """
-        future = self.running.pop(key, None)
-        if future is None:  # not started yet: it is downloaded now, not later
-            self.queue = [item for item in self.queue if item[0] != key]
-        self._fill()
+        with self.lock:
+            future = self.running.pop(key, None)
+            if future is None:  # not started yet: it is downloaded now, not later
+                self.queue = [item for item in self.queue if item[0] != key]
+            self._fill()
         if future is None:
             return self._download(url, sha1, size)
         return future.result()
@@ -214,41 +219,22 @@ class Prefetcher:
                         referer=self.referer,
                         limit=self.policy.host(url) if self.policy else None)
 
-    def ready(self, keys: list[str], *, tick: Callable[[], None] = lambda: None
-              ) -> Iterator[str]:
-        """*keys* in the order their downloads finish, so that a big file still arriving
-        does not hold up the uploads of those that are here; keys whose downloads have not
-        started come in the order given, once nothing planned is running. *tick* is called
-        every second while a download is awaited (the progress line)."""
-        waiting = list(keys)
-        while waiting:
-            running = {self.running[key]: key for key in waiting if key in self.running}
-            if not running:
-                yield waiting.pop(0)
-                continue
-            done, _ = wait(running, timeout=1, return_when=FIRST_COMPLETED)
-            if not done:
-                tick()
-                continue
-            key = next(key for key in waiting if key in self.running
-                       and self.running[key] in done)
-            waiting.remove(key)
-            yield key
-
     def discard(self, key: str) -> None:
         """Forget a planned download that will not be taken (and remove its file)."""
-        self.queue = [item for item in self.queue if item[0] != key]
-        future = self.running.pop(key, None)
+        with self.lock:
+            self.queue = [item for item in self.queue if item[0] != key]
+            future = self.running.pop(key, None)
+            self._fill()
         if future is not None:
             future.add_done_callback(_remove_result)
-        self._fill()
 
     def close(self) -> None:
         """Stop: remove what was downloaded and not taken."""
-        self.queue.clear()
-        for future in self.running.values():
+        with self.lock:
+            self.queue.clear()
+            running, self.running = list(self.running.values()), {}
+        for future in running:
             future.add_done_callback(_remove_result)
-        self.running.clear()
         self.pool.shutdown(wait=True, cancel_futures=True)
 
 

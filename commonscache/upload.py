@@ -24,6 +24,7 @@ from pywikibot.exceptions import APIError
 from requests_toolbelt.multipart.encoder import MultipartEncoder
 
 from commonscache.sites import Site
+from commonscache.transfer import backoff, retry_hint
 
 UploadStatus = Literal['uploaded', 'no-change', 'warning', 'refused', 'url-refused']
 
@@ -148,11 +149,7 @@ class UploadApi:
         raise APIError('upload-retries', f'{attempts} attempts failed')  # not reached
 
     def _wait(self, attempt: int, why: str, hint: str | None = None) -> None:
-        try:
-            asked = float(hint or 0)
-        except ValueError:
-            asked = 0.0
-        delay = max(asked, min(config.retry_wait * 2 ** (attempt - 1), config.retry_max))
+        delay = backoff(attempt, retry_hint(hint))
         pywikibot.log(f'upload to {self.site}: {why}; retrying in {delay:.0f} s')
         time.sleep(delay)
 

@@ -15,6 +15,7 @@ from dataclasses import dataclass, field
 from urllib.parse import urlencode, urlsplit
 
 import pywikibot
+import requests
 from pywikibot import config
 
 from commonscache import sites
@@ -219,6 +220,16 @@ def _by_url(writer: Writer, url: str) -> bool:
 
 
 def _transfer(job: Job, writer: Writer) -> Landed:
+    """In a worker: :func:`_move`, with what Pywikibot and requests raise once their own
+    retries are spent recorded as the file's failure; the run goes on with the others."""
+    try:
+        return _move(job, writer)
+    except (pywikibot.exceptions.Error, requests.exceptions.RequestException) as error:
+        return Landed(job, ended=failed(job.title, 'upload-failed',
+                                        f'{type(error).__name__}: {error}'))
+
+
+def _move(job: Job, writer: Writer) -> Landed:
     """In a worker: move the file's bytes to the shared repository, by URL when the shared
     repository may fetch them, else downloaded (checked against the sha1) and streamed.
 
