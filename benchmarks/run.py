@@ -457,7 +457,8 @@ def strict(args: argparse.Namespace) -> list[str]:
     targets: list[tuple[str, bool, str]] = []
 
     reset(wikis)
-    free = run_client(wikis, commonscache('-setup', '-nopurge'))
+    # Streamed, as the sweep within the limits is (its host is held to a rate).
+    free = run_client(wikis, commonscache('-setup', '-nopurge', '-byurl:never'))
     reset(wikis)
     with farm.configured('commons', farm.farm_dir(), strict=limits):
         held = run_client(wikis, commonscache('-setup', '-nopurge',

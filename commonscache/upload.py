@@ -54,6 +54,10 @@ class UploadOutcome:
 NO_CHANGE = {'nochange', 'no-change', 'fileexists-no-change'}
 #: Refusals of an upload by URL that hold for every file of the run, not only this one.
 URL_OFF = {'copyuploaddisabled', 'permissiondenied', 'mustbeloggedin', 'badaccess-groups'}
+#: Refusals about the file itself: streaming it would be refused the same way.
+FILE_REFUSED = {'verification-error', 'filetype-banned', 'filetype-missing', 'empty-file',
+                'file-too-large', 'illegal-filename', 'filename-tooshort',
+                'fileexists-forbidden', 'fileexists-shared-forbidden'}
 #: Refusals that hold for every file of the source's host: its domain, or the fetch.
 HOST_OFF = {'copyuploadbaddomain', 'copyuploadbadurl', 'upload-too-many-redirects', 'timeout'}
 #: Seconds a shared repository gets for each MB it fetches by URL, beyond a minute: its
@@ -112,7 +116,7 @@ class UploadApi:
         self.site.throttle(write=True)  # Pywikibot's put_throttle, as for its own writes
         for attempt in range(1, attempts + 1):
             fields: dict[str, object] = {
-                'action': 'upload', 'format': 'json', 'formatversion': '2',
+                'action': 'upload', 'format': 'json', 'formatversion': '2', 'assert': 'user',
                 'maxlag': str(config.write_maxlag), 'token': self.token, **params}
             if body:
                 body[1].rewind()
@@ -141,7 +145,10 @@ class UploadApi:
                 return reply['upload']
             if error.get('code') == 'maxlag' and attempt < attempts:
                 self._wait(attempt, 'maxlag', response.headers.get('retry-after'))
-            elif error.get('code') == 'badtoken' and attempt < attempts:
+            elif error.get('code') in ('badtoken', 'assertuserfailed') and attempt < attempts:
+                # The session expired: Pywikibot's token request logs in again first.
+                if error.get('code') == 'assertuserfailed':
+                    self.site.login()
                 self.site.tokens.clear()
                 self.token = self.site.tokens['csrf']
             else:

@@ -34,6 +34,7 @@ from commonscache.state import now
 from commonscache.target import existing_pages
 from commonscache.transfer import ChecksumMismatch, DownloadError, Prefetcher
 from commonscache.upload import (
+    FILE_REFUSED,
     CopyUploads,
     UploadApi,
     UploadOutcome,
@@ -248,6 +249,8 @@ def _move(job: Job, writer: Writer) -> Landed:
                 limit.pacer.take(latest.size)
         outcome = upload_by_url(api, job.title, latest.url, sha1=latest.sha1, size=latest.size,
                                 text=job.text, summary=job.summary, replace=job.replace)
+        if outcome.status == 'url-refused' and outcome.code in FILE_REFUSED:
+            return Landed(job, UploadOutcome('refused', details=outcome.details))
         if outcome.status == 'url-refused':
             note = writer.copy_uploads.refused(urlsplit(latest.url).netloc, outcome)
             if writer.copy_uploads.mode == 'always':

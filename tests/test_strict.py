@@ -158,7 +158,8 @@ def sweep(*extra: str) -> tuple[float, dict[str, int], str]:
 def test_a_sweep_within_commons_limits_caches_everything_without_a_429(strict_farm):
     commons, shared = strict_farm['commons'], strict_farm['shared']
     fresh_start()
-    unlimited, counts, _ = sweep()
+    # The yardstick streams too: the paced sweep below does (its host is held to a rate).
+    unlimited, counts, _ = sweep('-byurl:never')
     expected = counts['cached']
     assert expected >= len(GENERATED) + 1
 
@@ -177,6 +178,25 @@ def test_a_sweep_within_commons_limits_caches_everything_without_a_429(strict_fa
     print(f'strict sweep {seconds:.1f} s; bytes at the allowed rate {allowed:.1f} s; '
           f'unlimited sweep {unlimited:.1f} s; bound {1.15 * (allowed + unlimited):.1f} s')
     assert seconds <= 1.15 * (allowed + unlimited), (seconds, allowed, unlimited)
+
+
+@pytest.mark.first_release_only  # the stand-in against MediaWiki's fetch, not the release
+def test_a_source_that_refuses_the_shared_wikis_fetch_gets_the_bots_streams(strict_farm):
+    """Commons refuses originals to clients without a Referer, as MediaWiki's copy upload
+    is: with no rate to keep (no -maxrate: the bot may try by URL), the first refusals
+    tell, and every file is streamed by the bot, which gets no 429."""
+    commons = strict_farm['commons']
+    fresh_start()
+    # Only the Referer rule bites: a bucket too big for this sweep to empty.
+    limits = {**farm.STRICT_FOR_TESTS, 'media_mbit': 10_000}
+    with farm.configured('commons', FARM_DIR, strict=limits):
+        _, counts, log = sweep()
+    assert counts['failed'] == 0 and counts['cached'] >= len(GENERATED) + 1, log[-3000:]
+    assert counts['bytes through the bot'] == counts['bytes transferred']
+    refused = farm.refusals(commons)
+    assert refused and all(r['client'].startswith('MediaWiki/') for r in refused), refused
+    assert len(refused) <= 2  # one per upload at once, before the refusal was known
+    assert 'files from 127.0.0.1' in log and 'streamed for the rest of the run' in log
 
 
 @pytest.mark.first_release_only  # the bot's pacing against the stand-in, not MediaWiki
