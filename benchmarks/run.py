@@ -24,6 +24,7 @@ import platform
 import random
 import re
 import resource
+import shutil
 import statistics
 import subprocess
 import sys
@@ -143,10 +144,13 @@ def fresh_farm(**seeding: int) -> tuple[dict[str, farm.Wiki], list[str]]:
 
 
 def reset(wikis: dict[str, farm.Wiki]) -> None:
-    """The seeded state again, and no state file: every client starts from the same place."""
+    """The seeded state again, no state file, and Pywikibot as on a new install (no API cache,
+    no login cookie): every client starts from the same place, whichever ran before it."""
     farm.restore(farm.farm_dir())
-    for leftover in (farm.farm_dir() / 'pywikibot').glob('commonscache.*'):
+    folder = farm.farm_dir() / 'pywikibot'
+    for leftover in [*folder.glob('commonscache.*'), *folder.glob('*.lwp')]:
         leftover.unlink()
+    shutil.rmtree(folder / 'apicache', ignore_errors=True)
 
 
 # --- counting from the wikis' side ------------------------------------------------------------
@@ -213,8 +217,10 @@ class Run:
     output: str
 
 
-def run_client(wikis: dict[str, farm.Wiki], command: list[str]) -> Run:
-    env = {**os.environ, 'PYWIKIBOT_DIR': str(farm.farm_dir() / 'pywikibot')}
+def run_client(wikis: dict[str, farm.Wiki], command: list[str],
+               extra_env: dict[str, str] | None = None) -> Run:
+    env = {**os.environ, 'PYWIKIBOT_DIR': str(farm.farm_dir() / 'pywikibot'),
+           **(extra_env or {})}
     start = mark(wikis)
     began = time.monotonic()
     with tempfile.TemporaryFile('w+') as output:
@@ -384,14 +390,28 @@ def small_set(args: argparse.Namespace) -> list[str]:
     rows: list[tuple[str, str]] = []
     targets: list[tuple[str, bool, str]] = []
 
-    reset(wikis)
-    loop = run_client(wikis, [sys.executable, 'benchmarks/naive_loop.py', 'devfarm:consumer',
-                              'devfarm:commons', 'devfarm:shared'])
-    reset(wikis)
-    by_url = run_client(wikis, commonscache('-setup'))
-    noop = run_client(wikis, commonscache())
-    reset(wikis)
-    streamed = run_client(wikis, commonscache('-setup', '-byurl:never'))
+    # Short runs are noisy on a small machine: each client runs --rounds times, in turns,
+    # and its median run counts (requests and memory: the same every round).
+    clients = {
+        'loop': ([sys.executable, 'benchmarks/naive_loop.py', 'devfarm:consumer',
+                  'devfarm:commons', 'devfarm:shared'], None),
+        'by URL': (commonscache('-setup'), None),
+        'streamed': (commonscache('-setup', '-byurl:never'), None),
+        # As on Toolforge: Wikimedia Cloud Services are exempt from the API pacing a source
+        # gets until the bot's class there is known (TOOL_DATA_DIR is how the bot tells).
+        'on cloud': (commonscache('-setup'), {'TOOL_DATA_DIR': tempfile.gettempdir()}),
+    }
+    runs: dict[str, list[Run]] = {name: [] for name in clients}
+    noop = None
+    for _ in range(args.rounds):
+        for name, (command, extra_env) in clients.items():
+            reset(wikis)
+            runs[name].append(run_client(wikis, command, extra_env))
+            if name == 'by URL' and noop is None:
+                noop = run_client(wikis, commonscache())
+    loop, by_url, streamed, on_cloud = (
+        sorted(runs[name], key=lambda run: run.seconds)[len(runs[name]) // 2]
+        for name in clients)
     reset(wikis)
     baseline = run_client(wikis, [sys.executable, 'benchmarks/stream_only.py',
                                   'devfarm:commons', *copyable])
@@ -409,8 +429,9 @@ def small_set(args: argparse.Namespace) -> list[str]:
         return f'{sum(map(float, found)):.2f} s' if found else 'no purge'
 
     for name, run in (('per-file Pywikibot loop', loop), ('commonscache, by URL', by_url),
-                      ('commonscache, streamed (-byurl:never)', streamed)):
-        rows.append((f'{name}: wall time, API requests, peak RSS',
+                      ('commonscache, streamed (-byurl:never)', streamed),
+                      ('commonscache, by URL, as on Toolforge (no API pacing)', on_cloud)):
+        rows.append((f'{name}: wall time (median of {args.rounds}), API requests, peak RSS',
                      f'{run.seconds:.1f} s, {run.traffic.requests}, {run.peak_rss_mb:.0f} MB'))
     rows += [('commonscache: the purge of the consumer pages (in the wall time)',
               f'{purge_time(by_url)} by URL, {purge_time(streamed)} streamed'),
@@ -426,6 +447,8 @@ def small_set(args: argparse.Namespace) -> list[str]:
     targets += [
         ("first sweep by URL: at most 0.6 x the loop's wall time",
          by_url.seconds <= 0.6 * loop.seconds, f'{by_url.seconds / loop.seconds:.2f}x'),
+        ('… the same target as on Toolforge (no API pacing of the source)',
+         on_cloud.seconds <= 0.6 * loop.seconds, f'{on_cloud.seconds / loop.seconds:.2f}x'),
         ("first sweep streamed: at most 0.9 x the loop's wall time",
          streamed.seconds <= 0.9 * loop.seconds, f'{streamed.seconds / loop.seconds:.2f}x'),
         ('first sweep: no more API requests than the loop, by URL and streamed',
@@ -618,6 +641,8 @@ def main() -> int:
     parser.add_argument('--scale', default='',
                         help='comma-separated file counts for the scaling table instead')
     parser.add_argument('--keep', action='store_true', help='leave the farm running')
+    parser.add_argument('--rounds', type=int, default=3,
+                        help='--small: runs of each client, in turns (default 3; the median)')
     parser.add_argument('--small', action='store_true',
                         help="a new user's first try: use with --files 13 --big 1 --big-mb 57 "
                              '(one more file is nominated for deletion on the source)')

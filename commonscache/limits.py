@@ -178,7 +178,8 @@ class Policy:
         first request, those that tell the class included, because Pywikibot makes some as
         soon as it meets a site."""
         parts = urlsplit(url)
-        if not self.api_per_minute or not parts.path.endswith('/api.php') or \
+        # On Wikimedia Cloud Services every source exempts the bot, known before it logs in.
+        if self.cloud or not self.api_per_minute or not parts.path.endswith('/api.php') or \
                 parts.netloc in self.exempt_hosts:
             return
         # 2% under the budget: the server's minute and ours do not start at the same time.

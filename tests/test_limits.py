@@ -118,6 +118,14 @@ def test_api_requests_to_a_source_are_spaced_but_the_farms_own_are_not():
     assert time.monotonic() - started >= 0.3
 
 
+def test_on_wikimedia_cloud_no_source_is_paced_even_before_its_class_is_known():
+    policy = limits.Policy(api_per_minute=600, cloud=True)
+    started = time.monotonic()
+    for _ in range(4):
+        policy.pace_api('https://commons.wikimedia.org/w/api.php')
+    assert time.monotonic() - started < 0.05
+
+
 @responses.activate
 def test_a_429_is_waited_out_as_retry_after_says_and_counted():
     url = 'https://upload.example.org/a.png'
