@@ -391,8 +391,7 @@ class CacheBot(ConfigParserBot):
         if page.exists() and page.text.strip() == text.strip():
             return
         self.run_page.check()
-        page.text = text
-        page.save(summary='commonscache: files left for review', bot=True, quiet=True)
+        sites.save_own_page(page, text, 'commonscache: files left for review')
 
     def _flush_all(self) -> None:
         self._flush_refresh()

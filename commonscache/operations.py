@@ -20,7 +20,7 @@ from typing import IO
 import pywikibot
 
 from commonscache.query import list_query
-from commonscache.sites import Site
+from commonscache.sites import Site, save_own_page
 
 #: What an answered request line carries, so that later runs leave it alone.
 ANSWERED = ' — commonscache:'
@@ -125,9 +125,8 @@ def first_run_page(page: pywikibot.Page | None, *, create: bool) -> RunPage:
         pywikibot.info(f'the run page {page.title()} does not exist yet; a run without '
                        '-simulate creates it with "true"')
         return RunPage(None)
-    page.text = 'true'
-    page.save(summary='commonscache: run page; change "true" to anything else to stop the bot',
-              bot=True, quiet=True)
+    save_own_page(page, 'true',
+                  'commonscache: run page; change "true" to anything else to stop the bot')
     pywikibot.info(f'created the run page {page.title()} with "true" (the first run on this '
                    'wiki); change it to anything else to stop the bot')
     return RunPage(pywikibot.Page(page.site, page.title()))

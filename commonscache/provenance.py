@@ -7,6 +7,8 @@ from __future__ import annotations
 
 import pywikibot
 
+from commonscache.sites import save_own_page
+
 TRACKING_CATEGORY = 'Cached Commons media'
 
 TEMPLATE_TEXT = """<includeonly>{| class="commonscache-provenance" style="width:100%; \
@@ -41,8 +43,8 @@ def ensure_template(page: pywikibot.Page, *, create: bool) -> bool:
         return True
     if not create:
         return False
-    page.text = TEMPLATE_TEXT.replace('@CATEGORY@', TRACKING_CATEGORY)
-    page.save(summary='commonscache: provenance template for cached Commons files',
-              bot=True)
+    save_own_page(page, TEMPLATE_TEXT.replace('@CATEGORY@', TRACKING_CATEGORY),
+                  'commonscache: provenance template for cached Commons files')
+    pywikibot.info(f'created {page.title()} on {page.site}')
     return not pywikibot.config.simulate
 

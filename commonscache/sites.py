@@ -226,3 +226,24 @@ def renew_tokens_on_relogin() -> None:
     relogin_with_fresh_tokens.renews_tokens = True  # type: ignore[attr-defined]
     Site._relogin = relogin_with_fresh_tokens  # type: ignore[method-assign]
 
+
+
+def save_own_page(page: pywikibot.Page, text: str, summary: str) -> None:
+    """Write one of the bot's own pages (its run page, provenance template, review page) in
+    one request. Pywikibot's ``Page.save`` asks four questions first (the page's templates
+    and text for {{bots}}, its latest revision, its page id): a bot's own page has no
+    {{bots}} to honour, and *page* was read already (preloaded), so its revision stands in
+    for an edit conflict check.
+
+    :raises pywikibot.exceptions.APIError: for the wiki's refusal (``editconflict``, ...)
+    """
+    site = page.site
+    params: dict[str, object] = {'action': 'edit', 'title': page.title(), 'text': text,
+                                 'summary': summary, 'bot': True, 'assert': 'user',
+                                 'token': site.tokens['csrf']}
+    if page.exists():
+        params['baserevid'] = page.latest_revision_id
+    else:
+        params['createonly'] = True
+    site.simple_request(**params).submit()
+    page.text = text
