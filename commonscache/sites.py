@@ -12,7 +12,7 @@ import pywikibot
 import requests
 from pywikibot import config
 from pywikibot.comms import http
-from pywikibot.exceptions import Error, NoUsernameError, SiteDefinitionError
+from pywikibot.exceptions import APIError, Error, NoUsernameError, SiteDefinitionError
 
 from commonscache import __version__
 from commonscache.errors import UsageError
@@ -227,7 +227,6 @@ def renew_tokens_on_relogin() -> None:
     Site._relogin = relogin_with_fresh_tokens  # type: ignore[method-assign]
 
 
-
 def save_own_page(page: pywikibot.Page, text: str, summary: str) -> None:
     """Write one of the bot's own pages (its run page, provenance template, review page) in
     one request. Pywikibot's ``Page.save`` asks four questions first (the page's templates
@@ -239,11 +238,17 @@ def save_own_page(page: pywikibot.Page, text: str, summary: str) -> None:
     """
     site = page.site
     params: dict[str, object] = {'action': 'edit', 'title': page.title(), 'text': text,
-                                 'summary': summary, 'bot': True, 'assert': 'user',
-                                 'token': site.tokens['csrf']}
+                                 'summary': summary, 'bot': True, 'assert': 'user'}
     if page.exists():
         params['baserevid'] = page.latest_revision_id
     else:
         params['createonly'] = True
-    site.simple_request(**params).submit()
+    try:
+        site.simple_request(**params, token=site.tokens['csrf']).submit()
+    except APIError as error:
+        if error.code != 'badtoken':
+            raise
+        # The session was lost and Pywikibot logged in again, retrying with the old token.
+        site.tokens.clear()
+        site.simple_request(**params, token=site.tokens['csrf']).submit()
     page.text = text
