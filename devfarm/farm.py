@@ -240,6 +240,16 @@ def api_answers(wiki: Wiki) -> bool:
         return False
 
 
+def last_error(wiki: Wiki) -> str:
+    """The last error line PHP's server logged, or 'no error logged'."""
+    try:
+        lines = (wiki.root / 'server.log').read_text(errors='replace').splitlines()
+    except OSError:
+        return 'no server.log'
+    errors = [line for line in lines if 'Fatal error' in line or 'Failed' in line]
+    return errors[-1].split('] ', 2)[-1] if errors else 'no error logged'
+
+
 def start(wiki: Wiki) -> None:
     if server_pid(wiki) and api_answers(wiki):
         return
@@ -259,7 +269,8 @@ def start(wiki: Wiki) -> None:
     deadline = time.monotonic() + 30
     while not api_answers(wiki):
         if process.poll() is not None or time.monotonic() > deadline:
-            raise SystemExit(f'devfarm: {wiki.name} did not start; see {wiki.root}/server.log')
+            raise SystemExit(f'devfarm: {wiki.name} did not start ({last_error(wiki)}); '
+                             f'see {wiki.root}/server.log')
         time.sleep(0.1)
 
 

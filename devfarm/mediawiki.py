@@ -154,10 +154,22 @@ def _mounted(path: Path) -> bool:
         return any(line.split()[1] == target for line in mounts)
 
 
+def _same_folder(one: Path, other: Path) -> bool:
+    try:
+        a, b = one.stat(), other.stat()
+    except OSError:
+        return False
+    return (a.st_dev, a.st_ino) == (b.st_dev, b.st_ino)
+
+
 def _bind(source: Path, root: Path) -> None:
     target = root / source.resolve().relative_to('/')
     if _mounted(target):
-        return
+        if _same_folder(source, target):
+            return
+        # Bound to a folder since removed and made again at the same path (a checkout
+        # cloned afresh): the old mount shows the deleted folder, so PHP would find nothing.
+        subprocess.run(['umount', '--lazy', str(target)], check=True)
     target.mkdir(parents=True, exist_ok=True)
     subprocess.run(['mount', '--bind', str(source), str(target)], check=True)
 

@@ -47,7 +47,11 @@ def pytest_report_header() -> str:
 def farm_session() -> dict[str, farm.Wiki]:
     """The dev farm, installed and seeded from scratch for this test session."""
     farm.destroy(FARM_DIR)
-    farm.up(FARM_DIR)
+    try:
+        farm.up(FARM_DIR)
+    except SystemExit as failed:
+        # An Exception, which pytest keeps for the session: one failed start, not one per test.
+        raise RuntimeError(str(failed)) from None
     farm.write_pywikibot_dir(FARM_DIR, PYWIKIBOT_TEST_SETTINGS)
     farm.snapshot(FARM_DIR)
     yield farm.wikis(FARM_DIR)

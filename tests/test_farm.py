@@ -2,7 +2,10 @@
 first and from the Commons stand-in second."""
 from __future__ import annotations
 
+import os
 import re
+import shutil
+import subprocess
 import time
 from pathlib import Path
 
@@ -111,3 +114,25 @@ def test_the_farms_own_php_raises_no_warnings_on_this_mediawiki(farm_wikis):
                           if re.search(r'deprecat|PHP (Warning|Notice|Fatal)|Warning:', line,
                                        re.I)]
     assert found == []
+
+
+@pytest.mark.skipif(os.geteuid() != 0, reason='bind mounts need root')
+def test_a_folder_made_again_at_a_shared_path_is_shared_again(tmp_path: Path):
+    """A checkout cloned afresh where one was shared with the tree before: the old bind
+    mount shows the deleted folder, so the tree's PHP found no router.php (CI, stop 20)."""
+    from devfarm import mediawiki
+
+    tree, checkout = tmp_path / 'tree', tmp_path / 'checkout'
+    tree.mkdir()
+    checkout.mkdir()
+    inside = tree / checkout.relative_to('/')
+    try:
+        mediawiki._bind(checkout, tree)
+        shutil.rmtree(checkout)
+        checkout.mkdir()
+        (checkout / 'router.php').write_text('<?php\n')
+        mediawiki._bind(checkout, tree)
+        assert (inside / 'router.php').exists()
+    finally:
+        while mediawiki._mounted(inside):
+            subprocess.run(['umount', '--lazy', str(inside)], check=True)
