@@ -43,10 +43,12 @@ from commonscache.pipeline import (
     Memory,
     Outcome,
     Settings,
+    conflict_flag,
     judge,
     locate,
     locate_copies,
     read_group,
+    source_conflicts,
 )
 from commonscache.progress import Progress
 from commonscache.provenance import TRACKING_CATEGORY, ensure_template
@@ -342,8 +344,11 @@ class CacheBot(ConfigParserBot):
             self.memory.available.update(snapshot.also_available)
             self.counter['examined'] += len(snapshot.canonicals)
             verdicts = judge(snapshot, self.settings, bot=self.shared.user())
+            conflicts = source_conflicts(snapshot)
             for outcome in act(snapshot, verdicts, self.writer, self.memory.available):
                 self.record(outcome)
+                if flag := conflict_flag(outcome, conflicts):
+                    self.record(flag)
                 self._show_progress()
 
     def record(self, outcome: Outcome) -> None:

@@ -12,6 +12,8 @@ conflict, it does nothing and flags the file for review (name-taken, local-chang
 source-deleted, source-disputed, licence-changed, duplicate, was-deleted, upload-refused,
 rules-blocked, source-corrupt for a source version whose bytes never matched its sha1
 in 3 runs, and sha1-mismatch for a copy whose bytes are not those its provenance records).
+A file whose structured data (captions, statements) contradicts its own description is
+copied all the same, with its structured data, and flagged sdc-conflict.
 Setting sync=no on a copy's provenance template detaches it from syncing.
 
 Usage:

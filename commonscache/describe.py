@@ -22,6 +22,7 @@ import mwparserfromhell
 from mwparserfromhell.nodes import Wikilink
 
 from commonscache.rules import Rules, key
+from commonscache.sdc import MediaInfo, captions_to_show, carried
 from commonscache.source import FileVersion, SourceFile
 
 FILE_NAMESPACES = frozenset({'file', 'image', 'media'})
@@ -86,6 +87,8 @@ def provenance_call(source: SourceFile, *, template: str, retrieved: str) -> str
     }
     values = {key: value for key, value in values.items()
               if value or key not in ('licences', 'authorsource')}
+    if source.entity:
+        values |= carried(source.entity)
     params = ''.join(f'\n|{key}={escape_value(value)}' for key, value in values.items())
     return f'{{{{{template}{params}\n}}}}'
 
@@ -175,6 +178,17 @@ def _version_row(version: FileVersion, interwiki: str) -> str:
             f' || <nowiki>{html.escape(" ".join(version.comment.split()))}</nowiki>')
 
 
+def captions_section(entity: MediaInfo | None, description: str) -> str:
+    """The source's captions in the languages its description has no text in, for readers
+    (the provenance template carries every caption, for bots)."""
+    shown = captions_to_show(entity, description) if entity else {}
+    if not shown:
+        return ''
+    lines = ''.join(f'\n* {escape_value(lang)}: <span lang="{escape_value(lang)}" dir="auto">'
+                    f'{escape_value(text)}</span>' for lang, text in shown.items())
+    return f'== Captions ==\nCaptions of the file on its source (structured data):{lines}'
+
+
 def attribution_section(source: SourceFile, *, interwiki: str, history_url: str) -> str:
     """Who uploaded which version, and where the description's authors are credited."""
     title = escape_value(source.title)
@@ -215,6 +229,7 @@ def describe(source: SourceFile, settings: PageSettings, *, history_url: str,
                                           categories=settings.categories)
     changes += link_changes
     parts = [provenance_call(source, template=settings.template, retrieved=retrieved), body,
+             captions_section(source.entity, source.text),
              attribution_section(source, interwiki=settings.interwiki,
                                  history_url=history_url)]
     if settings.tracking:

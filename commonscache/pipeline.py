@@ -24,6 +24,7 @@ from commonscache.detect import FileUse, classify, survey
 from commonscache.limits import Policy
 from commonscache.reconcile import CORRUPT_AFTER, Verdict, decide, is_owned
 from commonscache.rules import Rules
+from commonscache.sdc import conflict_details, contradictions
 from commonscache.source import SourceFile, deletion_comment, read_sources
 from commonscache.state import State
 from commonscache.target import SharedFile, read_shared
@@ -376,6 +377,33 @@ def read_group(group: Group, settings: Settings, memory: Memory) -> Snapshot | l
 
 
 # --- judge: both sides → verdicts (pure) -----------------------------------------------------
+
+def source_conflicts(snapshot: Snapshot) -> dict[str, str]:
+    """title → the ``sdc-conflict`` details of each source whose structured data contradicts
+    its description (see :func:`commonscache.sdc.contradictions`)."""
+    found = {}
+    for title in snapshot.order:
+        source = snapshot.sources[title]
+        if title in snapshot.renamed or not source or not source.entity:
+            continue
+        contradicted = contradictions(source.entity, licences=(*source.licences, source.licence),
+                                      author=source.author,
+                                      author_stated=not source.author_is_uploader)
+        if contradicted:
+            found[title] = conflict_details(contradicted, entity=source.entity)
+    return found
+
+
+def conflict_flag(outcome: Outcome, conflicts: dict[str, str]) -> Outcome | None:
+    """The ``sdc-conflict`` flag that follows a file's outcome, when its source contradicts
+    itself and the copy is the bot's: the file is still copied (the description is what
+    Commons shows), and the flag stays, recorded after the outcome, until the source agrees."""
+    details = conflicts.get(outcome.title)
+    carried = outcome.kind in ('cached', 'updated', 'would cache') or (
+        outcome.kind == 'nothing' and outcome.reason == 'up-to-date')
+    return flagged(outcome.title, 'sdc-conflict', details, outcome.sha1) \
+        if details and carried else None
+
 
 def judge(snapshot: Snapshot, settings: Settings, *, bot: str) -> dict[str, Verdict]:
     """The verdict for every title but the renamed names (those wait for their canonical

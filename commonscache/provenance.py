@@ -33,6 +33,20 @@ and never overwrites a page without it.
 ; author: the author, as plain text
 ; authorsource: "first uploader" when the source states no author and its first uploader stands in
 
+The source's structured data (Commons' captions and statements), when it has some; several \
+values are joined with " / ", an item is written as its id with its label where one is known:
+; sdc-entity, sdc-revision: the MediaInfo entity's id and the source revision it was read from
+; sdc-caption-LANG: the caption in language LANG (one parameter per language)
+; sdc-licence: copyright licence (P275)
+; sdc-creator, sdc-creator-name, sdc-creator-url: creator (P170), and the names and URLs its \
+qualifiers give
+; sdc-source, sdc-source-url: source of file (P7482), and the URL it was described at
+; sdc-inception: inception (P571), as precise as the statement
+; sdc-depicts: depicts (P180)
+; sdc-coordinates, sdc-viewpoint: coordinate location (P625), coordinates of the point of \
+view (P1259), as latitude,longitude
+; sdc-flickr-id: Flickr photo ID (P12120)
+
 Pages using it are in [[:Category:@CATEGORY@]].
 </noinclude>"""
 

@@ -9,6 +9,7 @@ from __future__ import annotations
 import json
 
 from commonscache.describe import escape_value
+from commonscache.sdc import parse_conflict_details
 from commonscache.state import Flag
 
 #: Characters that cannot occur in a MediaWiki title; a title with one is shown, not linked.
@@ -58,4 +59,28 @@ def as_wikitable(flags: list[Flag], *, interwiki: str) -> str:
             f' || {escape_cell(flag.reason)} || {escape_cell(flag.details)}'
             f' || {escape_cell(flag.since)}')
     return (intro + '{| class="wikitable sortable"\n'
-            '! File !! Source !! Reason !! Details !! Since\n' + '\n'.join(rows) + '\n|}\n')
+            '! File !! Source !! Reason !! Details !! Since\n' + '\n'.join(rows) + '\n|}\n'
+            + _side_by_side([f for f in flags if f.reason == 'sdc-conflict'],
+                            interwiki=interwiki))
+
+
+def _side_by_side(flags: list[Flag], *, interwiki: str) -> str:
+    """The ``sdc-conflict`` flags again, the description's value beside the structured
+    data's, one row per contradiction."""
+    rows = []
+    for flag in flags:
+        for found in parse_conflict_details(flag.details):
+            rows.append(
+                '|-\n'
+                f'| {_link(":" + flag.title, flag.title)}'
+                f' || {_link(f"{interwiki}:{flag.title}", "source")}'
+                f' || {escape_cell(found.what)} || {escape_cell(found.description)}'
+                f' || {escape_cell(found.structured)}')
+    if not rows:
+        return ''
+    return ('\n== Structured data that contradicts the description ==\n'
+            'The copy follows the description, which is what the source shows; the flag '
+            'goes when the source says one thing in both places.\n'
+            '{| class="wikitable sortable"\n'
+            '! File !! Source !! What !! The description says !! The structured data says\n'
+            + '\n'.join(rows) + '\n|}\n')

@@ -2,8 +2,10 @@
 text and revision, licence and author.
 
 One query reads, for many titles at once, the whole upload history (``prop=imageinfo`` with
-``iilimit=max``) and the description's latest revision (``prop=revisions``), following
-redirects so that a renamed file is found under its new name.
+``iilimit=max``) and the description's latest revision (``prop=revisions``) with every slot
+of it, so that the structured data of Commons (the ``mediainfo`` slot, see
+:mod:`commonscache.sdc`) comes in the same request; redirects are followed so that a renamed
+file is found under its new name.
 See https://www.mediawiki.org/wiki/API:Imageinfo and https://www.mediawiki.org/wiki/API:Revisions
 
 Licence and author come from ``extmetadata`` (LicenseShortName, Artist), which Commons fills
@@ -26,6 +28,7 @@ from commonscache.attribution import (
     reported_licence,
 )
 from commonscache.query import Page, query_titles
+from commonscache.sdc import MediaInfo, from_slot
 from commonscache.sites import Site
 
 #: The extmetadata fields read; the rest of extmetadata is large and not needed.
@@ -72,6 +75,8 @@ class SourceFile:
     licences: tuple[str, ...] = ()
     #: no author is stated: the first uploader stands in
     author_is_uploader: bool = False
+    #: the structured data (Commons' mediainfo slot), None when the page has none
+    entity: MediaInfo | None = None
 
     @property
     def latest(self) -> FileVersion:
@@ -158,7 +163,8 @@ def source_file(page: Page, markers: tuple[str, ...] = DISPUTE_TEMPLATES) -> Sou
     if not versions:
         return None
     revision = (page.get('revisions') or [{}])[-1]
-    text = revision.get('slots', {}).get('main', {}).get('content', '')
+    slots = revision.get('slots', {})
+    text = slots.get('main', {}).get('content', '')
     meta = _extmetadata(page)
     licences = tuple(licences_from_wikitext(text))
     licence = plain_text(meta.get('LicenseShortName', '')) or reported_licence(licences)
@@ -167,7 +173,8 @@ def source_file(page: Page, markers: tuple[str, ...] = DISPUTE_TEMPLATES) -> Sou
     return SourceFile(title=page['title'], description_url=url, versions=versions,
                       text=text, revision=revision.get('revid', 0), licence=licence,
                       author=author or versions[-1].user, disputes=disputes_in(text, markers),
-                      licences=licences, author_is_uploader=not author)
+                      licences=licences, author_is_uploader=not author,
+                      entity=from_slot(slots.get('mediainfo'), revision=revision.get('revid', 0)))
 
 
 def read_sources(site: Site, titles: Iterable[str],
@@ -178,7 +185,7 @@ def read_sources(site: Site, titles: Iterable[str],
         site, titles, redirects=1, prop='imageinfo|revisions',
         iiprop='timestamp|user|size|dimensions|comment|sha1|url|mime|extmetadata',
         iilimit='max', iiextmetadatafilter=EXTMETADATA_FIELDS,
-        rvprop='ids|timestamp|content', rvslots='main')
+        rvprop='ids|timestamp|content', rvslots='*')
     snapshot = {}
     for title in titles:
         page = result.page(title)

@@ -151,8 +151,10 @@ class State:
 
     def was_cached(self, *, shared: str, titles: Iterable[str] | None = None) -> set[str]:
         """Titles the bot has cached on *shared*, or flagged as deleted there since."""
+        # sdc-conflict: copied, then flagged because the source contradicts itself
         rows = self._files('title', "outcome IN ('cached', 'updated') OR (outcome = 'nothing' "
-                           "AND reason = 'up-to-date') OR reason = 'was-deleted'", shared, titles)
+                           "AND reason = 'up-to-date') OR reason IN ('was-deleted', "
+                           "'sdc-conflict')", shared, titles)
         return {title for (title,) in rows}
 
     def waiting_upstream(self, *, shared: str, reasons: Iterable[str],

@@ -58,6 +58,10 @@ $wgVerifyMimeType = true;
 
 wfLoadExtension( 'ParserFunctions' );
 wfLoadExtension( 'Interwiki' );
+// The Commons stand-in stores structured data in a mediainfo slot, as Commons does.
+if ( $devFarmSelf['mediainfo'] ?? false ) {
+	wfLoadExtension( 'DevFarmMediaInfo', __DIR__ . '/extensions/DevFarmMediaInfo/extension.json' );
+}
 $wgGroupPermissions['sysop']['interwiki'] = true;
 
 $wgEnableUploads = $devFarmSelf['uploads'];

@@ -93,7 +93,7 @@ class Wiki:
         return self.root / 'server.pid'
 
     def env(self) -> dict[str, str]:
-        return {**os.environ, 'MW_CONFIG_FILE': str(self.settings)}
+        return {**os.environ, 'MW_CONFIG_FILE': str(self.settings), 'MW_INSTALL_PATH': str(MW)}
 
 
 def wikis(root: Path | None = None) -> dict[str, Wiki]:
@@ -124,6 +124,17 @@ def maintenance(wiki: Wiki, script: str, *args: str) -> str:
     return run(['php', str(MW / 'maintenance' / script), *args], wiki).stdout
 
 
+def set_entity(wiki: Wiki, title: str, entity: dict | None, *, summary: str = '') -> int:
+    """Write the structured data (a MediaInfo entity: labels, statements) of a file page of
+    *wiki* into its mediainfo slot, or remove it (None); the new revision's id."""
+    spec = wiki.root / 'tmp' / 'entity.json'
+    spec.write_text(json.dumps(entity) if entity is not None else '')
+    out = run(['php', str(HERE / 'extensions' / 'DevFarmMediaInfo' / 'setEntity.php'),
+               '--title', title, '--file', str(spec), '--summary', summary or 'structured data'],
+              wiki).stdout
+    return int(out.strip().splitlines()[-1])
+
+
 # --- packages -------------------------------------------------------------------------------
 
 def ensure_packages() -> mediawiki.Runtime:
@@ -141,7 +152,7 @@ def farm_config(root: Path) -> dict:
         'wikis': {
             'commons': {'server': all_wikis['commons'].server, 'uploads': True,
                         'copy_uploads': False, 'file_extensions': EXTENSIONS,
-                        'foreign_repos': []},
+                        'foreign_repos': [], 'mediainfo': True},
             'shared': {'server': all_wikis['shared'].server, 'uploads': True,
                        'copy_uploads': True, 'file_extensions': SHARED_EXTENSIONS,
                        'foreign_repos': []},

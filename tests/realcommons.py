@@ -10,7 +10,11 @@ from pathlib import Path
 import pytest
 
 REPO = Path(__file__).resolve().parent.parent
-REAL = Path(os.environ.get('COMMONSCACHE_REAL_COMMONS') or REPO.parent / 'shared' / 'real-commons')
+#: Where to look, in order: the variable, beside the checkout, beside the workplace's main
+#: checkout (a clone elsewhere, such as CI's, finds it there).
+PLACES = [Path(p) for p in (os.environ.get('COMMONSCACHE_REAL_COMMONS'),) if p] + [
+    REPO.parent / 'shared' / 'real-commons', Path('/work/shared/real-commons')]
+REAL = next((place for place in PLACES if place.is_dir()), PLACES[0])
 
 
 def real(path: str) -> Path:

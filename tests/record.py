@@ -64,9 +64,36 @@ def _reads() -> None:
     read_shared(shared, USED, template='Cached Commons Media')
 
 
+#: Structured data the recordings give one seeded file (written here, in the shape of
+#: Commons' entities): captions in a language the description has and one it lacks, and
+#: statements that agree with the description.
+SUNSET_ENTITY = {
+    'labels': {'en': {'language': 'en', 'value': 'Sunset over the harbour'},
+               'fr': {'language': 'fr', 'value': 'Coucher de soleil sur le port'}},
+    'descriptions': {},
+    'statements': {
+        'P275': [{'mainsnak': {'snaktype': 'value', 'property': 'P275', 'datavalue': {
+            'value': {'entity-type': 'item', 'numeric-id': 18199165, 'id': 'Q18199165'},
+            'type': 'wikibase-entityid'}}, 'type': 'statement', 'rank': 'normal'}],
+        'P170': [{'mainsnak': {'snaktype': 'somevalue', 'property': 'P170'},
+                  'qualifiers': {'P2093': [{'snaktype': 'value', 'property': 'P2093',
+                                            'datavalue': {'value': 'Alice Example',
+                                                          'type': 'string'}}]},
+                  'type': 'statement', 'rank': 'normal'}],
+        'P1259': [{'mainsnak': {'snaktype': 'value', 'property': 'P1259', 'datavalue': {
+            'value': {'latitude': 54.3233, 'longitude': 10.1228, 'precision': 0.0001,
+                      'globe': 'http://www.wikidata.org/entity/Q2'},
+            'type': 'globecoordinate'}}, 'type': 'statement', 'rank': 'normal'}],
+    },
+}
+
+
 @scenario
 def reads_before_sweep() -> None:
-    """The stages' reads on the freshly seeded farm."""
+    """The stages' reads on the freshly seeded farm, one file with structured data."""
+    from devfarm import farm
+
+    farm.set_entity(farm.wikis(conftest.FARM_DIR)['commons'], USED[0], SUNSET_ENTITY)
     _reads()
 
 

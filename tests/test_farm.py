@@ -90,14 +90,18 @@ def test_the_router_refuses_what_a_web_server_would(farm_wikis):
 
 
 def test_the_farms_own_php_raises_no_warnings_on_this_mediawiki(farm_wikis):
-    """FarmSettings.php, router.php, Strict.php and DevFarmSqliteRepo work on the MediaWiki
-    under test (1.39 or 1.43) without a PHP warning or a MediaWiki deprecation notice."""
+    """FarmSettings.php, router.php, Strict.php, DevFarmSqliteRepo and DevFarmMediaInfo
+    (with its maintenance script) work on the MediaWiki under test (1.39 or 1.43) without a
+    PHP warning or a MediaWiki deprecation notice."""
     from tests.conftest import run_cli
     from tests.test_sweep import SHARED
 
     logs = [wiki.root / name for wiki in farm_wikis.values()
             for name in ('php-errors.log', 'server.log')]
     start = {log: log.stat().st_size if log.exists() else 0 for log in logs}
+    farm.set_entity(farm_wikis['commons'], SEEDED, {'labels': {'en': {
+        'language': 'en', 'value': 'A caption'}}, 'statements': {}})
+    requests.get(f"{farm_wikis['commons'].server}/wiki/{SEEDED}", timeout=60)
     with farm.configured('consumer', farm.farm_dir(), db_repos=['shared']), \
             farm.configured('commons', farm.farm_dir(), strict=farm.STRICT_FOR_TESTS):
         result = run_cli(SHARED, '-always', f'-maxrate:{farm.STRICT_FOR_TESTS["media_mbit"]}')

@@ -86,3 +86,14 @@ def test_lookups_for_a_batch_read_only_its_titles(tmp_path):
     assert state.corrupt_sources(shared=SHARED, after=3, titles=['File:B.png']) == {
         'File:B.png': 'bbb'}
     assert state.was_cached(shared=SHARED, titles=[]) == set()
+
+
+def test_a_copy_flagged_for_its_sources_structured_data_counts_as_cached(tmp_path):
+    """sdc-conflict follows a copy: deleting that copy later is was-deleted, as for any."""
+    state = State(tmp_path / 'state.sqlite')
+    state.record(shared=SHARED, title='File:A.jpg', outcome='cached', sha1='aaa')
+    state.record(shared=SHARED, title='File:A.jpg', outcome='flagged', reason='sdc-conflict',
+                 sha1='aaa')
+    state.record(shared=SHARED, title='File:B.jpg', outcome='flagged', reason='name-taken')
+    assert state.was_cached(shared=SHARED) == {'File:A.jpg'}
+    assert [f.reason for f in state.flags(shared=SHARED)] == ['sdc-conflict', 'name-taken']
