@@ -18,7 +18,7 @@ import pywikibot
 from pywikibot import config, pagegenerators
 from pywikibot.bot import ConfigParserBot
 
-from commonscache import limits, sites
+from commonscache import limits, sites, watch
 from commonscache.detect import (
     UsedFile,
     changed_pages,
@@ -27,8 +27,9 @@ from commonscache.detect import (
     pages_using,
     request_pages,
 )
-from commonscache.errors import AlreadyRunning, UsageError
+from commonscache.errors import AlreadyRunning, NothingToDo, UsageError
 from commonscache.operations import (
+    TERMINATE,
     ControlPages,
     EmergencyStop,
     Request,
@@ -55,6 +56,7 @@ from commonscache.provenance import TRACKING_CATEGORY, ensure_template
 from commonscache.query import batches, list_query
 from commonscache.review import as_wikitable
 from commonscache.rules import Rules, RulesError, parse_rules
+from commonscache.shards import Shard
 from commonscache.source import DISPUTE_TEMPLATES
 from commonscache.state import State, now
 from commonscache.transfer import Prefetcher, remove_stale_temporaries
@@ -90,6 +92,8 @@ class CacheBot(ConfigParserBot):
         'tracking': TRACKING_CATEGORY,
         'wikis': '',
         'since': '',
+        'watch': '',
+        'shard': '',
         'purge': True,
         'requests': 'Project:Cached Commons media/Requests',
         'groups': 'sysop',
@@ -124,6 +128,9 @@ class CacheBot(ConfigParserBot):
         #: bytes that reached the shared repository, and those that passed through the bot
         self.bytes_transferred = 0
         self.bytes_through_bot = 0
+        #: failures because a wiki did not answer (-watch holds the watermark for them)
+        self.retryable = 0
+        self.poll = 0.0
         self.progress = Progress()
 
     # --- set-up -------------------------------------------------------------------------------
@@ -153,12 +160,18 @@ class CacheBot(ConfigParserBot):
         self.policy = limits.Policy.from_options(apirate=self.opt.apirate,
                                                  maxrate=self.opt.maxrate)
         sites.check_password_file()
-        self.consumers = sites.consumer_sites(str(self.opt.wikis), pywikibot.Site())
+        self.shard = Shard.parse(str(self.opt.shard or ''))
+        self.consumers = sites.consumer_sites(str(self.opt.wikis), pywikibot.Site(),
+                                              keep=self.shard.takes)
+        if not self.consumers:
+            raise NothingToDo(f'shard {self.shard.index} of {self.shard.count} has none of the '
+                              'consumer wikis (-wikis); nothing to do')
         self.shared = sites.connect_shared(str(self.opt.shared), self.consumers)
         limits.pace(self.policy, [*self.consumers, self.shared])
         for consumer in self.consumers:
             sites.login_if_configured(consumer)
-        state_path = Path(self.opt.state or Path(config.base_dir, 'commonscache.sqlite'))
+        state_path = self.shard.path(
+            Path(self.opt.state or Path(config.base_dir, 'commonscache.sqlite')))
         self.lock = RunLock(state_path.with_suffix('.lock'))
         if not self.lock.acquire():
             raise AlreadyRunning(f'another run (pid {self.lock.holder()}) holds the lock '
@@ -166,7 +179,7 @@ class CacheBot(ConfigParserBot):
         self.control = ControlPages.read(
             self.shared, template=self.opt.template,
             run=self.opt.runpage or f'User:{self.shared.user()}/Run', rules=self.opt.rules,
-            requests=self.opt.requests, review=self.opt.reviewpage)
+            requests=self.opt.requests, review=self.shard.title(self.opt.reviewpage))
         self.referer = sites.referer(self.shared)
         self.run_page = first_run_page(self.control.run, create=not config.simulate)
         self.run_page.check(force=True)
@@ -185,6 +198,7 @@ class CacheBot(ConfigParserBot):
                              'none')
         if self.opt.since not in ('', 'last'):
             raise UsageError(f'-since:{self.opt.since} is not understood; use -since:last')
+        self.poll = self._poll_interval()
         self.rules = self._load_rules()
         self.forced = {pywikibot.FilePage(self.shared, title).title()
                        for title in split_titles(self.opt.force)}
@@ -201,6 +215,21 @@ class CacheBot(ConfigParserBot):
                                  self.shared.siteinfo.get('fileextensions', [])),
             max_upload=self.shared.siteinfo.get('maxuploadsize', 0))
         self.generator = self._pages()
+
+    def _poll_interval(self) -> float:
+        """-watch's seconds between polls (0: not watching)."""
+        if self.opt.watch in ('', False, None):
+            return 0.0
+        try:
+            seconds = float(self.opt.watch)
+        except ValueError:
+            seconds = -1.0
+        if seconds <= 0:
+            raise UsageError(f'-watch:{self.opt.watch} is not a number of seconds between polls')
+        if self.generator_args:
+            raise UsageError("-watch follows the consumers' recent changes; it takes no page "
+                             'generator (run a sweep on its own)')
+        return seconds
 
     def _load_rules(self) -> Rules:
         """The transfer rules, with a warning for each entry skipped."""
@@ -228,17 +257,90 @@ class CacheBot(ConfigParserBot):
 
     def _pages(self) -> Iterator[pywikibot.Page]:
         """Everything this run examines, in order: requested sweeps (each answered with its
-        own counts), the cached copies (-refresh), then each consumer's pages."""
+        own counts), the cached copies (-refresh), then each consumer's pages (-watch: poll
+        after poll)."""
         for request in self.requests:
             before = dict(self.counter)
             for consumer in self.consumers:
                 yield from request_pages(consumer, request.target)
             self._flush_all()
             self.answers[request.line] = self._outcome_since(before)
-        if self.opt.refresh:
+        if self.opt.refresh and not self.poll:
             yield from self._cached_files()
+        if self.poll:
+            yield from self._watch()
+            return
         for consumer in self.consumers:
             yield from self._consumer_pages(consumer)
+
+    def _watch(self) -> Iterator[pywikibot.Page]:
+        """-watch: poll the consumers until SIGTERM or the run page stops the bot. It
+        treats what it finds itself, poll by poll (with -refresh, every cached copy at the
+        start and then once a day), so that a wiki that goes away during a
+        poll is waited out here (with :class:`~commonscache.watch.Backoff`) instead of
+        ending the run; it yields nothing."""
+        marks = {consumer: self.state.watermark(str(consumer)) for consumer in self.consumers}
+        seen: dict[sites.Site, frozenset[int]] = {}
+        backoff = watch.Backoff(self.poll)
+        pages_written = time.monotonic()
+        refreshed = -watch.REFRESH_EVERY
+        while not TERMINATE.is_set():
+            began = time.monotonic()
+            try:
+                if self.opt.refresh and began - refreshed >= watch.REFRESH_EVERY:
+                    for page in self._cached_files():  # -refresh: at the start, then daily
+                        self.treat(page)
+                    self._flush_all()
+                    refreshed = began
+                held = self._poll(marks, seen)
+                wait = backoff.failed() if held else backoff.ok()
+                if held:
+                    pywikibot.warning(f'watch: {held}; next poll in {wait:.0f} s')
+            except watch.OUTAGES as error:
+                # What the poll had collected is read again, with its changes, next time.
+                self.pending_pages.clear()
+                self.pending_files.clear()
+                self.memory.seen.clear()
+                wait = backoff.failed()
+                pywikibot.warning(f'watch: {type(error).__name__}: {error}; next poll in '
+                                  f'{wait:.0f} s')
+            if time.monotonic() - pages_written >= watch.PAGES_EVERY:
+                self._write_review_page()
+                pages_written = time.monotonic()
+            TERMINATE.wait(max(0.0, wait - (time.monotonic() - began)))
+        return
+        yield  # a generator, which the bot's loop runs to its end
+
+    def _poll(self, marks: dict[sites.Site, str], seen: dict[sites.Site, frozenset[int]]
+              ) -> str:
+        """One poll of every consumer: its changed pages examined, their new files cached,
+        the pages using them purged, its watermark advanced. A consumer whose files met a
+        wiki that did not answer keeps its watermark: the reason, or ''."""
+        held = []
+        for consumer in self.consumers:
+            failures = self.retryable
+            if marks[consumer]:
+                changes = watch.recent_changes(consumer, marks[consumer],
+                                               seen=seen.get(consumer, frozenset()))
+                for title in changes.titles:
+                    self.treat(pywikibot.Page(consumer, title))
+                mark, at_mark = changes.mark, changes.at_mark
+            else:  # the first poll ever: every file it uses, as a first -since:last run
+                mark, at_mark = consumer.server_time().isoformat(), frozenset()
+                pywikibot.info(f'{consumer}: no earlier run, so every file it uses')
+                for title in files_used_everywhere(consumer):
+                    self._queue_files(consumer, [title])
+            self._flush_all()
+            self._purge()
+            self.newly_cached.clear()
+            if self.retryable > failures:
+                held.append(f'{consumer}: a wiki did not answer, its changes wait')
+            elif mark != marks[consumer] or at_mark != seen.get(consumer):
+                if not config.simulate:
+                    self.state.set_watermark(str(consumer), mark)
+                marks[consumer], seen[consumer] = mark, at_mark
+        self.memory.seen.clear()  # a file embedded again later is examined again
+        return '; '.join(held)
 
     def _consumer_pages(self, consumer: sites.Site) -> Iterator[pywikibot.Page]:
         if self.generator_args:
@@ -357,6 +459,8 @@ class CacheBot(ConfigParserBot):
         self.counter[COUNTERS.get(kind, kind)] += 1
         self.bytes_transferred += outcome.copied
         self.bytes_through_bot += outcome.moved
+        if kind == 'failed' and outcome.reason in watch.RETRYABLE:
+            self.retryable += 1
         if kind in ('cached', 'updated', 'nothing'):
             self.memory.available.add(title)
         if kind == 'would cache':

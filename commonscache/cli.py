@@ -99,9 +99,27 @@ Options:
                      the state file). The first run examines the whole wiki; a run that does
                      not complete leaves the watermark where it was.
 
+-watch[:SECONDS]     Run until stopped, following the consumers' recent changes: every
+                     SECONDS (default: 30) one request per consumer asks what changed since
+                     the last poll, and the files newly embedded are cached at once, their
+                     pages purged. The watermark is kept in the state file as for
+                     -since:last (the first poll ever examines the whole wiki). A wiki that
+                     does not answer is waited out, longer after each failure (up to 10
+                     minutes), and its changes are examined when it is back. SIGTERM ends
+                     the run after the files in flight, with exit status 0. The review page
+                     is rewritten at most every 5 minutes. With -refresh, every cached copy
+                     is re-checked at the start and then once a day.
+
 -wikis:LIST          The consumer wikis: FAMILY:CODE items separated by commas, or FAMILY for
                      every code of a family. Files used on several are copied once. Page
                      generators apply to each.
+
+-shard:K/N           Take only the consumer wikis of shard K of N (1 <= K <= N): those
+                     whose name (FAMILY:CODE) hashes to K, the same on every run. Each
+                     shard has its own state file and lock (NAME-shardKofN.sqlite beside
+                     -state) and its own review page (the review page's subpage
+                     "Shard K of N"), so N jobs run side by side; a file used in two shards
+                     is copied once.
 
 -nopurge             Do not purge the consumer pages that use newly cached files (by default
                      their parser cache is invalidated, so that their next view shows the
@@ -162,6 +180,7 @@ from commonscache.errors import UsageError
 from commonscache.limits import wait_out_429s
 from commonscache.logs import shorten_retry_tracebacks
 from commonscache.sites import configure_user_agent, renew_tokens_on_relogin
+from commonscache.watch import DEFAULT_POLL, stop_on_sigterm
 
 docuReplacements = {'&params;': pagegenerators.parameterHelp}  # noqa: N816
 
@@ -181,6 +200,7 @@ VALUE_OPTIONS = {
     '-categories': 'categories',
     '-tracking': 'tracking',
     '-wikis': 'wikis',
+    '-shard': 'shard',
     '-since': 'since',
     '-requests': 'requests',
     '-groups': 'groups',
@@ -229,6 +249,8 @@ def parse_options(args: list[str], factory: pagegenerators.GeneratorFactory
             if not value and name not in EMPTY_ALLOWED:
                 raise UsageError(f'{name} needs a value, e.g. {name}:VALUE')
             options[VALUE_OPTIONS[name]] = value
+        elif name == '-watch':  # a switch with an optional value
+            options['watch'] = value or f'{DEFAULT_POLL:g}'
         elif name in SWITCH_OPTIONS and not sep:
             options[SWITCH_OPTIONS[name]] = True
         elif name in NEGATED_OPTIONS and not sep:
@@ -318,7 +340,7 @@ def main(*args: str) -> int:
         raise UsageError(f'cannot reach the consumer wiki {config_site()}: {error}') from None
 
     from commonscache.bot import CacheBot  # Site objects only after handle_args.
-    from commonscache.errors import AlreadyRunning
+    from commonscache.errors import AlreadyRunning, NothingToDo
     from commonscache.operations import EmergencyStop
 
     try:
@@ -331,11 +353,16 @@ def main(*args: str) -> int:
             return run_check(CacheBot(**options).opt)
         bot = CacheBot(generator_args=generator_args, **options)
         bot.prepare()
+        if bot.poll:
+            stop_on_sigterm()
     except UsageError as error:
         pywikibot.error(str(error))
         return 2
     except (AlreadyRunning, EmergencyStop) as reason:
         pywikibot.info(str(reason))
+        return 0
+    except NothingToDo as reason:
+        pywikibot.warning(str(reason))
         return 0
     try:
         bot.run()

@@ -7,3 +7,7 @@ class UsageError(Exception):
 
 class AlreadyRunning(Exception):
     """Another run holds the lock on the same state: this one has nothing to do (exit 0)."""
+
+
+class NothingToDo(Exception):
+    """The run has no wiki to work on (an empty shard): said loudly, exit 0."""

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import fcntl
 import os
+import threading
 import time
 from collections.abc import Iterable
 from dataclasses import dataclass
@@ -28,6 +29,11 @@ ANSWERED = ' — commonscache:'
 
 class EmergencyStop(Exception):
     """The run page does not say ``true``: stop before the next write."""
+
+
+#: Set by SIGTERM (see :func:`commonscache.watch.stop_on_sigterm`): the run stops before its
+#: next write, as for the run page, and a watch's wait between polls ends at once.
+TERMINATE = threading.Event()
 
 
 class RunLock:
@@ -90,7 +96,9 @@ class RunPage:
         return self.page.title() if self.page else ''
 
     def check(self, *, force: bool = False) -> None:
-        """:raises EmergencyStop: when the page does not allow running"""
+        """:raises EmergencyStop: when the page does not allow running, or SIGTERM came"""
+        if TERMINATE.is_set():
+            raise EmergencyStop('stopped: SIGTERM')
         if not self.page:
             return
         if not force and time.monotonic() - self.checked < self.INTERVAL:

@@ -5,6 +5,7 @@ https://meta.wikimedia.org/wiki/User-Agent_policy
 """
 from __future__ import annotations
 
+from collections.abc import Callable
 from pathlib import Path
 from urllib.parse import urlsplit
 
@@ -64,14 +65,16 @@ def probe(api_url: str, what: str) -> None:
         raise UsageError(f'cannot reach {what} at {api_url} ({reason})') from None
 
 
-def consumer_sites(spec: str, default: Site) -> list[Site]:
+def consumer_sites(spec: str, default: Site,
+                   keep: Callable[[str], bool] = lambda name: True) -> list[Site]:
     """The consumer wikis: *default*, or those ``-wikis`` names (``FAMILY:CODE`` items,
-    comma-separated, or ``FAMILY`` for every code of a family).
+    comma-separated, or ``FAMILY`` for every code of a family); of those, the ones whose
+    name *keep* takes (a shard's), decided before any is contacted.
 
     :raises UsageError: for a malformed, unknown or unreachable wiki
     """
     if not spec:
-        return [default]
+        return [default] if keep(str(default)) else []
     consumers: list[Site] = []
     for item in filter(None, (part.strip() for part in spec.split(','))):
         family, sep, code = item.partition(':')
@@ -83,6 +86,8 @@ def consumer_sites(spec: str, default: Site) -> list[Site]:
             except SiteDefinitionError as error:
                 raise UsageError(f'-wikis: unknown family {family}: {error}') from None
         for name in codes:
+            if not keep(f'{family}:{name}'):
+                continue
             site = site_from_spec(f'{family}:{name}', what='consumer wiki')
             if site not in consumers:
                 consumers.append(site)
@@ -246,9 +251,20 @@ def save_own_page(page: pywikibot.Page, text: str, summary: str) -> None:
     try:
         site.simple_request(**params, token=site.tokens['csrf']).submit()
     except APIError as error:
+        if error.code == 'articleexists' and _written_meanwhile(page, text):
+            return  # another job of the farm (a shard) wrote the same page first
         if error.code != 'badtoken':
             raise
         # The session was lost and Pywikibot logged in again, retrying with the old token.
         site.tokens.clear()
         site.simple_request(**params, token=site.tokens['csrf']).submit()
     page.text = text
+
+
+def _written_meanwhile(page: pywikibot.Page, text: str) -> bool:
+    """Whether *page*, which did not exist when it was read, now holds *text*."""
+    fresh = pywikibot.Page(page.site, page.title())
+    if fresh.exists() and fresh.text.strip() == text.strip():
+        page.text = text
+        return True
+    return False

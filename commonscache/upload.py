@@ -171,9 +171,12 @@ def _stops(warnings: dict, title: str, *, replace: bool) -> dict:
     shared wiki shows it)."""
     name = _name(title)
     stopping = {}
+    same_bytes = bool(NO_CHANGE & set(warnings))
     for code, value in warnings.items():
         if replace and code in ('exists', 'duplicateversions'):
             continue
+        if code == 'exists' and same_bytes:
+            continue  # these very bytes stand under the name: another job uploaded them
         if code == 'duplicate' and {str(n).replace('_', ' ') for n in value} == {name}:
             continue
         stopping[code] = value

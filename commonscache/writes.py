@@ -303,6 +303,11 @@ def _finish(writer: Writer, landed: Landed | None, job: Job, verdict: Verdict,
                           f'{upload.sha1}, not {latest.sha1}')
         if upload.status not in ('uploaded', 'no-change'):
             return _not_uploaded(title, upload)
+        if upload.status == 'no-change' and verdict.action == 'create':
+            # Uploaded meanwhile by another job (a shard) or a person: the next run
+            # decides about its page, as for any file found there.
+            return Outcome(title, 'nothing', 'same-file', 'the same bytes were uploaded under '
+                           'this name during the run')
     if verdict.action != 'create' and not _save_description(writer, title, job.text,
                                                             job.summary, revision):
         return skipped(title, 'edit-race', 'someone edited the page during the run; the '

@@ -66,7 +66,7 @@ def farm_wikis(farm_session: dict[str, farm.Wiki]) -> dict[str, farm.Wiki]:
     farm.restore(FARM_DIR)
     # Sessions and cached site data do not survive a restore; the bot's state starts afresh.
     pywikibot._sites.clear()
-    for state in PYWIKIBOT_DIR.glob('commonscache.sqlite*'):
+    for state in PYWIKIBOT_DIR.glob('commonscache*.sqlite*'):
         state.unlink()
     return farm_session
 

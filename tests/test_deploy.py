@@ -24,13 +24,18 @@ def test_the_toolforge_jobs_file_has_the_fields_toolforge_expects():
     assert len(set(names)) == len(names)
     for job in jobs:
         assert set(job) <= TOOLFORGE_FIELDS, set(job) - TOOLFORGE_FIELDS
-        assert {'name', 'command', 'image', 'schedule'} <= set(job)
+        assert {'name', 'command', 'image'} <= set(job)
         assert re.fullmatch(r'[a-z0-9][a-z0-9-]{0,51}', job['name'])
         assert job['image'].startswith('python3')
         assert job['emails'] in {'none', 'all', 'onfinish', 'onfailure'}
-        assert all(CRON_FIELD.match(field) for field in job['schedule'].split())
-        assert len(job['schedule'].split()) == 5
+        # a job is either scheduled or continuous (toolforge jobs run --continuous)
+        if job.get('continuous'):
+            assert 'schedule' not in job and '-watch' in job['command']
+        else:
+            assert all(CRON_FIELD.match(field) for field in job['schedule'].split())
+            assert len(job['schedule'].split()) == 5
         assert 'pwb commonscache' in job['command'] and '-always' in job['command']
+    assert any(job.get('continuous') for job in jobs)
 
 
 def test_the_cron_file_is_a_cron_d_line_every_ten_minutes():
@@ -59,16 +64,26 @@ def test_the_systemd_units_name_each_other_and_run_the_bot():
     assert timer['Install']['WantedBy'] == 'timers.target'
 
 
+def test_the_watch_service_runs_all_the_time_and_stops_with_sigterm():
+    service = read_unit('commonscache-watch.service')
+    assert service['Service']['Type'] == 'simple'
+    assert 'pwb commonscache -always -watch:' in service['Service']['ExecStart']
+    assert service['Service']['KillSignal'] == 'SIGTERM'
+    assert service['Service']['Restart'] == 'on-failure'
+    assert service['Install']['WantedBy'] == 'multi-user.target'
+
+
 def test_systemd_analyze_verify_accepts_the_units(tmp_path: Path):
     assert shutil.which('systemd-analyze'), 'tests/run.sh installs systemd for this test'
     # verify also checks that ExecStart exists and the user is known: point both at ones
     # this machine has, leaving everything else as shipped.
-    for name in ('commonscache.service', 'commonscache.timer'):
+    units = ('commonscache.service', 'commonscache.timer', 'commonscache-watch.service')
+    for name in units:
         text = (DEPLOY / 'systemd' / name).read_text()
         text = text.replace('/srv/commonscache/venv/bin/pwb', shutil.which('true') or '/bin/true')
         text = re.sub(r'^(User|Group)=.*$', r'\1=root', text, flags=re.M)
         (tmp_path / name).write_text(text)
-    result = subprocess.run(['systemd-analyze', 'verify', str(tmp_path / 'commonscache.service'),
-                             str(tmp_path / 'commonscache.timer')],
+    result = subprocess.run(['systemd-analyze', 'verify',
+                             *(str(tmp_path / name) for name in units)],
                             capture_output=True, text=True, timeout=120)
     assert result.returncode == 0, result.stderr

@@ -1,0 +1,85 @@
+"""-watch end to end: a long-running bot that follows the consumer's recent changes serves a
+newly embedded Commons file from the shared repository within a minute, waits out a shared
+repository that goes away, and ends cleanly on SIGTERM."""
+from __future__ import annotations
+
+import re
+import signal
+import time
+
+import pytest
+import requests
+
+from commonscache.state import State
+from devfarm import farm
+from tests.conftest import PYWIKIBOT_DIR
+from tests.test_reliability import bot, finish
+from tests.test_sweep import SHARED, api, api_log
+from tests.wikiclient import WikiClient
+
+pytestmark = [pytest.mark.e2e, pytest.mark.first_release_only]
+
+LIGHTHOUSE = 'File:Lighthouse at dusk.jpg'
+MAP = 'File:Town map.png'
+
+
+def served_from_shared(consumer: farm.Wiki, shared: farm.Wiki, page: str) -> bool:
+    """A view of *page* on the consumer shows the copy on the shared repository."""
+    html = requests.get(f'{consumer.server}/wiki/{page}', timeout=60).text
+    return f'{shared.server}/w/images/' in html
+
+
+def wait_until(condition, seconds: float) -> float:
+    """Seconds until *condition* held (polled every half second); fails after *seconds*."""
+    began = time.monotonic()
+    while not condition():
+        assert time.monotonic() - began < seconds, f'not within {seconds} s'
+        time.sleep(0.5)
+    return time.monotonic() - began
+
+
+def test_a_newly_embedded_file_is_served_from_the_shared_repository_within_a_minute(
+        farm_wikis):
+    consumer, shared = farm_wikis['consumer'], farm_wikis['shared']
+    editor = WikiClient(consumer, farm.ADMIN, farm.ADMIN_PASSWORD)
+    # An earlier run: the watch starts from the consumer's clock now, not from a sweep.
+    stamp = api(consumer, action='query', meta='siteinfo',
+                siprop='general')['query']['general']['time']
+    state = State(PYWIKIBOT_DIR / 'commonscache.sqlite')
+    state.set_watermark('devfarm:consumer', stamp)
+    state.close()
+
+    watcher = bot(PYWIKIBOT_DIR, SHARED, '-always', '-watch:2')
+    try:
+        time.sleep(5)  # past its start and first polls
+        # While nothing changes, a poll is one request to the consumer: recent changes.
+        quiet_from = time.time()
+        time.sleep(6)
+        quiet = [r for r in api_log(consumer) if float(r['time']) >= quiet_from
+                 and 'commonscache' in r['agent']]
+        assert len(quiet) >= 2 and {r['list'] for r in quiet} == {'recentchanges'}, quiet
+
+        editor.edit('Watched', text=f'The lighthouse: [[{LIGHTHOUSE}|thumb]]')
+        elapsed = wait_until(lambda: served_from_shared(consumer, shared, 'Watched'), 60)
+        print(f'served from the shared repository {elapsed:.1f} s after the edit')
+
+        # The shared repository goes away; an edit meanwhile is taken when it is back.
+        farm.stop(shared)
+        editor.edit('Mapped', text=f'[[{MAP}]]')
+        time.sleep(8)
+        farm.start(shared)
+        wait_until(lambda: served_from_shared(consumer, shared, 'Mapped'), 90)
+        assert watcher.poll() is None  # still running
+    finally:
+        watcher.send_signal(signal.SIGTERM)
+        status, err = finish(watcher, timeout=120)
+        print(err[-6000:])  # shown when the test fails
+    assert status == 0, err
+    assert 'SIGTERM: stopping after the files in flight' in err
+    assert re.search(r'watch: .*; next poll in \d+ s', err), err
+    summary = err.strip().splitlines()[-1]
+    assert re.search(r'cached 2\b', summary), summary
+    # The watermark moved on: a plain -since:last run now finds nothing new to examine.
+    state = State(PYWIKIBOT_DIR / 'commonscache.sqlite')
+    assert state.watermark('devfarm:consumer') > stamp
+    state.close()
