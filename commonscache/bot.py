@@ -18,7 +18,7 @@ import pywikibot
 from pywikibot import config, pagegenerators
 from pywikibot.bot import ConfigParserBot
 
-from commonscache import limits, sites, watch
+from commonscache import limits, sites, status, watch
 from commonscache.detect import (
     UsedFile,
     changed_pages,
@@ -86,6 +86,7 @@ class CacheBot(ConfigParserBot):
         'force': '',
         'disputes': '|'.join(DISPUTE_TEMPLATES),
         'reviewpage': 'Project:Cached Commons media/Review',
+        'statuspage': 'Project:Cached Commons media/Status',
         'rules': 'Project:Cached Commons media/Rules',
         'rulesfile': '',
         'categories': 'existing',
@@ -131,6 +132,7 @@ class CacheBot(ConfigParserBot):
         #: failures because a wiki did not answer (-watch holds the watermark for them)
         self.retryable = 0
         self.poll = 0.0
+        self.shard = Shard()
         self.progress = Progress()
 
     # --- set-up -------------------------------------------------------------------------------
@@ -215,6 +217,20 @@ class CacheBot(ConfigParserBot):
                                  self.shared.siteinfo.get('fileextensions', [])),
             max_upload=self.shared.siteinfo.get('maxuploadsize', 0))
         self.generator = self._pages()
+
+    def connect_for_reading(self) -> None:
+        """The sites and the state file, for reports (-status): no lock, no run page."""
+        if not self.opt.shared:
+            raise UsageError('no shared repository: give -shared:FAMILY:CODE')
+        self.shard = Shard.parse(str(self.opt.shard or ''))
+        self.consumers = sites.consumer_sites(str(self.opt.wikis), pywikibot.Site(),
+                                              keep=self.shard.takes)
+        self.shared = sites.site_from_spec(str(self.opt.shared))
+        path = self.shard.path(Path(self.opt.state or Path(config.base_dir,
+                                                            'commonscache.sqlite')))
+        if not path.exists():
+            raise UsageError(f'no state file at {path}; give -state:PATH')
+        self.state = State(path)
 
     def _poll_interval(self) -> float:
         """-watch's seconds between polls (0: not watching)."""
@@ -305,7 +321,11 @@ class CacheBot(ConfigParserBot):
                 pywikibot.warning(f'watch: {type(error).__name__}: {error}; next poll in '
                                   f'{wait:.0f} s')
             if time.monotonic() - pages_written >= watch.PAGES_EVERY:
-                self._write_review_page()
+                try:
+                    self._write_review_page()
+                    self._write_status_page()
+                except watch.OUTAGES as error:
+                    pywikibot.warning(f'watch: the review and status pages wait: {error}')
                 pages_written = time.monotonic()
             TERMINATE.wait(max(0.0, wait - (time.monotonic() - began)))
         return
@@ -467,7 +487,8 @@ class CacheBot(ConfigParserBot):
             return
         if self.state and not config.simulate:
             self.state.record(shared=str(self.shared), title=title, outcome=kind,
-                              reason=outcome.reason, details=outcome.details, sha1=outcome.sha1)
+                              reason=outcome.reason, details=outcome.details, sha1=outcome.sha1,
+                              size=outcome.size)
         why = f'{outcome.reason} ({outcome.details})'
         if kind == 'skipped':
             pywikibot.info(f'skipped {title}: {why}')
@@ -489,6 +510,23 @@ class CacheBot(ConfigParserBot):
     def _show_progress(self) -> None:
         self.progress.show(self.counter['examined'], len(self.memory.seen),
                            self.bytes_transferred, self.policy.status())
+
+    def read_status(self) -> status.Status:
+        """The figures of the status page, from the state file and the wikis."""
+        return status.read_status(self.state, self.shared, self.consumers,
+                                  review_page=self.shard.title(self.opt.reviewpage))
+
+    def _write_status_page(self) -> None:
+        """Rewrite the status page, only when its content changed."""
+        title = self.shard.title(self.opt.statuspage)
+        if not title or config.simulate or not self.state:
+            return
+        text = status.as_wikitext(self.read_status())
+        page = pywikibot.Page(self.shared, title)
+        if page.exists() and page.text.strip() == text.strip():
+            return
+        self.run_page.check()
+        sites.save_own_page(page, text, 'commonscache: what the cached copies save')
 
     def _write_review_page(self) -> None:
         """Rewrite the review page with the open flags, only when its content changed."""
@@ -545,6 +583,11 @@ class CacheBot(ConfigParserBot):
                     # A failed or interrupted run leaves the watermarks where they were.
                     for consumer, stamp in self.watermarks.items():
                         self.state.set_watermark(str(consumer), stamp)
+                if completed:
+                    try:
+                        self._write_status_page()  # with this run's counts in it
+                    except (pywikibot.exceptions.Error, EmergencyStop) as error:
+                        pywikibot.warning(f'the status page was not written: {error}')
 
     def _purge(self) -> None:
         """Purge the consumers' pages that use newly cached files, so readers see them: with

@@ -73,6 +73,16 @@ Options:
 -reviewpage:TITLE    The page on the shared repository that lists the open flags as a table
                      (default: Project:Cached Commons media/Review; empty: none).
 
+-statuspage:TITLE    The page on the shared repository that shows what the copies save:
+                     per consumer wiki, the files it gets from the shared repository and
+                     the source lookups a view of its pages no longer makes; the copies'
+                     files and bytes; flags by reason; the last runs (default:
+                     Project:Cached Commons media/Status; empty: none). Rewritten at the
+                     end of a run, and every 5 minutes in -watch, when it changed.
+
+-status              Print the same figures (-json: as JSON) from the state file and the
+                     wikis, and exit. Writes nothing.
+
 -review              Print the open flags, one per line: REASON<TAB>File:Title<TAB>details.
                      With -json, a JSON array of {reason, title, details, since}. Reads only
                      the state file (-state, -shared to choose); writes nothing.
@@ -195,6 +205,7 @@ VALUE_OPTIONS = {
     '-state': 'state',
     '-disputes': 'disputes',
     '-reviewpage': 'reviewpage',
+    '-statuspage': 'statuspage',
     '-rules': 'rules',
     '-rulesfile': 'rulesfile',
     '-categories': 'categories',
@@ -210,7 +221,7 @@ VALUE_OPTIONS = {
     '-maxrate': 'maxrate',
 }
 #: Options whose empty value means "none".
-EMPTY_ALLOWED = {'-reviewpage', '-rules', '-tracking', '-requests'}
+EMPTY_ALLOWED = {'-reviewpage', '-statuspage', '-rules', '-tracking', '-requests'}
 #: Options that may be given several times; their values are collected in a list.
 LIST_OPTIONS = {
     '-force': 'force',
@@ -222,6 +233,8 @@ SWITCH_OPTIONS = {
     '-refresh': 'refresh',
     '-missing-templates': 'missing_templates',
     '-check': 'check',
+    '-status': 'status',
+    '-json': 'json',
 }
 #: Switches that turn a default-on option off.
 NEGATED_OPTIONS = {
@@ -273,19 +286,23 @@ def show_review(args: tuple[str, ...]) -> int:
     from commonscache.state import State
 
     init_handlers()
-    state_path, shared, as_json_output = '', '', False
+    from commonscache.shards import Shard
+
+    state_path, shared, as_json_output, shard = '', '', False, Shard()
     for arg in args:
         name, _, value = arg.partition(':')
         if name == '-state':
             state_path = value
+        elif name == '-shard':
+            shard = Shard.parse(value)
         elif name == '-shared':
             shared = value
         elif arg == '-json':
             as_json_output = True
         elif arg != '-review' and not arg.startswith(('-dir', '-config', '-site', '-family',
                                                       '-lang', '-code', '-user')):
-            raise UsageError(f'-review takes only -json, -shared and -state, not {arg}')
-    path = Path(state_path or Path(pywikibot.config.base_dir, 'commonscache.sqlite'))
+            raise UsageError(f'-review takes only -json, -shared, -shard and -state, not {arg}')
+    path = shard.path(Path(state_path or Path(pywikibot.config.base_dir, 'commonscache.sqlite')))
     if not path.exists():
         raise UsageError(f'no state file at {path}; give -state:PATH')
     state = State(path)
@@ -293,6 +310,20 @@ def show_review(args: tuple[str, ...]) -> int:
     flags = state.flags(shared=shared or None)
     state.close()
     sys.stdout.write(as_json(flags) + '\n' if as_json_output else as_lines(flags))
+    return 0
+
+
+def report_status(options: dict, *, as_json_output: bool) -> int:
+    """``-status [-json]``: print what the status page shows, from the state file and the
+    wikis (read only; the run lock is not taken)."""
+    from commonscache import status
+    from commonscache.bot import CacheBot
+
+    bot = CacheBot(**options)
+    bot.connect_for_reading()
+    found = bot.read_status()
+    bot.close()
+    sys.stdout.write(status.as_json(found) + '\n' if as_json_output else status.as_lines(found))
     return 0
 
 
@@ -347,6 +378,10 @@ def main(*args: str) -> int:
         options, generator_args = parse_options(local_args, pagegenerators.GeneratorFactory())
         if options.pop('missing_templates', False):
             return report_missing_templates(options)
+        if options.pop('status', False):
+            return report_status(options, as_json_output=bool(options.pop('json', False)))
+        if options.pop('json', False):
+            raise UsageError('-json goes with -review or -status')
         if options.pop('check', False):
             from commonscache.check import run_check
 

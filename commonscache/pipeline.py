@@ -47,6 +47,8 @@ class Outcome:
     sha1: str = ''
     copied: int = 0
     moved: int = 0
+    #: the copy's size in bytes, where the outcome leaves one on the shared repository
+    size: int = 0
 
 
 def skipped(title: str, reason: str, details: str) -> Outcome:
@@ -259,7 +261,8 @@ def _locate_on_shared(titles: list[str], shared: dict[str, SharedFile], settings
     others = []
     for title in titles:
         if is_owned(shared[title]) or (shared[title].redirect_to and shared[title].provenance):
-            located.outcomes.append(Outcome(title, 'nothing', 'up-to-date'))
+            located.outcomes.append(Outcome(title, 'nothing', 'up-to-date',
+                                            size=shared[title].size))
         else:
             others.append(title)
     if not others:

@@ -35,6 +35,7 @@ CREATE TABLE IF NOT EXISTS files (
     details TEXT NOT NULL DEFAULT '',
     sha1 TEXT NOT NULL DEFAULT '',
     failures INTEGER NOT NULL DEFAULT 0,
+    size INTEGER NOT NULL DEFAULT 0,
     first_seen TEXT NOT NULL,
     last_seen TEXT NOT NULL,
     PRIMARY KEY (shared, title)
@@ -65,6 +66,17 @@ class Flag:
     shared: str = ''
 
 
+@dataclass(frozen=True)
+class Run:
+    """One run of the bot, as the run log keeps it."""
+
+    consumer: str
+    started: str
+    finished: str
+    status: str
+    counters: Mapping[str, int]
+
+
 def now() -> str:
     return datetime.now(UTC).strftime('%Y-%m-%dT%H:%M:%SZ')
 
@@ -81,8 +93,11 @@ class State:
         # per file recorded.
         self.db.execute('PRAGMA synchronous=NORMAL')
         self.db.executescript(SCHEMA)
-        if 'failures' not in {row[1] for row in self.db.execute('PRAGMA table_info(files)')}:
-            self.db.execute('ALTER TABLE files ADD COLUMN failures INTEGER NOT NULL DEFAULT 0')
+        columns = {row[1] for row in self.db.execute('PRAGMA table_info(files)')}
+        for column in ('failures', 'size'):  # state files of older versions
+            if column not in columns:
+                self.db.execute(f'ALTER TABLE files ADD COLUMN {column} INTEGER NOT NULL '
+                                'DEFAULT 0')
         if self.db.execute("SELECT 1 FROM sqlite_master WHERE name = 'pending_purges'"
                            ).fetchone():
             self.db.executescript(f'BEGIN; {MIGRATIONS} COMMIT;')
@@ -100,14 +115,15 @@ class State:
                         (now(), status, json.dumps(dict(counters)), run))
 
     def record(self, *, shared: str, title: str, outcome: str, reason: str = '',
-               details: str = '', sha1: str = '') -> None:
-        """Record a file's latest outcome; ``first_seen`` stays while the reason stays, and
-        ``failures`` counts the failures in a row for the same reason and sha1."""
+               details: str = '', sha1: str = '', size: int = 0) -> None:
+        """Record a file's latest outcome; ``first_seen`` stays while the reason stays,
+        ``failures`` counts the failures in a row for the same reason and sha1, and ``size``
+        (the copy's bytes) stays until a new one is known."""
         stamp = now()
         self.db.execute(
             """INSERT INTO files (shared, title, outcome, reason, details, sha1, failures,
-                                  first_seen, last_seen)
-               VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)
+                                  first_seen, last_seen, size)
+               VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
                ON CONFLICT (shared, title) DO UPDATE SET
                    first_seen = CASE WHEN files.reason = excluded.reason
                                      THEN files.first_seen ELSE excluded.first_seen END,
@@ -117,9 +133,10 @@ class State:
                                    THEN files.failures + 1 ELSE 1 END,
                    outcome = excluded.outcome, reason = excluded.reason,
                    details = excluded.details, sha1 = excluded.sha1,
+                   size = CASE WHEN excluded.size > 0 THEN excluded.size ELSE files.size END,
                    last_seen = excluded.last_seen""",
             (shared, title, outcome, reason, details, sha1, int(outcome == 'failed'), stamp,
-             stamp))
+             stamp, size))
 
     def outcomes(self, *, shared: str) -> dict[str, tuple[str, str, str]]:
         """title → (outcome, reason, details) for every file recorded for *shared*."""
@@ -156,6 +173,20 @@ class State:
                            "AND reason = 'up-to-date') OR reason IN ('was-deleted', "
                            "'sdc-conflict')", shared, titles)
         return {title for (title,) in rows}
+
+    def cached_sizes(self, *, shared: str) -> dict[str, int]:
+        """title → bytes of every copy the bot holds on *shared* (0 where not known)."""
+        rows = self._files('title, size', "outcome IN ('cached', 'updated') OR (outcome = "
+                           "'nothing' AND reason = 'up-to-date') OR reason = 'sdc-conflict'",
+                           shared, None)
+        return dict(rows.fetchall())
+
+    def runs(self, *, shared: str, last: int = 10) -> list[Run]:
+        """The latest *last* runs for *shared*, newest first."""
+        rows = self.db.execute('SELECT consumer, started, finished, status, counters FROM runs '
+                               'WHERE shared = ? ORDER BY id DESC LIMIT ?', (shared, last))
+        return [Run(consumer, started, finished or '', status, json.loads(counters or '{}'))
+                for consumer, started, finished, status, counters in rows]
 
     def waiting_upstream(self, *, shared: str, reasons: Iterable[str],
                          titles: Iterable[str]) -> dict[str, tuple[str, str, str, str]]:

@@ -27,6 +27,8 @@ class SharedFile:
     title: str
     page_exists: bool = False
     sha1: str = ''
+    #: the current file version's bytes
+    size: int = 0
     uploader: str = ''
     last_editor: str = ''
     text: str = ''
@@ -78,6 +80,7 @@ def shared_file(page: Page, template: str) -> SharedFile:
     return SharedFile(
         title=page['title'], page_exists=not page.get('missing', False),
         sha1=latest.get('sha1', '') if local_file else '',
+        size=latest.get('size', 0) if local_file else 0,
         uploader=latest.get('user', '') if local_file else '',
         last_editor=revision.get('user', ''), text=text, revision=revision.get('revid', 0),
         provenance=provenance_of(text, template) if text else {},
@@ -88,7 +91,7 @@ def read_shared(site: Site, titles: Iterable[str], *, template: str) -> dict[str
     """Snapshot *titles* on the shared repository; keys are the titles as asked for."""
     titles = list(titles)
     result = query_titles(site, titles, prop='imageinfo|revisions',
-                          iiprop='timestamp|user|sha1', rvprop='ids|timestamp|user|content',
+                          iiprop='timestamp|user|sha1|size', rvprop='ids|timestamp|user|content',
                           rvslots='main')
     snapshot = {}
     for title in titles:

@@ -173,7 +173,8 @@ def act(snapshot: Snapshot, verdicts: dict[str, Verdict], writer: Writer,
 def _without_writing(writer: Writer, title: str, verdict: Verdict,
                      source: SourceFile | None) -> Outcome:
     if verdict.action == 'nothing':
-        return Outcome(title, 'nothing', verdict.reason, verdict.details)
+        size = source.latest.size if source and verdict.reason == 'up-to-date' else 0
+        return Outcome(title, 'nothing', verdict.reason, verdict.details, size=size)
     if verdict.action == 'flag':
         return flagged(title, verdict.reason, verdict.details,
                        sha1=source.latest.sha1 if source else '')
@@ -315,7 +316,8 @@ def _finish(writer: Writer, landed: Landed | None, job: Job, verdict: Verdict,
     kind = 'cached' if verdict.action == 'create' else 'updated'
     copied = latest.size if landed and landed.upload.status == 'uploaded' else 0
     return Outcome(title, kind, details=f'{job.changes} changes to the description',
-                   sha1=latest.sha1, copied=copied, moved=landed.moved if landed else 0)
+                   sha1=latest.sha1, copied=copied, moved=landed.moved if landed else 0,
+                   size=latest.size)
 
 
 def _not_uploaded(title: str, outcome: UploadOutcome) -> Outcome:
