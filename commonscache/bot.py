@@ -58,7 +58,7 @@ from commonscache.review import as_wikitable
 from commonscache.rules import Rules, RulesError, parse_rules
 from commonscache.shards import Shard
 from commonscache.source import DISPUTE_TEMPLATES
-from commonscache.state import State, now
+from commonscache.state import State, ago, now
 from commonscache.transfer import Prefetcher, remove_stale_temporaries
 from commonscache.upload import CopyUploads
 from commonscache.writes import Writer, act
@@ -133,6 +133,8 @@ class CacheBot(ConfigParserBot):
         self.retryable = 0
         self.poll = 0.0
         self.shard = Shard()
+        #: what the status page showed when last written: (copies written, open flags)
+        self.status_seen: tuple = (0, ())
         self.progress = Progress()
 
     # --- set-up -------------------------------------------------------------------------------
@@ -401,6 +403,7 @@ class CacheBot(ConfigParserBot):
         removed = remove_stale_temporaries(self.workdir)
         if removed:
             pywikibot.log(f'removed {removed} temporary files left by an earlier run')
+        self.status_seen = (0, self._open_flags())
         self.run_id = self.state.start_run(
             consumer=','.join(str(c) for c in self.consumers), shared=str(self.shared))
         self.batch_size = min(c.maxlimit for c in self.consumers)
@@ -514,19 +517,36 @@ class CacheBot(ConfigParserBot):
     def read_status(self) -> status.Status:
         """The figures of the status page, from the state file and the wikis."""
         return status.read_status(self.state, self.shared, self.consumers,
+                                  template=self.opt.template,
                                   review_page=self.shard.title(self.opt.reviewpage))
 
+    def _open_flags(self) -> tuple[tuple[str, str], ...]:
+        return tuple(sorted((f.title, f.reason) for f in self.state.flags(shared=str(self.shared))))
+
+    def _status_due(self, title: str) -> bool:
+        """Whether the status page is worth its reads: the bot wrote copies or the open
+        flags changed since it was last written, or that was a day ago (so that a no-op
+        rerun reads and writes nothing for it; the consumers' savings cost a query per 500
+        copies, and each consumer asks its foreign repositories about them)."""
+        written = self.state.watermark(f'status page {title}')
+        changes = (self.counter['cached'] + self.counter['updated'], self._open_flags())
+        if written and changes == self.status_seen and written > ago(status.REWRITE_EVERY):
+            return False
+        self.status_seen = changes
+        return True
+
     def _write_status_page(self) -> None:
-        """Rewrite the status page, only when its content changed."""
+        """Rewrite the status page when it is due (:meth:`_status_due`) and its content
+        changed."""
         title = self.shard.title(self.opt.statuspage)
-        if not title or config.simulate or not self.state:
+        if not title or config.simulate or not self.state or not self._status_due(title):
             return
         text = status.as_wikitext(self.read_status())
         page = pywikibot.Page(self.shared, title)
-        if page.exists() and page.text.strip() == text.strip():
-            return
-        self.run_page.check()
-        sites.save_own_page(page, text, 'commonscache: what the cached copies save')
+        if not page.exists() or page.text.strip() != text.strip():
+            self.run_page.check()
+            sites.save_own_page(page, text, 'commonscache: what the cached copies save')
+        self.state.set_watermark(f'status page {title}', now())
 
     def _write_review_page(self) -> None:
         """Rewrite the review page with the open flags, only when its content changed."""

@@ -10,7 +10,7 @@ import json
 import sqlite3
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 SCHEMA = """
@@ -79,6 +79,11 @@ class Run:
 
 def now() -> str:
     return datetime.now(UTC).strftime('%Y-%m-%dT%H:%M:%SZ')
+
+
+def ago(seconds: float) -> str:
+    """The time *seconds* ago, as :func:`now` writes it."""
+    return (datetime.now(UTC) - timedelta(seconds=seconds)).strftime('%Y-%m-%dT%H:%M:%SZ')
 
 
 class State:
@@ -173,13 +178,6 @@ class State:
                            "AND reason = 'up-to-date') OR reason IN ('was-deleted', "
                            "'sdc-conflict')", shared, titles)
         return {title for (title,) in rows}
-
-    def cached_sizes(self, *, shared: str) -> dict[str, int]:
-        """title → bytes of every copy the bot holds on *shared* (0 where not known)."""
-        rows = self._files('title, size', "outcome IN ('cached', 'updated') OR (outcome = "
-                           "'nothing' AND reason = 'up-to-date') OR reason = 'sdc-conflict'",
-                           shared, None)
-        return dict(rows.fetchall())
 
     def runs(self, *, shared: str, last: int = 10) -> list[Run]:
         """The latest *last* runs for *shared*, newest first."""

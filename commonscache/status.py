@@ -4,8 +4,9 @@ For each consumer: the files it uses that the shared repository now serves, and 
 lookups one view of each of its pages no longer makes (a page that shows a file from
 Commons asks Commons about it on a view by a logged-in user; per file, the pages using it,
 summed). Then the totals of files and bytes the bot holds, the open flags by reason, and
-the last runs. One batched query per 500 copies and consumer reads the consumers
-(``prop=imageinfo|fileusage``); the rest comes from the state file.
+the last runs. The copies and their sizes come from the shared repository (the pages
+carrying the provenance template), the savings from one batched query per 500 copies and
+consumer (``prop=imageinfo|fileusage``), flags and runs from the state file.
 """
 from __future__ import annotations
 
@@ -16,10 +17,14 @@ from dataclasses import asdict, dataclass
 from datetime import datetime
 
 from commonscache.describe import escape_value
-from commonscache.query import query_titles
+from commonscache.query import query_generator, query_titles
 from commonscache.review import escape_cell
 from commonscache.sites import Site, is_on
 from commonscache.state import Run, State
+
+#: Seconds after which the status page is rewritten even when no copy or flag changed (its
+#: last runs, its savings as pages of the consumers change).
+REWRITE_EVERY = 86400.0
 
 
 @dataclass(frozen=True)
@@ -61,10 +66,19 @@ def saving(consumer: Site, shared: Site, copies: Iterable[str]) -> Saving:
     return Saving(str(consumer), files, lookups)
 
 
-def read_status(state: State, shared: Site, consumers: Iterable[Site], *,
+def copies_on(shared: Site, template: str) -> dict[str, int]:
+    """title → bytes of every copy on *shared*: the file pages carrying the provenance
+    template (one request per 500)."""
+    result = query_generator(shared, generator='embeddedin', geititle=f'Template:{template}',
+                             geinamespace=6, geilimit='max', prop='imageinfo', iiprop='size')
+    return {title: (page.get('imageinfo') or [{}])[0].get('size', 0)
+            for title, page in result.pages.items()}
+
+
+def read_status(state: State, shared: Site, consumers: Iterable[Site], *, template: str,
                 review_page: str = '') -> Status:
     key = str(shared)
-    sizes = state.cached_sizes(shared=key)
+    sizes = copies_on(shared, template)
     return Status(
         shared=key,
         savings=tuple(saving(consumer, shared, sorted(sizes)) for consumer in consumers),

@@ -17,6 +17,7 @@ import json
 import os
 import shutil
 import signal
+import socket
 import sqlite3
 import subprocess
 import sys
@@ -261,10 +262,23 @@ def last_error(wiki: Wiki) -> str:
     return errors[-1].split('] ', 2)[-1] if errors else 'no error logged'
 
 
+def port_free(port: int) -> bool:
+    with socket.socket() as probe:
+        probe.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+        try:
+            probe.bind(('127.0.0.1', port))
+        except OSError:
+            return False
+    return True
+
+
 def start(wiki: Wiki) -> None:
     if server_pid(wiki) and api_answers(wiki):
         return
     stop(wiki)
+    if not port_free(wiki.port):
+        raise SystemExit(f'devfarm: port {wiki.port} for {wiki.name} is taken by another '
+                         'process (a farm left running? stop it, or set COMMONSCACHE_FARM_PORT)')
     log(f'starting {wiki.name} on {wiki.server}')
     env = {**wiki.env(), 'PHP_CLI_SERVER_WORKERS': '6'}
     with (wiki.root / 'server.log').open('ab') as out:
@@ -278,7 +292,9 @@ def start(wiki: Wiki) -> None:
             start_new_session=True)
     wiki.pidfile.write_text(str(process.pid))
     deadline = time.monotonic() + 30
-    while not api_answers(wiki):
+    # Its own server must answer: another one on the port (a farm left running elsewhere)
+    # would answer for it while this one has exited.
+    while process.poll() is not None or not api_answers(wiki):
         if process.poll() is not None or time.monotonic() > deadline:
             raise SystemExit(f'devfarm: {wiki.name} did not start ({last_error(wiki)}); '
                              f'see {wiki.root}/server.log')

@@ -27,6 +27,9 @@ def admin(wiki: farm.Wiki) -> WikiClient:
     return WikiClient(wiki, farm.ADMIN, farm.ADMIN_PASSWORD)
 
 
+# A hung wiki is the network between the bot and the wikis: on the first release only (run
+# beside the other release's tests, the bot sometimes finished before the interruption).
+@pytest.mark.first_release_only
 def test_an_incremental_run_examines_only_pages_changed_since_the_last_completed_run(
         farm_wikis):
     first = run_cli(SHARED, '-always', '-since:last')

@@ -88,6 +88,8 @@ def pages(wiki: farm.Wiki) -> dict[str, str]:
         while True:
             data = api(wiki, **params)
             for page in data.get('query', {}).get('pages', []):
+                if page['title'].endswith('/Status'):
+                    continue  # a report of the runs themselves, not something they copied
                 text = page['revisions'][0]['slots']['main']['content']
                 texts[page['title']] = SINCE.sub('|| (since)', RETRIEVED.sub('|retrieved=', text))
             if 'continue' not in data:
