@@ -7,6 +7,7 @@ import shutil
 import subprocess
 from pathlib import Path
 
+import pytest
 import yaml
 
 DEPLOY = Path(__file__).resolve().parent.parent / 'deploy'
@@ -17,8 +18,9 @@ TOOLFORGE_FIELDS = {'name', 'command', 'image', 'schedule', 'continuous', 'email
                     'mount', 'timeout'}
 
 
-def test_the_toolforge_jobs_file_has_the_fields_toolforge_expects():
-    jobs = yaml.safe_load((DEPLOY / 'toolforge' / 'jobs.yaml').read_text())
+@pytest.mark.parametrize('name', ['jobs.yaml', 'jobs-sharded.yaml'])
+def test_the_toolforge_jobs_file_has_the_fields_toolforge_expects(name):
+    jobs = yaml.safe_load((DEPLOY / 'toolforge' / name).read_text())
     assert isinstance(jobs, list) and jobs
     names = [job['name'] for job in jobs]
     assert len(set(names)) == len(names)
@@ -36,6 +38,14 @@ def test_the_toolforge_jobs_file_has_the_fields_toolforge_expects():
             assert len(job['schedule'].split()) == 5
         assert 'pwb commonscache' in job['command'] and '-always' in job['command']
     assert any(job.get('continuous') for job in jobs)
+
+
+def test_the_sharded_jobs_take_every_shard_once():
+    jobs = yaml.safe_load((DEPLOY / 'toolforge' / 'jobs-sharded.yaml').read_text())
+    shards = [re.search(r'-shard:(\d+)/(\d+)', job['command']).groups() for job in jobs]
+    count = len(jobs)
+    assert sorted(shards) == [(str(k), str(count)) for k in range(1, count + 1)]
+    assert len({re.sub(r'-shard:\S+', '', job['command']) for job in jobs}) == 1
 
 
 def test_the_cron_file_is_a_cron_d_line_every_ten_minutes():
