@@ -25,6 +25,11 @@ fi
 # with a farm of its own (ports and folder), and the first_release_only tests run last,
 # alone, because some of them measure rates and waits.
 set -- ${COMMONSCACHE_MW_VERSIONS:-1.39 1.43}
+# Each release's MediaWiki and PHP first, one after the other: apt and debootstrap must not
+# run at the same time.
+for mw in "$@"; do
+  COMMONSCACHE_MW="$mw" python3 -c 'from devfarm import farm; farm.ensure_packages()'
+done
 first="$1"
 shift
 others=()
