@@ -174,8 +174,7 @@ class CacheBot(ConfigParserBot):
         limits.pace(self.policy, [*self.consumers, self.shared])
         for consumer in self.consumers:
             sites.login_if_configured(consumer)
-        state_path = self.shard.path(
-            Path(self.opt.state or Path(config.base_dir, 'commonscache.sqlite')))
+        state_path = self._state_path()
         self.lock = RunLock(state_path.with_suffix('.lock'))
         if not self.lock.acquire():
             raise AlreadyRunning(f'another run (pid {self.lock.holder()}) holds the lock '
@@ -220,6 +219,12 @@ class CacheBot(ConfigParserBot):
             max_upload=self.shared.siteinfo.get('maxuploadsize', 0))
         self.generator = self._pages()
 
+    def _state_path(self) -> Path:
+        """The state file: -state, else commonscache.sqlite in the Pywikibot directory; a
+        shard's own beside it."""
+        return self.shard.path(Path(self.opt.state or Path(config.base_dir,
+                                                           'commonscache.sqlite')))
+
     def connect_for_reading(self) -> None:
         """The sites and the state file, for reports (-status): no lock, no run page."""
         if not self.opt.shared:
@@ -228,8 +233,7 @@ class CacheBot(ConfigParserBot):
         self.consumers = sites.consumer_sites(str(self.opt.wikis), pywikibot.Site(),
                                               keep=self.shard.takes)
         self.shared = sites.site_from_spec(str(self.opt.shared))
-        path = self.shard.path(Path(self.opt.state or Path(config.base_dir,
-                                                            'commonscache.sqlite')))
+        path = self._state_path()
         if not path.exists():
             raise UsageError(f'no state file at {path}; give -state:PATH')
         self.state = State(path)
