@@ -11,9 +11,11 @@ https://wikitech.wikimedia.org/wiki/Robot_policy):
   at once and 25 Mbit/s averaged over 10 seconds, and never without a ``Referer``;
 - over a limit: HTTP 429 with ``Retry-After``.
 
-The API is paced per host, from the first request on (a fixed interval between requests,
-in Pywikibot's transport); downloads with a token bucket per host, shared by the download
-threads. A 429 that
+The API is paced per host, from the first request on, in Pywikibot's transport: a token
+bucket that holds :data:`API_BURST_SHARE` of the minute's budget and refills so that no
+minute holds more than the budget, whatever minute one counts (the burst lets the handful
+of requests of a login go out at once; after it, requests are spaced evenly). Downloads
+have a token bucket per host too, of bytes, shared by the download threads. A 429 that
 comes anyway is waited out as its ``Retry-After`` says, counted, and the request sent again.
 """
 from __future__ import annotations
@@ -43,6 +45,12 @@ MEDIA_AT_ONCE = 2
 PACE_SHARE = 0.95
 #: A bucket that holds a quarter second of bytes at most: no burst worth measuring.
 BURST_SECONDS = 0.25
+#: The API bucket holds this share of a minute's budget (10 of 200): enough for Pywikibot's
+#: requests on meeting a site and logging in, which would otherwise wait 0.3 s each.
+API_BURST_SHARE = 0.05
+#: The API pacing aims 2% under the budget: the server's minute and ours do not start at
+#: the same time.
+API_SHARE = 0.98
 #: The longest Retry-After waited out in one go; a longer one is waited out in pieces.
 MAX_RETRY_AFTER = 600.0
 #: The progress line shows the rate of the downloads over this many seconds.
@@ -118,7 +126,8 @@ class Policy:
     hosts: dict[str, HostLimit] = field(default_factory=dict)
     #: hosts whose API requests are not paced: the farm's own wikis, exempting sources
     exempt_hosts: set[str] = field(default_factory=set)
-    next_request: dict[str, float] = field(default_factory=dict)
+    #: the API's token bucket of each paced host
+    api_buckets: dict[str, Pacer] = field(default_factory=dict)
     lock: threading.Lock = field(default_factory=threading.Lock)
 
     @classmethod
@@ -182,15 +191,13 @@ class Policy:
         if self.cloud or not self.api_per_minute or not parts.path.endswith('/api.php') or \
                 parts.netloc in self.exempt_hosts:
             return
-        # 2% under the budget: the server's minute and ours do not start at the same time.
-        interval = 60.0 / self.api_per_minute * 1.02
         with self.lock:
-            now = time.monotonic()
-            start = max(now, self.next_request.get(parts.netloc, now))
-            self.next_request[parts.netloc] = start + interval
-        if start > now:
-            pywikibot.log(f'limits: waiting {start - now:.1f} s for {parts.netloc}')
-            time.sleep(start - now)
+            bucket = self.api_buckets.get(parts.netloc)
+            if bucket is None:
+                bucket = self.api_buckets[parts.netloc] = api_bucket(self.api_per_minute)
+        wait = bucket.take(1)
+        if wait:
+            pywikibot.log(f'limits: waited {wait:.1f} s for {parts.netloc}')
 
     def status(self) -> str:
         """What holds the downloads back now, for the progress line ('' when nothing does):
@@ -212,14 +219,27 @@ class Policy:
             return self.hosts[host]
 
 
-class Pacer:
-    """A token bucket shared by threads: :meth:`take` returns once *n* more bytes fit the
-    rate. A thread that takes more than the bucket holds waits for the debt, so that
-    several threads together stay at the rate."""
+def api_bucket(per_minute: int) -> Pacer:
+    """The bucket of a host's API requests: it holds *B* requests (:data:`API_BURST_SHARE` of
+    the budget, at least 1) and refills at (0.98 x budget - B + 1) a minute, so that any 60 s
+    hold at most B + that many, which is 98% of the budget plus one. With B = 1 this is the
+    even spacing of 60 / (0.98 x budget) seconds."""
+    burst = max(1, int(per_minute * API_BURST_SHARE))
+    return Pacer((per_minute * API_SHARE - burst + 1) / 60.0, capacity=burst)
 
-    def __init__(self, bytes_per_second: float) -> None:
+
+class Pacer:
+    """A token bucket shared by threads: :meth:`take` returns once *n* more units (bytes,
+    or API requests) fit the rate. A thread that takes more than the bucket holds waits for
+    the debt, so that several threads together stay at the rate.
+
+    :param capacity: what the bucket holds when full (default: a quarter second's worth)
+    """
+
+    def __init__(self, bytes_per_second: float, capacity: float | None = None) -> None:
         self.rate = bytes_per_second
-        self.capacity = max(1.0, bytes_per_second * BURST_SECONDS)
+        self.capacity = max(1.0, bytes_per_second * BURST_SECONDS if capacity is None
+                            else capacity)
         self.tokens = self.capacity
         self.stamp = time.monotonic()
         self.lock = threading.Lock()

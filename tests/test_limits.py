@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import threading
 import time
+from itertools import pairwise
 from pathlib import Path
 from types import SimpleNamespace
 
@@ -106,16 +107,68 @@ def test_the_pacer_holds_threads_together_to_the_rate():
     assert time.monotonic() - started >= 0.7
 
 
-def test_api_requests_to_a_source_are_spaced_but_the_farms_own_are_not():
-    policy = limits.Policy(api_per_minute=600)  # 0.1 s apart
+class FakeClock:
+    """time.monotonic and time.sleep of a clock that only moves when slept on."""
+
+    def __init__(self) -> None:
+        self.now = 1000.0
+
+    def monotonic(self) -> float:
+        return self.now
+
+    def sleep(self, seconds: float) -> None:
+        self.now += seconds
+
+
+@pytest.fixture
+def clock(monkeypatch: pytest.MonkeyPatch) -> FakeClock:
+    fake = FakeClock()
+    monkeypatch.setattr(limits.time, 'monotonic', fake.monotonic)
+    monkeypatch.setattr(limits.time, 'sleep', fake.sleep)
+    return fake
+
+
+def test_api_requests_to_a_source_are_spaced_but_the_farms_own_are_not(clock):
+    policy = limits.Policy(api_per_minute=200)
     policy.exempt_hosts.add('media.example.org')
-    started = time.monotonic()
-    for _ in range(4):
+    for _ in range(50):
         policy.pace_api('https://media.example.org/w/api.php')
-    assert time.monotonic() - started < 0.05
-    for _ in range(4):
+    assert clock.now == 1000.0
+    sent = []
+    for _ in range(30):
         policy.pace_api('https://commons.wikimedia.org/w/api.php')
-    assert time.monotonic() - started >= 0.3
+        sent.append(clock.now)
+    # A login's worth (10 of 200) goes at once; then evenly, 60 / (196 - 9) s apart.
+    assert sent[:10] == [1000.0] * 10
+    gaps = {round(later - earlier, 3) for earlier, later in pairwise(sent[10:])}
+    assert gaps == {round(60 / 187, 3)}
+
+
+@pytest.mark.parametrize('budget', [18, 60, 200, 1000])
+def test_no_minute_of_paced_api_requests_holds_more_than_the_budget(clock, budget):
+    """Whatever minute one counts, as Commons' limiter may: from the very first request,
+    and with bursts after idle spells (the bucket refills while the bot waits on others)."""
+    policy = limits.Policy(api_per_minute=budget)
+    sent = []
+    for n in range(3 * budget):
+        if n % 37 == 36:
+            clock.sleep(45)  # the bot busy elsewhere
+        policy.pace_api('https://commons.wikimedia.org/w/api.php')
+        sent.append(clock.now)
+    for i, start in enumerate(sent):
+        in_minute = sum(1 for t in sent[i:] if t < start + 60)
+        assert in_minute <= budget, (start, in_minute)
+
+
+def test_a_small_budget_is_spaced_evenly_from_the_first_request(clock):
+    """Too small a budget for a burst (18 a minute: the tests' scaled-down window of 3 in
+    10 s must see no two requests closer than 10 / 3 s)."""
+    policy = limits.Policy(api_per_minute=18)
+    sent = []
+    for _ in range(6):
+        policy.pace_api('https://commons.wikimedia.org/w/api.php')
+        sent.append(clock.now)
+    assert all(later - earlier >= 10 / 3 for earlier, later in pairwise(sent))
 
 
 def test_on_wikimedia_cloud_no_source_is_paced_even_before_its_class_is_known():
