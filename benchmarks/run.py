@@ -179,10 +179,12 @@ class Traffic:
     def requests(self) -> int:
         return len(self.api)
 
-    def count(self, wiki: str, prop: str = '', list_: str = '') -> int:
+    def count(self, wiki: str, prop: str = '', list_: str = '', exact: bool = False) -> int:
+        """Requests to *wiki* whose prop holds *prop* (is *prop*, with *exact*) and whose
+        list holds *list_*."""
         # a line: wiki, agent, method, action, prop, list, number of titles
-        return sum(1 for line in self.api if line[0] == wiki and prop in line[4]
-                   and list_ in line[5])
+        return sum(1 for line in self.api if line[0] == wiki and list_ in line[5]
+                   and (line[4] == prop if exact else prop in line[4]))
 
 
 def _logs(wikis: dict[str, farm.Wiki]) -> dict[str, tuple[Path, Path]]:
@@ -310,9 +312,10 @@ def benchmark(args: argparse.Namespace) -> list[str]:
     with source_far_away(args):
         sweep = run_client(wikis, commonscache('-setup', '-nopurge'))
     # What the bot asks the consumer about the files: its own files and repositories
-    # (list=allimages), or where it finds each (prop=imageinfo) when that cannot be used.
+    # (list=allimages), or where it finds each (prop=imageinfo) when that cannot be used;
+    # not the status page's savings at the end (prop=imageinfo|fileusage).
     classify = (sweep.traffic.count('consumer', list_='allimages')
-                + sweep.traffic.count('consumer', prop='imageinfo'))
+                + sweep.traffic.count('consumer', prop='imageinfo', exact=True))
     rows += [('initial sweep: wall time', f'{sweep.seconds:.1f} s'),
              ('initial sweep: files/s', f'{count / sweep.seconds:.1f}'),
              ('initial sweep: MB/s', f'{megabytes / sweep.seconds:.1f}'),

@@ -237,7 +237,9 @@ def save_own_page(page: pywikibot.Page, text: str, summary: str) -> None:
     one request. Pywikibot's ``Page.save`` asks four questions first (the page's templates
     and text for {{bots}}, its latest revision, its page id): a bot's own page has no
     {{bots}} to honour, and *page* was read already (preloaded), so its revision stands in
-    for an edit conflict check.
+    for an edit conflict check. Afterwards *page* forgets what it read: its text, revision
+    and existence are read again if asked (setting ``page.text`` would ask the {{bots}}
+    questions there and then, two requests a page at the end of every run).
 
     :raises pywikibot.exceptions.APIError: for the wiki's refusal (``editconflict``, ...)
     """
@@ -258,13 +260,13 @@ def save_own_page(page: pywikibot.Page, text: str, summary: str) -> None:
         # The session was lost and Pywikibot logged in again, retrying with the old token.
         site.tokens.clear()
         site.simple_request(**params, token=site.tokens['csrf']).submit()
-    page.text = text
+    page.clear_cache()
 
 
 def _written_meanwhile(page: pywikibot.Page, text: str) -> bool:
     """Whether *page*, which did not exist when it was read, now holds *text*."""
     fresh = pywikibot.Page(page.site, page.title())
     if fresh.exists() and fresh.text.strip() == text.strip():
-        page.text = text
+        page.clear_cache()
         return True
     return False

@@ -294,3 +294,27 @@ def test_a_file_above_the_configured_maximum_is_flagged_and_not_downloaded(farm_
     assert 'upload-refused' in result.stderr and 'configured maximum' in result.stderr
     assert shared_uploads(farm_wikis['shared']) == []
     assert file_downloads(farm_wikis['commons']) == downloads
+
+
+def test_the_bots_own_page_is_written_in_one_request_and_read_again_when_asked(farm_wikis):
+    """save_own_page: one edit, no reads after it (Pywikibot's text setter would ask for the
+    page's templates and revisions); the page then reads what the wiki holds, and a second
+    write goes on from the new revision without an edit conflict."""
+    import pywikibot
+
+    from commonscache.sites import save_own_page
+
+    shared = pywikibot.Site('shared', 'devfarm')
+    shared.login()
+    shared.tokens['csrf']  # noqa: B018 - the token is fetched before counting
+    page = pywikibot.Page(shared, 'Project:Own page probe')
+    assert not page.exists()
+    before = len(api_log(farm_wikis['shared']))
+    save_own_page(page, 'first', 'probe')
+    asked = [(e['action'], e['prop']) for e in api_log(farm_wikis['shared'])[before:]]
+    assert asked == [('edit', '')], asked
+
+    assert page.exists() and page.text == 'first'
+    save_own_page(page, 'second', 'probe')
+    assert pywikibot.Page(shared, page.title()).text == 'second'
+    assert page.text == 'second'
