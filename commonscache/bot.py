@@ -129,8 +129,10 @@ class CacheBot(ConfigParserBot):
         #: bytes that reached the shared repository, and those that passed through the bot
         self.bytes_transferred = 0
         self.bytes_through_bot = 0
-        #: failures because a wiki did not answer (-watch holds the watermark for them)
-        self.retryable = 0
+        #: -watch: the titles of the poll's outcomes, each with whether it failed because a
+        #: wiki did not answer (to be tried again), and each consumer's files to try again
+        self.poll_outcomes: dict[str, bool] = {}
+        self.retries: dict[sites.Site, watch.Retries] = {}
         self.poll = 0.0
         self.shard = Shard()
         #: what the status page showed when last written: (copies written, open flags)
@@ -340,11 +342,15 @@ class CacheBot(ConfigParserBot):
     def _poll(self, marks: dict[sites.Site, str], seen: dict[sites.Site, frozenset[int]]
               ) -> str:
         """One poll of every consumer: its changed pages examined, their new files cached,
-        the pages using them purged, its watermark advanced. A consumer whose files met a
-        wiki that did not answer keeps its watermark: the reason, or ''."""
+        and its files due to be tried again (:class:`~commonscache.watch.Retries`); the
+        pages using them purged, its watermark advanced. What held a consumer's poll up, to
+        wait before the next one: files that failed because a wiki did not answer, when
+        all its new files did (not only files tried again); or ''."""
         held = []
         for consumer in self.consumers:
-            failures = self.retryable
+            retries = self.retries.setdefault(consumer, watch.Retries(self.poll))
+            due = retries.due(time.monotonic())
+            self.poll_outcomes = {}
             if marks[consumer]:
                 changes = watch.recent_changes(consumer, marks[consumer],
                                                seen=seen.get(consumer, frozenset()))
@@ -356,17 +362,40 @@ class CacheBot(ConfigParserBot):
                 pywikibot.info(f'{consumer}: no earlier run, so every file it uses')
                 for title in files_used_everywhere(consumer):
                     self._queue_files(consumer, [title])
+            self._queue_files(consumer, due)
             self._flush_all()
             self._purge()
             self.newly_cached.clear()
-            if self.retryable > failures:
-                held.append(f'{consumer}: a wiki did not answer, its changes wait')
-            elif mark != marks[consumer] or at_mark != seen.get(consumer):
+            # The next poll waits when all the new work failed; a file tried again alone
+            # waits by itself.
+            new = [again for title, again in self.poll_outcomes.items() if title not in due]
+            failing = self._note_retries(retries, due)
+            if new and all(new):
+                held.append(f'{consumer}: {len(failing)} files wait for a wiki that did not '
+                            'answer')
+            if mark != marks[consumer] or at_mark != seen.get(consumer):
                 if not config.simulate:
                     self.state.set_watermark(str(consumer), mark)
                 marks[consumer], seen[consumer] = mark, at_mark
         self.memory.seen.clear()  # a file embedded again later is examined again
         return '; '.join(held)
+
+    def _note_retries(self, retries: watch.Retries, due: list[str]) -> list[str]:
+        """After a consumer's poll: files that failed because a wiki did not answer wait to
+        be tried again, the others leave the list; the titles failing now."""
+        now = time.monotonic()
+        failing = []
+        for title, again in self.poll_outcomes.items():
+            if again:
+                wait = retries.failed(title, now)
+                failing.append(title)
+                pywikibot.log(f'watch: {title} is tried again in {wait:.0f} s')
+            else:
+                retries.done(title)
+        for title in due:
+            if title not in self.poll_outcomes:
+                retries.done(title)  # no longer a file to copy (its use went away)
+        return failing
 
     def _consumer_pages(self, consumer: sites.Site) -> Iterator[pywikibot.Page]:
         if self.generator_args:
@@ -486,8 +515,8 @@ class CacheBot(ConfigParserBot):
         self.counter[COUNTERS.get(kind, kind)] += 1
         self.bytes_transferred += outcome.copied
         self.bytes_through_bot += outcome.moved
-        if kind == 'failed' and outcome.reason in watch.RETRYABLE:
-            self.retryable += 1
+        if self.poll:
+            self.poll_outcomes[title] = kind == 'failed' and outcome.reason in watch.RETRYABLE
         if kind in ('cached', 'updated', 'nothing'):
             self.memory.available.add(title)
         if kind == 'would cache':

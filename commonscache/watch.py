@@ -31,9 +31,11 @@ PAGES_EVERY = 300.0
 REFRESH_EVERY = 86400.0
 #: What a wiki that went away raises; the poll is tried again after a wait.
 OUTAGES = (pywikibot.exceptions.Error, requests.exceptions.RequestException, OSError)
-#: Failures that come from a wiki not answering: the poll's watermark stays, so that the
-#: changes are examined again when it is back.
+#: Failures that come from a wiki not answering: the file is tried again later (see
+#: :class:`Retries`).
 RETRYABLE = frozenset({'source-unreachable', 'upload-failed'})
+#: The longest wait before a file that keeps failing is tried again (seconds).
+MAX_RETRY_WAIT = 3600.0
 
 def stop_on_sigterm() -> None:
     """Let SIGTERM (Toolforge stopping a job, systemd stopping a service) end the run
@@ -92,3 +94,31 @@ class Backoff:
     def failed(self) -> float:
         self.failures += 1
         return min(MAX_WAIT, max(self.interval, 5.0) * 2 ** (self.failures - 1))
+
+
+@dataclass
+class Retries:
+    """The files of one consumer whose copy failed because a wiki did not answer
+    (:data:`RETRYABLE`). Each is tried again in a later poll, after a wait that doubles with
+    each failure in a row (the poll interval, at least 5 s, then twice that, and so on, at
+    most :data:`MAX_RETRY_WAIT`). So one file that keeps failing neither holds back the
+    consumer's other changes nor slows the polls, and it costs one attempt an hour at most.
+
+    :ivar waiting: title: (failures in a row, when it is due, in time.monotonic seconds)
+    """
+
+    interval: float
+    waiting: dict[str, tuple[int, float]] = field(default_factory=dict)
+
+    def failed(self, title: str, now: float) -> float:
+        """One more failure of *title*: the seconds until it is due again."""
+        count = self.waiting.get(title, (0, 0.0))[0] + 1
+        wait = min(MAX_RETRY_WAIT, max(self.interval, 5.0) * 2 ** (count - 1))
+        self.waiting[title] = (count, now + wait)
+        return wait
+
+    def done(self, title: str) -> None:
+        self.waiting.pop(title, None)
+
+    def due(self, now: float) -> list[str]:
+        return sorted(title for title, (_, at) in self.waiting.items() if at <= now)

@@ -73,6 +73,16 @@ if ( $devFarmSelf['copy_uploads'] ) {
 	$wgGroupPermissions['bot']['upload_by_url'] = true;
 }
 
+// A shared repository that fails on some files, whatever the bot does (a PHP error in a
+// media handler, a proxy in front of it): HTTP 503 for uploads of the names listed.
+if ( ( $_POST['action'] ?? '' ) === 'upload' &&
+	in_array( $_POST['filename'] ?? '', $devFarmSelf['failing_uploads'] ?? [], true )
+) {
+	http_response_code( 503 );
+	echo "devfarm: this upload always fails\n";
+	exit;
+}
+
 // Tests take rights away here to show how the bot reports a broken set-up.
 foreach ( $devFarmSelf['revoked_rights'] ?? [] as $right ) {
 	foreach ( [ '*', 'user', 'autoconfirmed', 'bot', 'sysop' ] as $group ) {

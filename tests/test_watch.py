@@ -12,7 +12,7 @@ import requests
 
 from commonscache.state import State
 from devfarm import farm
-from tests.conftest import PYWIKIBOT_DIR
+from tests.conftest import FARM_DIR, PYWIKIBOT_DIR
 from tests.test_reliability import bot, finish
 from tests.test_sweep import SHARED, api, api_log
 from tests.wikiclient import WikiClient
@@ -83,3 +83,53 @@ def test_a_newly_embedded_file_is_served_from_the_shared_repository_within_a_min
     state = State(PYWIKIBOT_DIR / 'commonscache.sqlite')
     assert state.watermark('devfarm:consumer') > stamp
     state.close()
+
+
+def test_a_file_that_keeps_failing_holds_back_neither_the_others_nor_the_watermark(farm_wikis):
+    """The shared repository answers 503 to every upload of one file: the watch records the
+    failure and tries that file again after waits that grow, while a file embedded after it
+    is served at once and the watermark moves past both edits; once the uploads work
+    again, the file is copied on its next try."""
+    consumer, shared = farm_wikis['consumer'], farm_wikis['shared']
+    editor = WikiClient(consumer, farm.ADMIN, farm.ADMIN_PASSWORD)
+    stamp = api(consumer, action='query', meta='siteinfo',
+                siprop='general')['query']['general']['time']
+    state = State(PYWIKIBOT_DIR / 'commonscache.sqlite')
+    state.set_watermark('devfarm:consumer', stamp)
+    state.close()
+    failing = MAP.split(':', 1)[1]
+
+    watcher = bot(PYWIKIBOT_DIR, SHARED, '-always', '-watch:2')
+    try:
+        with farm.configured('shared', FARM_DIR,
+                             failing_uploads=[failing, failing.replace(' ', '_')]):
+            time.sleep(4)  # past its start and first poll
+            editor.edit('Failing', text=f'[[{MAP}]]')
+            time.sleep(6)  # its first try fails
+            editor.edit('Watched later', text=f'[[{LIGHTHOUSE}|thumb]]')
+            # Not held back by the failing file: served within a few polls.
+            elapsed = wait_until(lambda: served_from_shared(consumer, shared,
+                                                            'Watched later'), 20)
+            print(f'the later file served {elapsed:.1f} s after its edit')
+            time.sleep(4)
+            assert not served_from_shared(consumer, shared, 'Failing')
+            # The watermark is past both edits, though one file still fails.
+            state = State(PYWIKIBOT_DIR / 'commonscache.sqlite')
+            mark = state.watermark('devfarm:consumer')
+            state.close()
+            edits = api(consumer, action='query', list='recentchanges', rcprop='timestamp',
+                        rctitle='Watched later')['query']['recentchanges']
+            assert mark >= edits[0]['timestamp'], (mark, edits)
+        wait_until(lambda: served_from_shared(consumer, shared, 'Failing'), 90)
+        assert watcher.poll() is None  # still running
+    finally:
+        watcher.send_signal(signal.SIGTERM)
+        status, err = finish(watcher, timeout=120)
+        print(err[-6000:])  # shown when the test fails
+    assert status == 0, err
+    tries = err.count(f'failed {MAP}: upload-failed')
+    # Tried again after 5, 10, 20 ... s: a few times in the ~20 s it failed, not every poll.
+    assert 1 <= tries <= 4, tries
+    # The poll whose only new file failed waits (the shared repository may be down); the
+    # tries again after it slow no poll.
+    assert err.count('files wait for a wiki that did not answer') <= 1, err
