@@ -38,16 +38,22 @@ def wait_until(condition, seconds: float) -> float:
     return time.monotonic() - began
 
 
-def test_a_newly_embedded_file_is_served_from_the_shared_repository_within_a_minute(
-        farm_wikis):
-    consumer, shared = farm_wikis['consumer'], farm_wikis['shared']
-    editor = WikiClient(consumer, farm.ADMIN, farm.ADMIN_PASSWORD)
-    # An earlier run: the watch starts from the consumer's clock now, not from a sweep.
+def earlier_run(consumer: farm.Wiki) -> str:
+    """An earlier run's watermark at the consumer's clock now, so that the watch starts
+    from there, not from a sweep; the watermark."""
     stamp = api(consumer, action='query', meta='siteinfo',
                 siprop='general')['query']['general']['time']
     state = State(PYWIKIBOT_DIR / 'commonscache.sqlite')
     state.set_watermark('devfarm:consumer', stamp)
     state.close()
+    return stamp
+
+
+def test_a_newly_embedded_file_is_served_from_the_shared_repository_within_a_minute(
+        farm_wikis):
+    consumer, shared = farm_wikis['consumer'], farm_wikis['shared']
+    editor = WikiClient(consumer, farm.ADMIN, farm.ADMIN_PASSWORD)
+    stamp = earlier_run(consumer)
 
     watcher = bot(PYWIKIBOT_DIR, SHARED, '-always', '-watch:2')
     try:
@@ -92,11 +98,7 @@ def test_a_file_that_keeps_failing_holds_back_neither_the_others_nor_the_waterma
     again, the file is copied on its next try."""
     consumer, shared = farm_wikis['consumer'], farm_wikis['shared']
     editor = WikiClient(consumer, farm.ADMIN, farm.ADMIN_PASSWORD)
-    stamp = api(consumer, action='query', meta='siteinfo',
-                siprop='general')['query']['general']['time']
-    state = State(PYWIKIBOT_DIR / 'commonscache.sqlite')
-    state.set_watermark('devfarm:consumer', stamp)
-    state.close()
+    earlier_run(consumer)
     failing = MAP.split(':', 1)[1]
 
     watcher = bot(PYWIKIBOT_DIR, SHARED, '-always', '-watch:2')
