@@ -49,6 +49,15 @@ def earlier_run(consumer: farm.Wiki) -> str:
     return stamp
 
 
+def stop(watcher) -> tuple[int, str]:
+    """SIGTERM, as Toolforge or systemd stop the watch: its exit status and its log (printed,
+    to be shown when the test fails)."""
+    watcher.send_signal(signal.SIGTERM)
+    status, err = finish(watcher, timeout=120)
+    print(err[-6000:])
+    return status, err
+
+
 def test_a_newly_embedded_file_is_served_from_the_shared_repository_within_a_minute(
         farm_wikis):
     consumer, shared = farm_wikis['consumer'], farm_wikis['shared']
@@ -77,9 +86,7 @@ def test_a_newly_embedded_file_is_served_from_the_shared_repository_within_a_min
         wait_until(lambda: served_from_shared(consumer, shared, 'Mapped'), 90)
         assert watcher.poll() is None  # still running
     finally:
-        watcher.send_signal(signal.SIGTERM)
-        status, err = finish(watcher, timeout=120)
-        print(err[-6000:])  # shown when the test fails
+        status, err = stop(watcher)
     assert status == 0, err
     assert 'SIGTERM: stopping after the files in flight' in err
     assert re.search(r'watch: .*; next poll in \d+ s', err), err
@@ -125,9 +132,7 @@ def test_a_file_that_keeps_failing_holds_back_neither_the_others_nor_the_waterma
         wait_until(lambda: served_from_shared(consumer, shared, 'Failing'), 90)
         assert watcher.poll() is None  # still running
     finally:
-        watcher.send_signal(signal.SIGTERM)
-        status, err = finish(watcher, timeout=120)
-        print(err[-6000:])  # shown when the test fails
+        status, err = stop(watcher)
     assert status == 0, err
     tries = err.count(f'failed {MAP}: upload-failed')
     # Tried again after 5, 10, 20 ... s: a few times in the ~20 s it failed, not every poll.
