@@ -14,7 +14,7 @@ from commonscache.state import State
 from devfarm import farm
 from tests.conftest import FARM_DIR, PYWIKIBOT_DIR
 from tests.test_reliability import bot, finish
-from tests.test_sweep import SHARED, api, api_log
+from tests.test_sweep import SHARED, api, api_log, imageinfo
 from tests.wikiclient import WikiClient
 
 pytestmark = [pytest.mark.e2e, pytest.mark.first_release_only]
@@ -27,6 +27,13 @@ def served_from_shared(consumer: farm.Wiki, shared: farm.Wiki, page: str) -> boo
     """A view of *page* on the consumer shows the copy on the shared repository."""
     html = requests.get(f'{consumer.server}/wiki/{page}', timeout=60).text
     return f'{shared.server}/w/images/' in html
+
+
+def on_shared(shared: farm.Wiki, title: str) -> bool:
+    """The shared repository holds a copy of *title*. (The first test checks the consumer's
+    view; here a view in the same second as the bot's purge could keep its parse, as
+    MediaWiki compares the two in whole seconds.)"""
+    return imageinfo(shared, {title})[title].get('imagerepository') == 'local'
 
 
 def wait_until(condition, seconds: float) -> float:
@@ -101,7 +108,7 @@ def test_a_newly_embedded_file_is_served_from_the_shared_repository_within_a_min
 def test_a_file_that_keeps_failing_holds_back_neither_the_others_nor_the_watermark(farm_wikis):
     """The shared repository answers 503 to every upload of one file: the watch records the
     failure and tries that file again after waits that grow, while a file embedded after it
-    is served at once and the watermark moves past both edits; once the uploads work
+    is copied at once and the watermark moves past both edits; once the uploads work
     again, the file is copied on its next try."""
     consumer, shared = farm_wikis['consumer'], farm_wikis['shared']
     editor = WikiClient(consumer, farm.ADMIN, farm.ADMIN_PASSWORD)
@@ -117,11 +124,10 @@ def test_a_file_that_keeps_failing_holds_back_neither_the_others_nor_the_waterma
             time.sleep(6)  # its first try fails
             editor.edit('Watched later', text=f'[[{LIGHTHOUSE}|thumb]]')
             # Not held back by the failing file: served within a few polls.
-            elapsed = wait_until(lambda: served_from_shared(consumer, shared,
-                                                            'Watched later'), 20)
+            elapsed = wait_until(lambda: on_shared(shared, LIGHTHOUSE), 20)
             print(f'the later file served {elapsed:.1f} s after its edit')
             time.sleep(4)
-            assert not served_from_shared(consumer, shared, 'Failing')
+            assert not on_shared(shared, MAP)
             # The watermark is past both edits, though one file still fails.
             state = State(PYWIKIBOT_DIR / 'commonscache.sqlite')
             mark = state.watermark('devfarm:consumer')
@@ -129,7 +135,7 @@ def test_a_file_that_keeps_failing_holds_back_neither_the_others_nor_the_waterma
             edits = api(consumer, action='query', list='recentchanges', rcprop='timestamp',
                         rctitle='Watched later')['query']['recentchanges']
             assert mark >= edits[0]['timestamp'], (mark, edits)
-        wait_until(lambda: served_from_shared(consumer, shared, 'Failing'), 90)
+        wait_until(lambda: on_shared(shared, MAP), 90)
         assert watcher.poll() is None  # still running
     finally:
         status, err = stop(watcher)
