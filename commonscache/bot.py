@@ -18,7 +18,7 @@ import pywikibot
 from pywikibot import config, pagegenerators
 from pywikibot.bot import ConfigParserBot
 
-from commonscache import limits, sites, status, watch
+from commonscache import limits, purges, sites, status, watch
 from commonscache.detect import (
     UsedFile,
     changed_pages,
@@ -96,6 +96,7 @@ class CacheBot(ConfigParserBot):
         'watch': '',
         'shard': '',
         'purge': True,
+        'purgedelay': purges.PURGE_DELAY,
         'requests': 'Project:Cached Commons media/Requests',
         'groups': 'sysop',
         'runpage': '',
@@ -121,7 +122,6 @@ class CacheBot(ConfigParserBot):
         self.requests: list[Request] = []
         self.answers: dict[str, str] = {}
         self.watermarks: dict[sites.Site, str] = {}
-        self.newly_cached: set[str] = set()
         self.pending_pages: dict[sites.Site, list[str]] = defaultdict(list)
         self.pending_files: dict[sites.Site, list[str]] = defaultdict(list)
         self.pending_refresh: list[str] = []
@@ -163,6 +163,13 @@ class CacheBot(ConfigParserBot):
         if self.uploads < 1:
             raise UsageError(f'-uploads:{self.opt.uploads} is not a number of uploads at once '
                              '(1 or more)')
+        try:
+            self.purge_delay = float(self.opt.purgedelay)
+        except ValueError:
+            self.purge_delay = -1.0
+        if not 0 <= self.purge_delay < float('inf'):
+            raise UsageError(f'-purgedelay:{self.opt.purgedelay} is not a number of seconds '
+                             '(0 or more)')
         self.policy = limits.Policy.from_options(apirate=self.opt.apirate,
                                                  maxrate=self.opt.maxrate)
         sites.check_password_file()
@@ -365,7 +372,6 @@ class CacheBot(ConfigParserBot):
             self._queue_files(consumer, due)
             self._flush_all()
             self._purge()
-            self.newly_cached.clear()
             # The next poll waits when all the new work failed; a file tried again alone
             # waits by itself.
             new = [again for title, again in self.poll_outcomes.items() if title not in due]
@@ -519,6 +525,8 @@ class CacheBot(ConfigParserBot):
             self.poll_outcomes[title] = kind == 'failed' and outcome.reason in watch.RETRYABLE
         if kind in ('cached', 'updated', 'nothing'):
             self.memory.available.add(title)
+        if kind in ('cached', 'updated'):
+            self._purge_later(title)  # due from the end of the write, not its start
         if kind == 'would cache':
             return
         if self.state and not config.simulate:
@@ -536,12 +544,13 @@ class CacheBot(ConfigParserBot):
             pywikibot.info(f'{kind} {title} ({outcome.details})')
 
     def _purge_later(self, title: str) -> None:
-        """Before a write: the consumers' pages using *title* are to be purged at the end of
-        the run, or of the next one if this one is killed after the write."""
-        self.newly_cached.add(title)
+        """Before a write, and again after it: the consumers' pages using *title* are to be
+        purged -purgedelay seconds after the write (:mod:`~commonscache.purges`), at the end
+        of the run or poll, or by the next one if this one is killed after the write."""
         if self.state:
             self.state.purge_later(shared=str(self.shared), title=title,
-                                   consumers=[str(consumer) for consumer in self.consumers])
+                                   consumers=[str(consumer) for consumer in self.consumers],
+                                   due=time.time() + self.purge_delay)
 
     def _show_progress(self) -> None:
         self.progress.show(self.counter['examined'], len(self.memory.seen),
@@ -612,9 +621,9 @@ class CacheBot(ConfigParserBot):
         try:
             if self.generator_completed and not self.stopped:
                 self._flush_all()
-                self._purge()
                 self._answer_requests()
                 self._write_review_page()
+                self._purge()  # last: the wait for the purge's second runs meanwhile
                 completed = True
                 self.completed = True
         except EmergencyStop:
@@ -645,26 +654,35 @@ class CacheBot(ConfigParserBot):
     def _purge(self) -> None:
         """Purge the consumers' pages that use newly cached files, so readers see them: with
         those an earlier run for the same consumer wrote and could not purge (killed, or
-        -nopurge)."""
-        if not self.opt.purge or config.simulate:
+        -nopurge). Each waits for its due time, a later second than the file's write
+        (:mod:`~commonscache.purges`); those due after more than a minute are left to a later
+        run or poll."""
+        if not self.opt.purge or config.simulate or not self.state:
             return
         for consumer in self.consumers:
-            pending = set(self.newly_cached)
-            if self.state:
-                pending.update(self.state.pending_purges(shared=str(self.shared),
-                                                         consumer=str(consumer)))
+            todo = purges.plan(self.state.pending_purges(shared=str(self.shared),
+                                                         consumer=str(consumer)),
+                               time.time())
+            if todo.later:
+                pywikibot.info(f'{consumer}: the pages using {len(todo.later)} files are '
+                               f'purged from {purges.at(max(todo.later.values()))} on, by a '
+                               f'later run (-purgedelay:{self.purge_delay:g})')
+            if not todo.now:
+                continue
+            time.sleep(todo.wait)
             began = time.monotonic()
-            users = pages_using(consumer, sorted(pending)) if pending else []
+            users = pages_using(consumer, todo.now)
             for batch in batches(users, consumer.maxlimit):
                 # Invalidated, not re-parsed now: the next view parses the page, and
                 # finds the file on the shared repository.
                 consumer.purgepages([pywikibot.Page(consumer, t) for t in batch])
             if users:
                 pywikibot.info(f'purged {len(users)} pages on {consumer} in '
-                               f'{time.monotonic() - began:.2f} s')
-            if self.state and pending:
-                self.state.purged(shared=str(self.shared), consumer=str(consumer),
-                                  titles=sorted(pending))
+                               f'{time.monotonic() - began:.2f} s'
+                               + (f', {todo.wait:.1f} s after the last write of their files'
+                                  if todo.wait else ''))
+            self.state.purged(shared=str(self.shared), consumer=str(consumer),
+                              titles=todo.now)
 
     def _answer_requests(self) -> None:
         if self.answers and not config.simulate:

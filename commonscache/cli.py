@@ -135,6 +135,14 @@ Options:
                      their parser cache is invalidated, so that their next view shows the
                      copy; nothing is parsed at purge time).
 
+-purgedelay:SECONDS  Purge those pages no sooner than SECONDS after the last write of a
+                     file they use (default: 2). MediaWiki compares a parse's time with the
+                     page's purge in whole seconds, so a purge in the same second as the
+                     write can keep a parse that still shows Commons' file. Give more than
+                     a replica's lag, or than the consumers' ForeignAPIRepo
+                     apiMetadataExpiry when they reach the shared repository by API; purges
+                     due after more than a minute are left to a later run or poll.
+
 -requests:TITLE      The page on the shared repository where admins request sweeps, one
                      line each ("* Category:Places" or "* Page title"; default:
                      Project:Cached Commons media/Requests; empty: none). Only lines added by
@@ -219,6 +227,7 @@ VALUE_OPTIONS = {
     '-maxsize': 'maxsize',
     '-apirate': 'apirate',
     '-maxrate': 'maxrate',
+    '-purgedelay': 'purgedelay',
 }
 #: Options whose empty value means "none".
 EMPTY_ALLOWED = {'-reviewpage', '-statuspage', '-rules', '-tracking', '-requests'}

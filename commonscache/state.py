@@ -44,13 +44,15 @@ CREATE TABLE IF NOT EXISTS purges (
     shared TEXT NOT NULL,
     consumer TEXT NOT NULL,
     title TEXT NOT NULL,
+    due REAL NOT NULL DEFAULT 0,
     PRIMARY KEY (shared, consumer, title)
 );
 """
 #: State files written before purges were kept per consumer: their pending purges go to
 #: whichever consumer runs next (consumer ''), as they did then.
 MIGRATIONS = """
-INSERT OR IGNORE INTO purges SELECT shared, '', title FROM pending_purges;
+INSERT OR IGNORE INTO purges (shared, consumer, title) SELECT shared, '', title
+    FROM pending_purges;
 DROP TABLE pending_purges;
 """
 
@@ -103,6 +105,9 @@ class State:
             if column not in columns:
                 self.db.execute(f'ALTER TABLE files ADD COLUMN {column} INTEGER NOT NULL '
                                 'DEFAULT 0')
+        if 'due' not in {row[1] for row in self.db.execute('PRAGMA table_info(purges)')}:
+            # Purges kept before they had a time are due at once, as they were then.
+            self.db.execute('ALTER TABLE purges ADD COLUMN due REAL NOT NULL DEFAULT 0')
         if self.db.execute("SELECT 1 FROM sqlite_master WHERE name = 'pending_purges'"
                            ).fetchone():
             self.db.executescript(f'BEGIN; {MIGRATIONS} COMMIT;')
@@ -205,17 +210,22 @@ class State:
                            "AND reason = 'source-corrupt')", shared, titles, after)
         return dict(rows.fetchall())
 
-    def purge_later(self, *, shared: str, consumers: list[str], title: str) -> None:
-        """Remember that the pages using *title* on each of *consumers* need a purge: kept
+    def purge_later(self, *, shared: str, consumers: list[str], title: str,
+                    due: float) -> None:
+        """Remember that the pages using *title* on each of *consumers* need a purge, not
+        before *due* (Unix time; a later write of the file moves it on, never back): kept
         until that consumer's purge is done, so that a run killed before it, or a run for
         another consumer of the farm, leaves it to that consumer's next run."""
-        self.db.executemany('INSERT OR IGNORE INTO purges VALUES (?, ?, ?)',
-                            [(shared, consumer, title) for consumer in consumers])
+        self.db.executemany('INSERT INTO purges VALUES (?, ?, ?, ?) ON CONFLICT DO UPDATE '
+                            'SET due = max(due, excluded.due)',
+                            [(shared, consumer, title, due) for consumer in consumers])
 
-    def pending_purges(self, *, shared: str, consumer: str) -> list[str]:
-        rows = self.db.execute("SELECT DISTINCT title FROM purges WHERE shared = ? AND "
-                               "consumer IN (?, '') ORDER BY title", (shared, consumer))
-        return [title for (title,) in rows]
+    def pending_purges(self, *, shared: str, consumer: str) -> dict[str, float]:
+        """The files whose pages on *consumer* wait for a purge → when it is due."""
+        rows = self.db.execute("SELECT title, max(due) FROM purges WHERE shared = ? AND "
+                               "consumer IN (?, '') GROUP BY title ORDER BY title",
+                               (shared, consumer))
+        return dict(rows.fetchall())
 
     def purged(self, *, shared: str, consumer: str, titles: list[str]) -> None:
         self.db.executemany("DELETE FROM purges WHERE shared = ? AND consumer IN (?, '') "

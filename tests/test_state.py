@@ -1,4 +1,5 @@
-"""The state file's pending purges: kept per consumer, and carried over from older files."""
+"""The state file's pending purges: kept per consumer, with the time each is due, and
+carried over from older files."""
 from __future__ import annotations
 
 import sqlite3
@@ -11,11 +12,37 @@ SHARED = 'devfarm:shared'
 def test_a_purge_is_pending_for_each_consumer_until_that_consumer_did_it(tmp_path):
     state = State(tmp_path / 'state.sqlite')
     state.purge_later(shared=SHARED, consumers=['devfarm:consumer', 'devfarm:consumer2'],
-                      title='File:A.jpg')
+                      title='File:A.jpg', due=100.0)
     state.purged(shared=SHARED, consumer='devfarm:consumer2', titles=['File:A.jpg'])
-    assert state.pending_purges(shared=SHARED, consumer='devfarm:consumer2') == []
-    assert state.pending_purges(shared=SHARED, consumer='devfarm:consumer') == ['File:A.jpg']
-    assert state.pending_purges(shared='other:shared', consumer='devfarm:consumer') == []
+    assert state.pending_purges(shared=SHARED, consumer='devfarm:consumer2') == {}
+    assert state.pending_purges(shared=SHARED, consumer='devfarm:consumer') == {
+        'File:A.jpg': 100.0}
+    assert state.pending_purges(shared='other:shared', consumer='devfarm:consumer') == {}
+
+
+def test_a_later_write_moves_a_purge_on_and_an_earlier_time_never_brings_it_back(tmp_path):
+    state = State(tmp_path / 'state.sqlite')
+    for due in (100.0, 160.0, 130.0):
+        state.purge_later(shared=SHARED, consumers=['devfarm:consumer'], title='File:A.jpg',
+                          due=due)
+    assert state.pending_purges(shared=SHARED, consumer='devfarm:consumer') == {
+        'File:A.jpg': 160.0}
+
+
+def test_purges_kept_before_they_had_a_time_are_due_at_once(tmp_path):
+    path = tmp_path / 'state.sqlite'
+    with sqlite3.connect(path) as db:
+        db.execute('CREATE TABLE purges (shared TEXT NOT NULL, consumer TEXT NOT NULL, '
+                   'title TEXT NOT NULL, PRIMARY KEY (shared, consumer, title))')
+        db.execute('INSERT INTO purges VALUES (?, ?, ?)', (SHARED, 'devfarm:consumer',
+                                                           'File:Kept.jpg'))
+    state = State(path)
+    assert state.pending_purges(shared=SHARED, consumer='devfarm:consumer') == {
+        'File:Kept.jpg': 0.0}
+    state.purge_later(shared=SHARED, consumers=['devfarm:consumer'], title='File:New.jpg',
+                      due=50.0)
+    assert state.pending_purges(shared=SHARED, consumer='devfarm:consumer') == {
+        'File:Kept.jpg': 0.0, 'File:New.jpg': 50.0}
 
 
 def test_purges_pending_in_an_older_state_file_go_to_the_next_consumer_that_runs(tmp_path):
@@ -25,11 +52,12 @@ def test_purges_pending_in_an_older_state_file_go_to_the_next_consumer_that_runs
                    'PRIMARY KEY (shared, title))')
         db.execute('INSERT INTO pending_purges VALUES (?, ?)', (SHARED, 'File:Old.jpg'))
     state = State(path)
-    assert state.pending_purges(shared=SHARED, consumer='devfarm:consumer2') == ['File:Old.jpg']
+    assert state.pending_purges(shared=SHARED, consumer='devfarm:consumer2') == {
+        'File:Old.jpg': 0.0}
     state.purged(shared=SHARED, consumer='devfarm:consumer2', titles=['File:Old.jpg'])
-    assert state.pending_purges(shared=SHARED, consumer='devfarm:consumer') == []
+    assert state.pending_purges(shared=SHARED, consumer='devfarm:consumer') == {}
     state.close()
-    assert State(path).pending_purges(shared=SHARED, consumer='devfarm:consumer') == []
+    assert State(path).pending_purges(shared=SHARED, consumer='devfarm:consumer') == {}
 
 
 def test_failures_count_runs_in_a_row_for_the_same_reason_and_source_version(tmp_path):

@@ -240,6 +240,10 @@ def test_a_missing_and_a_refused_file_do_not_stop_the_run(farm_wikis):
     pytest.param(('-site:devfarm:shared', SHARED, '-always'), 'is the shared repository itself',
                  id='consumer-is-shared'),
     pytest.param((SHARED, '-chunk:lots'), '-chunk:lots is not a number', id='bad-chunk'),
+    pytest.param((SHARED, '-purgedelay:soon'), '-purgedelay:soon is not a number of seconds',
+                 id='bad-purgedelay'),
+    pytest.param((SHARED, '-purgedelay:-1'), '-purgedelay:-1 is not a number of seconds',
+                 id='negative-purgedelay'),
 ])
 def test_configuration_errors_exit_2_with_one_line(farm_wikis, args, message):
     result = run_cli(*args)
