@@ -44,8 +44,8 @@ from commonscache.pipeline import (
     Memory,
     Outcome,
     Settings,
-    conflict_flag,
     judge,
+    judged,
     locate,
     locate_copies,
     read_group,
@@ -510,9 +510,8 @@ class CacheBot(ConfigParserBot):
             verdicts = judge(snapshot, self.settings, bot=self.shared.user())
             conflicts = source_conflicts(snapshot)
             for outcome in act(snapshot, verdicts, self.writer, self.memory.available):
-                self.record(outcome)
-                if flag := conflict_flag(outcome, conflicts):
-                    self.record(flag)
+                for marked in judged(outcome, conflicts):
+                    self.record(marked)
                 self._show_progress()
 
     def record(self, outcome: Outcome) -> None:
@@ -532,7 +531,7 @@ class CacheBot(ConfigParserBot):
         if self.state and not config.simulate:
             self.state.record(shared=str(self.shared), title=title, outcome=kind,
                               reason=outcome.reason, details=outcome.details, sha1=outcome.sha1,
-                              size=outcome.size)
+                              size=outcome.size, examined=outcome.examined)
         why = f'{outcome.reason} ({outcome.details})'
         if kind == 'skipped':
             pywikibot.info(f'skipped {title}: {why}')

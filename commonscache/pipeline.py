@@ -4,6 +4,7 @@
            ─ read_group ─> Snapshot (both sides, and what the state file says)
            ─ judge ─> verdicts (pure: :func:`commonscache.reconcile.decide`)
            ─ act ─> outcomes (:mod:`commonscache.writes`)
+           ─ judged ─> outcomes marked with the flag causes they looked at
 
 The bot (:class:`commonscache.bot.CacheBot`) runs the stages and records each outcome;
 nothing here records, counts or keeps state between batches. What a stage needs arrives
@@ -13,13 +14,13 @@ batches (:class:`Memory`).
 from __future__ import annotations
 
 from collections import defaultdict
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Literal
 
 import pywikibot
 import requests
 
-from commonscache import sites
+from commonscache import flags, sites
 from commonscache.detect import FileUse, classify, survey
 from commonscache.limits import Policy
 from commonscache.reconcile import CORRUPT_AFTER, Verdict, decide, is_owned
@@ -49,6 +50,9 @@ class Outcome:
     moved: int = 0
     #: the copy's size in bytes, where the outcome leaves one on the shared repository
     size: int = 0
+    #: the flag causes this outcome looked at: open flags for other causes stay open
+    #: (:mod:`commonscache.flags`)
+    examined: frozenset[str] = frozenset()
 
 
 def skipped(title: str, reason: str, details: str) -> Outcome:
@@ -261,8 +265,10 @@ def _locate_on_shared(titles: list[str], shared: dict[str, SharedFile], settings
     others = []
     for title in titles:
         if is_owned(shared[title]) or (shared[title].redirect_to and shared[title].provenance):
+            # The source is not read: flags about it stay as they are.
             located.outcomes.append(Outcome(title, 'nothing', 'up-to-date',
-                                            size=shared[title].size))
+                                            size=shared[title].size,
+                                            examined=flags.ON_SHARED))
         else:
             others.append(title)
     if not others:
@@ -284,7 +290,8 @@ def locate_copies(titles: list[str], settings: Settings) -> Located:
     for title in titles:
         if shared[title].redirect_to:  # a renamed name: it holds no file of its own
             located.outcomes.append(Outcome(title, 'nothing', 'up-to-date',
-                                            f'redirects to {shared[title].redirect_to}'))
+                                            f'redirects to {shared[title].redirect_to}',
+                                            examined=flags.ON_SHARED))
             continue
         try:
             by_source[sites.source_site(shared[title].provenance.get('source', ''))].append(
@@ -397,15 +404,20 @@ def source_conflicts(snapshot: Snapshot) -> dict[str, str]:
     return found
 
 
-def conflict_flag(outcome: Outcome, conflicts: dict[str, str]) -> Outcome | None:
-    """The ``sdc-conflict`` flag that follows a file's outcome, when its source contradicts
-    itself and the copy is the bot's: the file is still copied (the description is what
-    Commons shows), and the flag stays, recorded after the outcome, until the source agrees."""
-    details = conflicts.get(outcome.title)
+def judged(outcome: Outcome, conflicts: dict[str, str]) -> list[Outcome]:
+    """A judged file's outcome, marked with the flag causes it looked at
+    (:func:`commonscache.flags.judged`), and the ``sdc-conflict`` flag that follows it when
+    its source contradicts itself and the copy is the bot's: the file is still copied (the
+    description is what Commons shows), and the flag stays, beside the outcome, until a run
+    that reads the source finds it agreeing."""
+    details = conflicts.get(outcome.title, '')
     carried = outcome.kind in ('cached', 'updated', 'would cache') or (
         outcome.kind == 'nothing' and outcome.reason == 'up-to-date')
-    return flagged(outcome.title, 'sdc-conflict', details, outcome.sha1) \
-        if details and carried else None
+    conflict = bool(details) and carried
+    marked = replace(outcome, examined=flags.judged(outcome.kind, conflict=conflict))
+    if not conflict:
+        return [marked]
+    return [marked, flagged(outcome.title, flags.SDC_CONFLICT, details, outcome.sha1)]
 
 
 def judge(snapshot: Snapshot, settings: Settings, *, bot: str) -> dict[str, Verdict]:

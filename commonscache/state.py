@@ -1,5 +1,6 @@
-"""What must stay local between runs, in SQLite: the run log, and per file the last outcome
-(flags and skip reasons with first and last seen).
+"""What must stay local between runs, in SQLite: the run log, per file the last outcome
+(skip and failure reasons with first and last seen), and apart from it the open flags (a
+file may have several; they open and close by :mod:`commonscache.flags`).
 
 Cached files are recognised on the shared repository itself (provenance template and sha1),
 so losing this file costs only time, never a duplicate upload.
@@ -8,10 +9,13 @@ from __future__ import annotations
 
 import json
 import sqlite3
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable, Iterator, Mapping
+from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
+
+from commonscache import flags
 
 SCHEMA = """
 CREATE TABLE IF NOT EXISTS runs (
@@ -47,6 +51,20 @@ CREATE TABLE IF NOT EXISTS purges (
     due REAL NOT NULL DEFAULT 0,
     PRIMARY KEY (shared, consumer, title)
 );
+CREATE TABLE IF NOT EXISTS flags (
+    shared TEXT NOT NULL,
+    title TEXT NOT NULL,
+    reason TEXT NOT NULL,
+    details TEXT NOT NULL DEFAULT '',
+    since TEXT NOT NULL,
+    PRIMARY KEY (shared, title, reason)
+);
+"""
+#: State files written before flags were kept apart: their open flags are the files whose
+#: last outcome was one.
+FLAGS_FROM_OUTCOMES = """
+INSERT OR IGNORE INTO flags SELECT shared, title, reason, details, first_seen FROM files
+    WHERE outcome = 'flagged';
 """
 #: State files written before purges were kept per consumer: their pending purges go to
 #: whichever consumer runs next (consumer ''), as they did then.
@@ -99,7 +117,11 @@ class State:
         # With WAL, NORMAL survives a killed process (not a power cut) and saves an fsync
         # per file recorded.
         self.db.execute('PRAGMA synchronous=NORMAL')
+        had_flags = self._has_table('flags')
+        had_files = self._has_table('files')
         self.db.executescript(SCHEMA)
+        if had_files and not had_flags:
+            self.db.executescript(f'BEGIN; {FLAGS_FROM_OUTCOMES} COMMIT;')
         columns = {row[1] for row in self.db.execute('PRAGMA table_info(files)')}
         for column in ('failures', 'size'):  # state files of older versions
             if column not in columns:
@@ -108,9 +130,24 @@ class State:
         if 'due' not in {row[1] for row in self.db.execute('PRAGMA table_info(purges)')}:
             # Purges kept before they had a time are due at once, as they were then.
             self.db.execute('ALTER TABLE purges ADD COLUMN due REAL NOT NULL DEFAULT 0')
-        if self.db.execute("SELECT 1 FROM sqlite_master WHERE name = 'pending_purges'"
-                           ).fetchone():
+        if self._has_table('pending_purges'):
             self.db.executescript(f'BEGIN; {MIGRATIONS} COMMIT;')
+
+    @contextmanager
+    def _transaction(self) -> Iterator[None]:
+        """One transaction for several statements (the connection commits each on its own
+        otherwise): a killed run leaves all of them or none."""
+        self.db.execute('BEGIN IMMEDIATE')
+        try:
+            yield
+        except BaseException:
+            self.db.execute('ROLLBACK')
+            raise
+        self.db.execute('COMMIT')
+
+    def _has_table(self, name: str) -> bool:
+        return self.db.execute('SELECT 1 FROM sqlite_master WHERE name = ?', (name,)
+                               ).fetchone() is not None
 
     def close(self) -> None:
         self.db.close()
@@ -125,10 +162,34 @@ class State:
                         (now(), status, json.dumps(dict(counters)), run))
 
     def record(self, *, shared: str, title: str, outcome: str, reason: str = '',
-               details: str = '', sha1: str = '', size: int = 0) -> None:
+               details: str = '', sha1: str = '', size: int = 0,
+               examined: frozenset[str] = frozenset()) -> None:
         """Record a file's latest outcome; ``first_seen`` stays while the reason stays,
         ``failures`` counts the failures in a row for the same reason and sha1, and ``size``
-        (the copy's bytes) stays until a new one is known."""
+        (the copy's bytes) stays until a new one is known. A flag opens or stays open; the
+        file's other open flags close when their cause is among those the outcome looked at,
+        *examined* (:func:`commonscache.flags.settle`). A flag that stands beside the
+        outcome (:data:`commonscache.flags.BESIDE`) leaves the last outcome as it was."""
+        raised = {reason: details} if outcome == 'flagged' else {}
+        with self._transaction():
+            self._settle_flags(shared, title, raised=raised, examined=examined)
+            if outcome != 'flagged' or reason not in flags.BESIDE:
+                self._record_outcome(shared, title, outcome, reason, details, sha1, size)
+
+    def _settle_flags(self, shared: str, title: str, *, raised: Mapping[str, str],
+                      examined: frozenset[str]) -> None:
+        rows = self.db.execute('SELECT reason, details FROM flags WHERE shared = ? AND '
+                               'title = ?', (shared, title))
+        change = flags.settle(dict(rows.fetchall()), raised=raised, examined=examined)
+        self.db.executemany('DELETE FROM flags WHERE shared = ? AND title = ? AND reason = ?',
+                            [(shared, title, reason) for reason in change.close])
+        self.db.executemany('INSERT INTO flags VALUES (?, ?, ?, ?, ?) ON CONFLICT DO UPDATE '
+                            'SET details = excluded.details',
+                            [(shared, title, reason, details, now())
+                             for reason, details in change.raise_.items()])
+
+    def _record_outcome(self, shared: str, title: str, outcome: str, reason: str,
+                        details: str, sha1: str, size: int) -> None:
         stamp = now()
         self.db.execute(
             """INSERT INTO files (shared, title, outcome, reason, details, sha1, failures,
@@ -155,14 +216,13 @@ class State:
         return {title: (outcome, reason, details) for title, outcome, reason, details in rows}
 
     def flags(self, *, shared: str | None = None) -> list[Flag]:
-        """The open flags: files whose latest outcome is a flag, oldest first."""
-        query = ('SELECT shared, title, reason, details, first_seen FROM files '
-                 "WHERE outcome = 'flagged'")
+        """The open flags, oldest first."""
+        query = 'SELECT shared, title, reason, details, since FROM flags'
         params: tuple[str, ...] = ()
         if shared:
-            query += ' AND shared = ?'
+            query += ' WHERE shared = ?'
             params = (shared,)
-        rows = self.db.execute(query + ' ORDER BY first_seen, title', params)
+        rows = self.db.execute(query + ' ORDER BY since, title, reason', params)
         return [Flag(reason=reason, title=title, details=details, since=since, shared=where)
                 for where, title, reason, details, since in rows]
 

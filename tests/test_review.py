@@ -5,6 +5,7 @@ import json
 
 import mwparserfromhell
 
+from commonscache import flags
 from commonscache.review import as_json, as_lines, as_wikitable
 from commonscache.state import Flag, State
 
@@ -48,7 +49,7 @@ def test_a_title_that_cannot_be_a_link_is_shown_as_text():
     assert not mwparserfromhell.parse(table).filter_wikilinks()
 
 
-def test_flags_come_from_the_state_and_clear_when_the_outcome_changes(tmp_path):
+def test_flags_come_from_the_state_and_close_when_an_outcome_finds_their_cause_gone(tmp_path):
     state = State(tmp_path / 'state.sqlite')
     state.record(shared='w:s', title='File:A.jpg', outcome='flagged', reason='name-taken',
                  details='taken')
@@ -59,6 +60,12 @@ def test_flags_come_from_the_state_and_clear_when_the_outcome_changes(tmp_path):
     state.record(shared='w:s', title='File:A.jpg', outcome='flagged', reason='name-taken',
                  details='still taken')
     assert state.flags(shared='w:s')[0].since == since  # first seen stays
-    state.record(shared='w:s', title='File:A.jpg', outcome='nothing', reason='up-to-date')
+    # An outcome that did not look at the name (the source unreadable) leaves the flag open;
+    # one that found the bot's copy under it closes it.
+    state.record(shared='w:s', title='File:A.jpg', outcome='failed',
+                 reason='source-unreachable')
+    assert [f.title for f in state.flags(shared='w:s')] == ['File:A.jpg']
+    state.record(shared='w:s', title='File:A.jpg', outcome='nothing', reason='up-to-date',
+                 examined=flags.ON_SHARED)
     assert state.flags(shared='w:s') == []
     assert [f.title for f in state.flags()] == ['File:C.jpg']

@@ -4,9 +4,9 @@ from __future__ import annotations
 
 import pytest
 
-from commonscache import sdc
+from commonscache import flags, sdc
 from commonscache.describe import PageSettings, describe
-from commonscache.pipeline import Outcome, conflict_flag
+from commonscache.pipeline import Outcome, judged
 from commonscache.review import as_wikitable
 from commonscache.sdc import Contradiction, MediaInfo, Statement, Value
 from commonscache.source import FileVersion, SourceFile
@@ -243,11 +243,16 @@ def test_the_review_page_shows_both_values_side_by_side():
     (Outcome('F', 'would cache'), True),
     (Outcome('F', 'nothing', 'up-to-date'), True),
     (Outcome('F', 'nothing', 'local-change'), False),  # the copy is someone else's now
-    (Outcome('F', 'flagged', 'local-changed'), False),  # one flag per file: the other stays
+    (Outcome('F', 'flagged', 'local-changed'), False),  # not looked at: an open one stays
     (Outcome('F', 'failed', 'upload-failed'), False),
     (Outcome('G', 'cached'), False),  # its source agrees
 ])
 def test_a_conflict_flag_follows_the_bots_own_copies_only(outcome, follows):
-    flag = conflict_flag(outcome, {'F': 'licence: …'})
-    assert flag == (Outcome('F', 'flagged', 'sdc-conflict', 'licence: …', outcome.sha1)
-                    if follows else None)
+    marked, *flag = judged(outcome, {'F': 'licence: …'})
+    assert marked.title == outcome.title and marked.kind == outcome.kind
+    assert flag == ([Outcome('F', 'flagged', 'sdc-conflict', 'licence: …', outcome.sha1)]
+                    if follows else [])
+    # The outcome itself closes an open sdc-conflict only where it shows the source agrees
+    # or the copy is no longer the bot's; where the flag follows, the flag keeps it open.
+    closes = flags.SDC_CONFLICT in marked.examined
+    assert closes == (not follows and outcome.kind in ('cached', 'updated', 'nothing'))
