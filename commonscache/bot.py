@@ -59,6 +59,7 @@ from commonscache.rules import Rules, RulesError, parse_rules
 from commonscache.shards import Shard
 from commonscache.source import DISPUTE_TEMPLATES
 from commonscache.state import State, ago, now
+from commonscache.target import SharedFile
 from commonscache.transfer import Prefetcher, remove_stale_temporaries
 from commonscache.upload import CopyUploads
 from commonscache.writes import Writer, act
@@ -134,6 +135,8 @@ class CacheBot(ConfigParserBot):
         self.poll_outcomes: dict[str, bool] = {}
         self.retries: dict[sites.Site, watch.Retries] = {}
         self.poll = 0.0
+        #: -watch: why the watch starts paused (the run page said stop), or ''
+        self.paused = ''
         self.shard = Shard()
         #: what the status page showed when last written: (copies written, open flags)
         self.status_seen: tuple = (0, ())
@@ -194,7 +197,14 @@ class CacheBot(ConfigParserBot):
             requests=self.opt.requests, review=self.shard.title(self.opt.reviewpage))
         self.referer = sites.referer(self.shared)
         self.run_page = first_run_page(self.control.run, create=not config.simulate)
-        self.run_page.check(force=True)
+        self.poll = self._poll_interval()
+        try:
+            self.run_page.check()  # as read with the other control pages
+        except EmergencyStop as stop:
+            if not self.poll or TERMINATE.is_set():
+                raise
+            # A watch starts paused rather than ending (its job would be started again).
+            self.paused = str(stop)
         if not ensure_template(self.control.template, create=bool(self.opt.setup)):
             pywikibot.warning(f'Template:{self.opt.template} does not exist on {self.shared}; '
                               'run once with -setup to create it')
@@ -210,7 +220,6 @@ class CacheBot(ConfigParserBot):
                              'none')
         if self.opt.since not in ('', 'last'):
             raise UsageError(f'-since:{self.opt.since} is not understood; use -since:last')
-        self.poll = self._poll_interval()
         self.rules = self._load_rules()
         self.forced = {pywikibot.FilePage(self.shared, title).title()
                        for title in split_titles(self.opt.force)}
@@ -225,7 +234,8 @@ class CacheBot(ConfigParserBot):
             policy=self.policy, max_bytes=self.max_bytes,
             extensions=frozenset(entry['ext'].lower() for entry in
                                  self.shared.siteinfo.get('fileextensions', [])),
-            max_upload=self.shared.siteinfo.get('maxuploadsize', 0))
+            max_upload=self.shared.siteinfo.get('maxuploadsize', 0),
+            run_page=self.run_page.title)
         self.generator = self._pages()
 
     def _state_path(self) -> Path:
@@ -315,9 +325,18 @@ class CacheBot(ConfigParserBot):
         backoff = watch.Backoff(self.poll)
         pages_written = time.monotonic()
         refreshed = -watch.REFRESH_EVERY
+        paused = self.paused
+        if paused:
+            pywikibot.warning(f'watch: paused, {paused}; the run page is read every '
+                              f'{self.poll:g} s until it says "true"')
         while not TERMINATE.is_set():
             began = time.monotonic()
             try:
+                if paused:  # one request a poll, until the run page lets the bot run
+                    self.run_page.check(force=True)
+                    pywikibot.info(f'watch: resumed, the run page {self.run_page.title} says '
+                                   'true')
+                    paused = ''
                 if self.opt.refresh and began - refreshed >= watch.REFRESH_EVERY:
                     for page in self._cached_files():  # -refresh: at the start, then daily
                         self.treat(page)
@@ -327,11 +346,22 @@ class CacheBot(ConfigParserBot):
                 wait = backoff.failed() if held else backoff.ok()
                 if held:
                     pywikibot.warning(f'watch: {held}; next poll in {wait:.0f} s')
+            except EmergencyStop as stop:
+                if TERMINATE.is_set():
+                    raise
+                # Paused, not ended: the watch's job would only be started again. What the
+                # poll had collected is read again, with its changes, once it resumes.
+                self._forget_poll()
+                wait = self.poll
+                if str(stop) != paused:
+                    pywikibot.warning(f'watch: paused, {stop}; the run page is read every '
+                                      f'{wait:g} s until it says "true"')
+                paused = str(stop)
+                TERMINATE.wait(wait)
+                continue
             except watch.OUTAGES as error:
                 # What the poll had collected is read again, with its changes, next time.
-                self.pending_pages.clear()
-                self.pending_files.clear()
-                self.memory.seen.clear()
+                self._forget_poll()
                 wait = backoff.failed()
                 pywikibot.warning(f'watch: {type(error).__name__}: {error}; next poll in '
                                   f'{wait:.0f} s')
@@ -339,12 +369,24 @@ class CacheBot(ConfigParserBot):
                 try:
                     self._write_review_page()
                     self._write_status_page()
+                except EmergencyStop as stop:
+                    if TERMINATE.is_set():
+                        raise
+                    pywikibot.warning(f'watch: paused, {stop}')
+                    paused = str(stop)
                 except watch.OUTAGES as error:
                     pywikibot.warning(f'watch: the review and status pages wait: {error}')
                 pages_written = time.monotonic()
             TERMINATE.wait(max(0.0, wait - (time.monotonic() - began)))
         return
         yield  # a generator, which the bot's loop runs to its end
+
+    def _forget_poll(self) -> None:
+        """Drop what an unfinished poll had collected: the watermarks it did not advance
+        bring it back with the next poll."""
+        self.pending_pages.clear()
+        self.pending_files.clear()
+        self.memory.seen.clear()
 
     def _poll(self, marks: dict[sites.Site, str], seen: dict[sites.Site, frozenset[int]]
               ) -> str:
@@ -483,11 +525,13 @@ class CacheBot(ConfigParserBot):
         titles = [title for title in titles if title not in self.memory.seen]
         self.memory.seen.update(titles)
         if titles:  # -refresh: cached copies against the sources their provenance names
+            self.run_page.new_batch()
             self.run_batch(locate_copies(titles, self.settings))
 
     def _flush_files(self, consumer: sites.Site) -> None:
         titles, self.pending_files[consumer] = self.pending_files[consumer], []
         if titles:  # files a consumer uses: cache those it gets from a foreign wiki
+            self.run_page.new_batch()
             self.run_batch(locate(consumer, titles, self.settings, self.memory))
 
     # --- one batch ----------------------------------------------------------------------------
@@ -496,6 +540,7 @@ class CacheBot(ConfigParserBot):
         """The stages after :func:`~commonscache.pipeline.locate`, group by group: read both
         sides, judge, act; every outcome recorded as it comes."""
         self.counter['examined'] += located.examined
+        self._observe(located.run_page)
         for outcome in located.outcomes:
             self.record(outcome)
         for group in located.groups:
@@ -504,6 +549,7 @@ class CacheBot(ConfigParserBot):
                 for outcome in snapshot:
                     self.record(outcome)
                 continue
+            self._observe(snapshot.run_page)
             self.memory.seen.update(snapshot.canonicals)
             self.memory.available.update(snapshot.also_available)
             self.counter['examined'] += len(snapshot.canonicals)
@@ -513,6 +559,12 @@ class CacheBot(ConfigParserBot):
                 for marked in judged(outcome, conflicts):
                     self.record(marked)
                 self._show_progress()
+
+    def _observe(self, run_page: SharedFile | None) -> None:
+        """The run page as a read of the shared repository found it: a stop set there
+        takes effect before the batch's writes (:class:`~commonscache.operations.RunPage`)."""
+        if run_page is not None:
+            self.run_page.observe(exists=run_page.page_exists, text=run_page.text)
 
     def record(self, outcome: Outcome) -> None:
         """Count, log and keep an outcome (the state file keeps the last one per file)."""
@@ -585,6 +637,7 @@ class CacheBot(ConfigParserBot):
         text = status.as_wikitext(self.read_status())
         page = pywikibot.Page(self.shared, title)
         if not page.exists() or page.text.strip() != text.strip():
+            self.run_page.new_batch()  # a stop set during the last batch counts here too
             self.run_page.check()
             sites.save_own_page(page, text, 'commonscache: what the cached copies save')
         self.state.set_watermark(f'status page {title}', now())
@@ -598,6 +651,7 @@ class CacheBot(ConfigParserBot):
                             interwiki=self.opt.interwiki)
         if page.exists() and page.text.strip() == text.strip():
             return
+        self.run_page.new_batch()
         self.run_page.check()
         sites.save_own_page(page, text, 'commonscache: files left for review')
 
@@ -685,6 +739,7 @@ class CacheBot(ConfigParserBot):
 
     def _answer_requests(self) -> None:
         if self.answers and not config.simulate:
+            self.run_page.new_batch()  # a stop set during the last batch counts here too
             self.run_page.check()
             answer_requests(self.control.requests, self.answers)
 

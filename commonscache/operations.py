@@ -20,7 +20,7 @@ from typing import IO
 
 import pywikibot
 
-from commonscache.query import list_query
+from commonscache.query import list_query, query_titles
 from commonscache.sites import Site, save_own_page
 
 #: What an answered request line carries, so that later runs leave it alone.
@@ -80,20 +80,37 @@ class RunPage:
     page that goes missing during the run stops it too; see :func:`first_run_page` for a
     run page that does not exist yet).
 
-    Checked before the first write and again before a write when a minute has passed, so
-    that an admin's stop takes effect within a minute without a request per write.
+    The page rides along in the batch's reads of the shared repository (no request of its
+    own, :meth:`observe`), so a stop takes effect before the next batch's writes. A write
+    reads it itself only when no read of this batch carried it (:meth:`new_batch`), or the
+    last reading is a minute old (a long batch).
     """
 
     INTERVAL = 60.0
 
-    def __init__(self, page: pywikibot.Page | None = None) -> None:
-        #: the page as read at the start of the run (preloaded); later checks read it afresh
+    def __init__(self, page: pywikibot.Page | None = None, *,
+                 known: tuple[bool, str] | None = None) -> None:
+        """:param page: the run page, preloaded (reading it then costs no request)
+        :param known: whether it exists and its text, when known without reading it"""
         self.page = page
-        self.checked = -self.INTERVAL
+        #: (exists, text) as last read, and when (monotonic seconds)
+        self.seen: tuple[bool, str] | None = known
+        self.seen_at = time.monotonic() if known else -self.INTERVAL
+        #: a reading older than this is not this batch's
+        self.batch_began = -self.INTERVAL
 
     @property
     def title(self) -> str:
         return self.page.title() if self.page else ''
+
+    def new_batch(self) -> None:
+        """A batch begins: its first write wants a reading made from now on."""
+        self.batch_began = time.monotonic()
+
+    def observe(self, *, exists: bool, text: str) -> None:
+        """A reading of the page made by a read the bot made anyway."""
+        self.seen = (exists, text)
+        self.seen_at = time.monotonic()
 
     def check(self, *, force: bool = False) -> None:
         """:raises EmergencyStop: when the page does not allow running, or SIGTERM came"""
@@ -101,14 +118,22 @@ class RunPage:
             raise EmergencyStop('stopped: SIGTERM')
         if not self.page:
             return
-        if not force and time.monotonic() - self.checked < self.INTERVAL:
-            return
-        if self.checked >= 0:
-            self.page = pywikibot.Page(self.page.site, self.page.title())
-        allowed, why = run_page_allows(self.page)
+        now = time.monotonic()
+        if force or self.seen is None or self.seen_at < self.batch_began or \
+                now - self.seen_at >= self.INTERVAL:
+            self._read()
+        exists, text = self.seen
+        allowed, why = allows(self.title, exists=exists, text=text)
         if not allowed:
             raise EmergencyStop(f'stopped: {why}')
-        self.checked = time.monotonic()
+
+    def _read(self) -> None:
+        """One request: the page's existence and text."""
+        page = query_titles(self.page.site, [self.title], prop='revisions',
+                            rvprop='content', rvslots='main').page(self.title) or {}
+        revision = (page.get('revisions') or [{}])[-1]
+        self.observe(exists=bool(page) and not page.get('missing'),
+                     text=revision.get('slots', {}).get('main', {}).get('content', ''))
 
 
 def was_deleted(page: pywikibot.Page) -> bool:
@@ -124,8 +149,10 @@ def first_run_page(page: pywikibot.Page | None, *, create: bool) -> RunPage:
 
     :raises EmergencyStop: the run page was deleted
     """
-    if page is None or page.exists():
-        return RunPage(page)
+    if page is None:
+        return RunPage(None)
+    if page.exists():  # preloaded with the other control pages: no request
+        return RunPage(page, known=(True, page.text))
     if was_deleted(page):
         raise EmergencyStop(f'stopped: the run page {page.title()} was deleted; create it '
                             'again with "true" to let the bot run')
@@ -137,18 +164,25 @@ def first_run_page(page: pywikibot.Page | None, *, create: bool) -> RunPage:
                   'commonscache: run page; change "true" to anything else to stop the bot')
     pywikibot.info(f'created the run page {page.title()} with "true" (the first run on this '
                    'wiki); change it to anything else to stop the bot')
-    return RunPage(pywikibot.Page(page.site, page.title()))
+    return RunPage(pywikibot.Page(page.site, page.title()), known=(True, 'true'))
+
+
+def allows(title: str, *, exists: bool, text: str) -> tuple[bool, str]:
+    """Whether a run page that says *text* lets the bot run (a missing page does not), and
+    why not."""
+    if not exists:
+        return False, (f'the run page {title} does not exist; create it with "true" '
+                       '(-setup does)')
+    content = text.strip()
+    if content.lower() != 'true':
+        return False, f'the run page {title} says {content[:40]!r}, not "true"'
+    return True, ''
 
 
 def run_page_allows(page: pywikibot.Page) -> tuple[bool, str]:
     """Whether the run page says ``true`` (a missing page does not)."""
-    if not page.exists():
-        return False, (f'the run page {page.title()} does not exist; create it with "true" '
-                       '(-setup does)')
-    content = page.text.strip()
-    if content.lower() != 'true':
-        return False, f'the run page {page.title()} says {content[:40]!r}, not "true"'
-    return True, ''
+    exists = page.exists()
+    return allows(page.title(), exists=exists, text=page.text if exists else '')
 
 
 @dataclass(frozen=True)

@@ -86,6 +86,8 @@ class Settings:
     extensions: frozenset[str] = frozenset()
     max_upload: int = 0
     max_bytes: int = 0
+    #: the run page, read along with the batch's reads of the shared repository
+    run_page: str = ''
 
 
 def refused_type(settings: Settings, title: str) -> str:
@@ -148,6 +150,8 @@ class Located:
     examined: int = 0
     groups: list[Group] = field(default_factory=list)
     outcomes: list[Outcome] = field(default_factory=list)
+    #: the run page as the batch's read of the shared repository found it (None: not read)
+    run_page: SharedFile | None = None
 
 
 # --- locate: titles → groups by source --------------------------------------------------------
@@ -168,7 +172,9 @@ def locate(consumer: sites.Site, titles: list[str], settings: Settings,
             located.outcomes.append(skipped(title, 'local-file', 'the consumer has it as local'))
         else:
             rest.append(title)
-    shared = read_shared(settings.shared, rest, template=settings.template)
+    shared = read_shared(settings.shared, rest, template=settings.template,
+                         ride=settings.run_page)
+    located.run_page = shared.pop(settings.run_page, None)
     on_shared = [t for t in rest if shared[t].file_exists or shared[t].redirect_to]
     remaining = []
     for title in (t for t in rest if t not in on_shared):
@@ -252,7 +258,9 @@ def _locate_classified(consumer: sites.Site, titles: list[str], settings: Settin
         else:
             located.groups.append(Group(source_site, [used.title for used in files]))
     if on_shared:
-        shared = read_shared(settings.shared, on_shared, template=settings.template)
+        shared = read_shared(settings.shared, on_shared, template=settings.template,
+                             ride=settings.run_page)
+        located.run_page = shared.pop(settings.run_page, None)
         _locate_on_shared(on_shared, shared, settings, located)
     return located
 
@@ -284,8 +292,9 @@ def _locate_on_shared(titles: list[str], shared: dict[str, SharedFile], settings
 
 def locate_copies(titles: list[str], settings: Settings) -> Located:
     """-refresh: the cached copies by the source their provenance template names."""
-    shared = read_shared(settings.shared, titles, template=settings.template)
-    located = Located(examined=len(titles))
+    shared = read_shared(settings.shared, titles, template=settings.template,
+                         ride=settings.run_page)
+    located = Located(examined=len(titles), run_page=shared.pop(settings.run_page, None))
     by_source: dict[sites.Site | None, list[str]] = defaultdict(list)
     for title in titles:
         if shared[title].redirect_to:  # a renamed name: it holds no file of its own
@@ -343,6 +352,8 @@ class Snapshot:
     was_cached: frozenset[str]
     corrupt: dict[str, str]
     deletions: dict[str, str]
+    #: the run page, when it was read along with the shared repository (None: not read)
+    run_page: SharedFile | None = None
 
 
 def read_group(group: Group, settings: Settings, memory: Memory) -> Snapshot | list[Outcome]:
@@ -370,7 +381,10 @@ def read_group(group: Group, settings: Settings, memory: Memory) -> Snapshot | l
                  if name not in sources and name not in memory.available]
     unread = [title for title in dict.fromkeys([*group.titles, *canonicals, *elsewhere])
               if title not in group.shared]
-    shared = {**group.shared, **read_shared(settings.shared, unread, template=settings.template)}
+    read = read_shared(settings.shared, unread, template=settings.template,
+                       ride=settings.run_page)
+    run_page = read.pop(settings.run_page, None)
+    shared = {**group.shared, **read}
     also = frozenset(name for alias, name in renamed.items()
                      if name in elsewhere and shared[name].sha1 == sources[alias].latest.sha1)
     order = [*canonicals, *group.titles]
@@ -383,7 +397,7 @@ def read_group(group: Group, settings: Settings, memory: Memory) -> Snapshot | l
                  if title not in renamed and sources[title] is None
                  and shared[title].provenance}
     return Snapshot(group.source, order, sources, shared, renamed, canonicals, also,
-                    frozenset(was_cached), corrupt, deletions)
+                    frozenset(was_cached), corrupt, deletions, run_page)
 
 
 # --- judge: both sides → verdicts (pure) -----------------------------------------------------

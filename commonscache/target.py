@@ -87,9 +87,16 @@ def shared_file(page: Page, template: str) -> SharedFile:
         redirect_to=redirect_target(text))
 
 
-def read_shared(site: Site, titles: Iterable[str], *, template: str) -> dict[str, SharedFile]:
-    """Snapshot *titles* on the shared repository; keys are the titles as asked for."""
-    titles = list(titles)
+def read_shared(site: Site, titles: Iterable[str], *, template: str,
+                ride: str = '') -> dict[str, SharedFile]:
+    """Snapshot *titles* on the shared repository; keys are the titles as asked for.
+
+    :param ride: a page read along at no extra request (the run page), under its own title
+        in the result; only where the last request has room for it, and never alone
+    """
+    titles = list(dict.fromkeys(titles))
+    if ride and titles and len(titles) % site.maxlimit:
+        titles.append(ride)
     result = query_titles(site, titles, prop='imageinfo|revisions',
                           iiprop='timestamp|user|sha1|size', rvprop='ids|timestamp|user|content',
                           rvslots='main')

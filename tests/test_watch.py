@@ -14,7 +14,7 @@ from commonscache.state import State
 from devfarm import farm
 from tests.conftest import FARM_DIR, PYWIKIBOT_DIR
 from tests.test_reliability import bot, finish
-from tests.test_sweep import SHARED, api, api_log, imageinfo
+from tests.test_sweep import SHARED, api, api_log, imageinfo, shared_edits
 from tests.wikiclient import WikiClient
 
 pytestmark = [pytest.mark.e2e, pytest.mark.first_release_only]
@@ -146,3 +146,36 @@ def test_a_file_that_keeps_failing_holds_back_neither_the_others_nor_the_waterma
     # The poll whose only new file failed waits (the shared repository may be down); the
     # tries again after it slow no poll.
     assert err.count('files wait for a wiki that did not answer') <= 1, err
+
+
+def test_a_stop_on_the_run_page_holds_the_next_write_and_true_lets_it_go(farm_wikis):
+    """The run page rides along in the batch's read of the shared repository: an admin's
+    "false" holds the very next write, the watch pauses (reading the run page once a poll)
+    instead of ending, and "true" lets the held file through."""
+    consumer, shared = farm_wikis['consumer'], farm_wikis['shared']
+    editor = WikiClient(consumer, farm.ADMIN, farm.ADMIN_PASSWORD)
+    admin = WikiClient(shared, farm.ADMIN, farm.ADMIN_PASSWORD)
+    run_page = f'User:{farm.BOT}/Run'
+    earlier_run(consumer)
+
+    watcher = bot(PYWIKIBOT_DIR, SHARED, '-always', '-watch:2')
+    try:
+        wait_until(lambda: not api(shared, action='query', titles=run_page)['query']['pages'][
+            0].get('missing'), 60)  # the watch's first run created it
+        time.sleep(3)  # a poll or two with the page saying "true"
+        admin.edit(run_page, text='false')
+        edits = shared_edits(shared)
+        editor.edit('Watched', text=f'The lighthouse: [[{LIGHTHOUSE}|thumb]]')
+        time.sleep(3 * 2 + 3)  # three polls and more
+        assert not on_shared(shared, LIGHTHOUSE)
+        assert shared_edits(shared) == edits
+        assert watcher.poll() is None  # paused, not ended
+
+        admin.edit(run_page, text='true')
+        elapsed = wait_until(lambda: on_shared(shared, LIGHTHOUSE), 60)
+        print(f'copied {elapsed:.1f} s after the run page said "true" again')
+    finally:
+        status, err = stop(watcher)
+    assert status == 0, err
+    assert "watch: paused, stopped: the run page User:CacheBot/Run says 'false'" in err, err
+    assert 'watch: resumed' in err, err
