@@ -59,6 +59,7 @@ from commonscache.rules import Rules, RulesError, parse_rules
 from commonscache.shards import Shard
 from commonscache.source import DISPUTE_TEMPLATES
 from commonscache.state import State, ago, now
+from commonscache.steering import Steered, read_steered
 from commonscache.target import SharedFile
 from commonscache.transfer import Prefetcher, remove_stale_temporaries
 from commonscache.upload import CopyUploads
@@ -137,6 +138,8 @@ class CacheBot(ConfigParserBot):
         self.poll = 0.0
         #: -watch: why the watch starts paused (the run page said stop), or ''
         self.paused = ''
+        #: what the review page says above the flags: control page revisions ignored
+        self.notices: list[str] = []
         self.shard = Shard()
         #: what the status page showed when last written: (copies written, open flags)
         self.status_seen: tuple = (0, ())
@@ -198,6 +201,7 @@ class CacheBot(ConfigParserBot):
         self.referer = sites.referer(self.shared)
         self.run_page = first_run_page(self.control.run, create=not config.simulate)
         self.poll = self._poll_interval()
+        self.groups = set(split_titles(str(self.opt.groups).replace(',', '|')))
         try:
             self.run_page.check()  # as read with the other control pages
         except EmergencyStop as stop:
@@ -225,8 +229,7 @@ class CacheBot(ConfigParserBot):
                        for title in split_titles(self.opt.force)}
         self.markers = tuple(split_titles(self.opt.disputes))
         if self.control.requests:
-            groups = set(split_titles(str(self.opt.groups).replace(',', '|')))
-            self.requests = pending_requests(self.control.requests, groups)
+            self.requests = pending_requests(self.control.requests, self.groups)
         self.memory = Memory(state=self.state)
         self.settings = Settings(
             shared=self.shared, template=self.opt.template, interwiki=self.opt.interwiki,
@@ -291,10 +294,27 @@ class CacheBot(ConfigParserBot):
                     raise UsageError(f'cannot read the rules file {path}: {error}') from None
             page = self.control.rules
             if page is not None and page.exists():
-                return parse_rules(page.text, page.title())
+                steered = self._steered(page)
+                return parse_rules(steered.text, page.title()) if steered.revid else Rules()
         except RulesError as error:
             raise UsageError(f'cannot use the transfer rules: {error}') from None
         return Rules()
+
+    def _steered(self, page: pywikibot.Page) -> Steered:
+        """A control page as of its latest revision by a member of -groups
+        (:mod:`~commonscache.steering`); newer revisions by others are said in one warning
+        and shown on the review page."""
+        key = f'steered {self.shared} {page.title()}'
+        accepted = self.state.watermark(key)
+        steered = read_steered(page, groups=self.groups,
+                               accepted=int(accepted) if accepted.isdigit() else 0)
+        notice = steered.notice(self.opt.groups)
+        if notice:
+            pywikibot.warning(notice)
+            self.notices.append(notice)
+        elif str(steered.revid) != accepted and not config.simulate:
+            self.state.set_watermark(key, str(steered.revid))
+        return steered
 
     def _pages(self) -> Iterator[pywikibot.Page]:
         """Everything this run examines, in order: requested sweeps (each answered with its
@@ -648,7 +668,7 @@ class CacheBot(ConfigParserBot):
         if page is None or config.simulate or not self.state:
             return
         text = as_wikitable(self.state.flags(shared=str(self.shared)),
-                            interwiki=self.opt.interwiki)
+                            interwiki=self.opt.interwiki, notices=self.notices)
         if page.exists() and page.text.strip() == text.strip():
             return
         self.run_page.new_batch()

@@ -42,11 +42,15 @@ def _link(target: str, label: str) -> str:
     return f'[[{target}|{escape_cell(label)}]]'
 
 
-def as_wikitable(flags: list[Flag], *, interwiki: str) -> str:
-    """The review page: a sortable table with links to both copies."""
+def as_wikitable(flags: list[Flag], *, interwiki: str, notices: list[str] = ()) -> str:
+    """The review page: a sortable table with links to both copies; *notices* (what the
+    bot ignored on its control pages) above it."""
     intro = ('Files that the commonscache bot left alone for a person to review. The bot '
              'rewrites this page at the end of each run; a flag disappears by itself when a '
              'later run finds its cause gone.\n\n')
+    if notices:
+        intro += ('== Control pages ==\n' + ''.join(f'* {escape_cell(notice)}\n'
+                                                  for notice in notices) + '\n')
     if not flags:
         return intro + "''No open flags.''\n"
     rows = []

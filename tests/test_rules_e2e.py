@@ -93,3 +93,32 @@ def test_the_missing_templates_report_lists_what_the_shared_repository_lacks(far
     assert counts['Template:En'] >= counts['Template:Location']  # nested in Information
     assert 'Template:Cached Commons Media' not in counts  # -setup made it
     assert [int(count) for count, _ in rows] == sorted((int(c) for c, _ in rows), reverse=True)
+
+
+def test_rule_page_revisions_by_others_than_admins_are_ignored_until_an_admin_saves_it(
+        farm_wikis, admin):
+    """A plain user adds the licence and {{Information}} to the Remove list: the copies keep
+    them, one warning names the user and the revision, and the review page says so until an
+    admin saves the page."""
+    admin.edit(RULE_PAGE, text=RULES)
+    user = WikiClient(farm_wikis['shared'], farm.USER, farm.USER_PASSWORD)
+    user.edit(RULE_PAGE, text=RULES.replace('* Check_categories', '* Check_categories\n'
+                                            '* Self\n* Cc-by-2.0\n* PD-old-100\n* Information'))
+    ignored = user.page(RULE_PAGE)['revisions'][0]['revid']
+    result = run_cli(SHARED, '-always', '-setup')
+    assert result.returncode == 0, result.stderr
+    notice = f'Cached Commons media/Rules: revision {ignored} by {farm.USER} ignored (not in sysop)'
+    assert sum(notice in line for line in result.stderr.splitlines()) == 1, result.stderr
+
+    spinner = admin.text('File:Animated spinner.gif')
+    assert '{{self|cc-by-4.0}}' in spinner and '{{Information' in spinner
+    assert 'Check categories' not in spinner  # the admin's revision is used
+    review_page = admin.text('Project:Cached Commons media/Review')
+    assert f'revision {ignored} by {farm.USER} ignored' in review_page
+
+    # An admin saves the page (here: taking the user's change back): the notice goes.
+    admin.edit(RULE_PAGE, text=RULES + '\n<!-- checked -->')
+    result = run_cli(SHARED, '-always')
+    assert result.returncode == 0, result.stderr
+    assert 'ignored (not in sysop)' not in result.stderr
+    assert 'ignored' not in admin.text('Project:Cached Commons media/Review')
