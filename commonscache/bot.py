@@ -59,7 +59,7 @@ from commonscache.rules import Rules, RulesError, parse_rules
 from commonscache.shards import Shard
 from commonscache.source import DISPUTE_TEMPLATES
 from commonscache.state import State, ago, now
-from commonscache.steering import Steered, read_steered
+from commonscache.steering import Steered, control_titles, protect_control_pages, read_steered
 from commonscache.target import SharedFile
 from commonscache.transfer import Prefetcher, remove_stale_temporaries
 from commonscache.upload import CopyUploads
@@ -212,6 +212,13 @@ class CacheBot(ConfigParserBot):
         if not ensure_template(self.control.template, create=bool(self.opt.setup)):
             pywikibot.warning(f'Template:{self.opt.template} does not exist on {self.shared}; '
                               'run once with -setup to create it')
+        if self.opt.setup and not config.simulate:
+            review = self.control.review
+            if review is not None and not review.exists():  # protected as an existing page
+                sites.save_own_page(review, as_wikitable([], interwiki=self.opt.interwiki),
+                                    'commonscache: files left for review')
+            for line in protect_control_pages(self.shared, self._control_titles()):
+                pywikibot.info(line)
         self.workdir = state_path.parent / 'commonscache-tmp'
         self.workdir.mkdir(parents=True, exist_ok=True)
         self.workdir.chmod(0o700)
@@ -240,6 +247,11 @@ class CacheBot(ConfigParserBot):
             max_upload=self.shared.siteinfo.get('maxuploadsize', 0),
             run_page=self.run_page.title)
         self.generator = self._pages()
+
+    def _control_titles(self) -> dict[str, bool]:
+        """The pages that change what the bot writes, or that admins work from, each with
+        whether the bot writes it itself: kept to admins (-setup protects them)."""
+        return control_titles(self.opt, self.shard.title(self.opt.reviewpage))
 
     def _state_path(self) -> Path:
         """The state file: -state, else commonscache.sqlite in the Pywikibot directory; a

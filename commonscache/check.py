@@ -17,6 +17,7 @@ from commonscache.detect import classify, files_used_everywhere, repository_urls
 from commonscache.errors import UsageError
 from commonscache.operations import run_page_allows, was_deleted
 from commonscache.query import query_titles
+from commonscache.steering import control_titles, protections
 
 _CONTACT = re.compile(r'@|https?://|mailto:|User:', re.I)
 
@@ -70,6 +71,12 @@ def check_setup(opt: object) -> Iterator[Finding]:
     yield Finding(template.exists(), f'{template.title()} exists on {shared}'
                   if template.exists() else
                   f'create {template.title()} on {shared}: run once with -setup')
+    for found in protections(shared, list(control_titles(opt, opt.reviewpage))):
+        yield Finding(found.enough, f'{found.title} is protected ({found.describe()})'
+                      if found.enough else
+                      f'protect {found.title} on {shared} ({found.describe()}), so that only '
+                      'admins steer the bot: Special:Protect, or run once with -setup as a '
+                      'bot with the protect and editprotected rights')
     run_page = pywikibot.Page(shared, opt.runpage or f'User:{shared.user()}/Run')
     if not run_page.exists() and not was_deleted(run_page):
         yield Finding(True, f'the run page {run_page.title()} does not exist yet: the first '

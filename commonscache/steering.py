@@ -17,6 +17,7 @@ from dataclasses import dataclass
 import pywikibot
 
 from commonscache.operations import users_in_groups
+from commonscache.query import query_titles
 
 #: Revisions of a control page's history looked at for one by a member.
 HISTORY = 50
@@ -86,3 +87,75 @@ def read_steered(page: pywikibot.Page, *, groups: set[str], accepted: int) -> St
     text = page.text if chosen.revid == latest.revid else \
         page.get_revision(chosen.revid, content=True).text
     return Steered(title, text or '', chosen.revid, chosen.user, ignored)
+
+
+#: The protection that keeps a control page in the hands of admins: edit and move for a page
+#: that exists, create for one that does not yet.
+PROTECTION = {'edit': 'sysop', 'move': 'sysop'}
+CREATE_PROTECTION = {'create': 'sysop'}
+
+
+@dataclass(frozen=True)
+class Protection:
+    """A control page's protection as the wiki reports it (``inprop=protection``)."""
+
+    title: str
+    exists: bool
+    levels: dict[str, str]
+
+    @property
+    def enough(self) -> bool:
+        wanted = PROTECTION if self.exists else CREATE_PROTECTION
+        return all(self.levels.get(kind) == level for kind, level in wanted.items())
+
+    def describe(self) -> str:
+        wanted = PROTECTION if self.exists else CREATE_PROTECTION
+        return ' and '.join(wanted) + ': sysop'
+
+
+def protections(site: pywikibot.site.APISite, titles: list[str]) -> list[Protection]:
+    """The protection of each of *titles* (one request)."""
+    result = query_titles(site, titles, prop='info', inprop='protection')
+    found = []
+    for title in titles:
+        page = result.page(title) or {}
+        levels = {entry['type']: entry['level'] for entry in page.get('protection', [])
+                  if entry.get('expiry', 'infinity') in ('infinity', 'infinite')}
+        found.append(Protection(page.get('title', title), not page.get('missing', False),
+                                levels))
+    return found
+
+
+def protect_control_pages(site: pywikibot.site.APISite,
+                          pages: dict[str, bool]) -> list[str]:
+    """-setup: protect the control pages that are not yet, where the bot may; what it did
+    or why not, one line each.
+
+    :param pages: title → whether the bot itself writes the page (the review page): such a
+        page is protected only when the bot may still edit it afterwards (``editprotected``)
+    """
+    lines = []
+    for found, bot_writes in zip(protections(site, list(pages)), pages.values(), strict=True):
+        if found.enough:
+            continue
+        wanted = PROTECTION if found.exists else CREATE_PROTECTION
+        if not site.has_right('protect') or (bot_writes
+                                             and not site.has_right('editprotected')):
+            lines.append(f'{found.title} is not protected ({found.describe()}); the bot may '
+                         'not protect it: an admin does, with Special:Protect')
+            continue
+        site.protect(pywikibot.Page(site, found.title), protections=wanted,
+                     reason='commonscache: a page that steers the bot, kept to admins')
+        lines.append(f'protected {found.title} ({found.describe()})')
+    return lines
+
+
+def control_titles(opt: object, review_page: str) -> dict[str, bool]:
+    """The provenance template, the rule page and the review page (those named), each with
+    whether the bot writes it itself."""
+    titles = {f'Template:{opt.template}': False}
+    if opt.rules and not opt.rulesfile:
+        titles[opt.rules] = False
+    if review_page:
+        titles[review_page] = True
+    return titles

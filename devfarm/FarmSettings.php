@@ -83,7 +83,13 @@ if ( ( $_POST['action'] ?? '' ) === 'upload' &&
 	exit;
 }
 
-// Tests take rights away here to show how the bot reports a broken set-up.
+// Tests give groups rights here (the bot the protect right for -setup, say)...
+foreach ( $devFarmSelf['granted_rights'] ?? [] as $group => $rights ) {
+	foreach ( $rights as $right ) {
+		$wgGroupPermissions[$group][$right] = true;
+	}
+}
+// ... and take rights away to show how the bot reports a broken set-up.
 foreach ( $devFarmSelf['revoked_rights'] ?? [] as $right ) {
 	foreach ( [ '*', 'user', 'autoconfirmed', 'bot', 'sysop' ] as $group ) {
 		$wgGroupPermissions[$group][$right] = false;

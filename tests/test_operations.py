@@ -199,8 +199,16 @@ def check_lines(result: subprocess.CompletedProcess) -> list[str]:
     return [line for line in result.stdout.splitlines() if line.startswith('FIX')]
 
 
+#: What a bot needs for -setup to protect the control pages (the BotPassword has the grant).
+MAY_PROTECT = {'bot': ['protect', 'editprotected']}
+
+
 def test_check_passes_on_a_correct_set_up(farm_wikis):
-    assert run_cli(SHARED, '-always', '-setup', '-page:Main Page').returncode == 0
+    with farm.configured('shared', farm.farm_dir(), granted_rights=MAY_PROTECT):
+        setup = run_cli(SHARED, '-always', '-setup', '-page:Main Page')
+    assert setup.returncode == 0, setup.stderr
+    assert 'protected Template:Cached Commons Media (edit and move: sysop)' in setup.stderr
+    assert 'protected Devfarm shared:Cached Commons media/Rules (create: sysop)' in setup.stderr
     with farm.configured('shared', farm.farm_dir(), file_extensions=EXTENSIONS_ALL):
         result = run_cli(SHARED, '-check')
     assert check_lines(result) == []
@@ -219,6 +227,12 @@ def test_check_names_each_broken_item_of_a_misconfigured_farm(farm_wikis):
     assert check_lines(result) == [
         'FIX  give CacheBot the reupload right on devfarm:shared (BotPassword grants)',
         'FIX  create Template:Cached Commons Media on devfarm:shared: run once with -setup',
+        *(f'FIX  protect {title} on devfarm:shared ({kinds}: sysop), so that only admins steer '
+          'the bot: Special:Protect, or run once with -setup as a bot with the protect and '
+          'editprotected rights' for title, kinds in [
+              ('Template:Cached Commons Media', 'create'),
+              ('Devfarm shared:Cached Commons media/Rules', 'create'),
+              ('Devfarm shared:Cached Commons media/Review', 'create')]),
         "FIX  the run page User:CacheBot/Run says 'stop', not \"true\"",
         'FIX  $wgForeignFileRepos of devfarm:consumer lists devfarm:commons before '
         'devfarm:shared: list the shared repository first',
