@@ -107,20 +107,36 @@ def repository_sources(consumers: list[sites.Site], shared: sites.Site) -> list[
     return found
 
 
+def repository_on(repo: dict, site: sites.Site | None) -> bool:
+    """Whether a ``meta=filerepoinfo`` entry is *site*'s files: by its API URL (a
+    ForeignAPIRepo), or, for a repository read from its database (ForeignDBRepo,
+    ForeignDBViaLBRepo, which report no API URL), by its script directory or description
+    pages' URL. Schemes are ignored."""
+    if site is None:
+        return False
+
+    def bare(url: str) -> str:
+        return url.split('//', 1)[-1].rstrip('/')
+
+    if repo.get('apiurl'):
+        return bare(repo['apiurl']) == bare(site.base_url(site.apipath()))
+    script = site.siteinfo['general'].get('scriptpath', '')
+    server = site.siteinfo['general']['server']
+    return (bool(repo.get('scriptDirUrl'))
+            and bare(repo['scriptDirUrl']) == bare(server + script)) or \
+        (bool(repo.get('descBaseUrl')) and sites.is_on(site, repo['descBaseUrl']))
+
+
 def check_repository_order(consumer: sites.Site, shared: sites.Site,
                            source: sites.Site | None) -> Iterator[Finding]:
-    """The consumer must ask the shared repository before the source."""
+    """The consumer must ask the shared repository before the source; says whether it reads
+    the shared repository through its API or from its database."""
     request = pywikibot.data.api.Request(site=consumer, parameters={
-        'action': 'query', 'meta': 'filerepoinfo', 'friprop': 'name|apiurl',
-        'formatversion': 2})
-    repos = request.submit()['query']['repos']
-    order = [repo.get('apiurl', '') for repo in repos]
+        'action': 'query', 'meta': 'filerepoinfo', 'formatversion': 2})
+    repos = [repo for repo in request.submit()['query']['repos'] if not repo.get('local')]
 
     def position(site: sites.Site | None) -> int:
-        if site is None:
-            return -1
-        api = site.base_url(site.apipath()).split('//', 1)[-1]
-        return next((i for i, url in enumerate(order) if url.split('//', 1)[-1] == api), -1)
+        return next((i for i, repo in enumerate(repos) if repository_on(repo, site)), -1)
 
     at_shared, at_source = position(shared), position(source)
     if at_shared < 0:
@@ -130,7 +146,10 @@ def check_repository_order(consumer: sites.Site, shared: sites.Site,
         yield Finding(False, f'$wgForeignFileRepos of {consumer} lists {source} before '
                              f'{shared}: list the shared repository first')
     else:
-        yield Finding(True, f'{consumer} asks {shared} before {source or "the source"}')
+        repo = repos[at_shared]
+        how = 'through its API' if repo.get('apiurl') else 'from its database'
+        yield Finding(True, f'{consumer} reads {shared} {how} (repository '
+                            f'{repo.get("name", "")}), before {source or "the source"}')
 
 
 def check_file_types(consumer: sites.Site, shared: sites.Site) -> Iterator[Finding]:

@@ -216,6 +216,18 @@ def test_check_passes_on_a_correct_set_up(farm_wikis):
     # The class the bot is in on the source, and what it means.
     assert 'ok   devfarm:commons: logged in as CacheBot with the bot flag: exempt from the ' \
         'API limit; media unlimited' in result.stdout.splitlines()
+    assert 'ok   devfarm:consumer reads devfarm:shared through its API (repository ' \
+        'devfarm-shared), before devfarm:commons' in result.stdout.splitlines()
+
+    # A consumer that reads the shared repository straight from its database, as the wikis
+    # of a farm do: found by its script directory and description URLs (no API URL).
+    with farm.configured('shared', farm.farm_dir(), file_extensions=EXTENSIONS_ALL), \
+            farm.configured('consumer', farm.farm_dir(), db_repos=['shared']):
+        result = run_cli(SHARED, '-check')
+    assert check_lines(result) == []
+    assert result.returncode == 0, result.stdout
+    assert 'ok   devfarm:consumer reads devfarm:shared from its database (repository ' \
+        'devfarm-shared), before devfarm:commons' in result.stdout.splitlines()
 
 
 def test_check_names_each_broken_item_of_a_misconfigured_farm(farm_wikis):
