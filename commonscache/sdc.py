@@ -144,6 +144,11 @@ class MediaInfo:
     def values(self, prop: str) -> tuple[Value, ...]:
         return tuple(s.value for s in self.best(prop))
 
+    def kept(self, prop: str) -> tuple[Statement, ...]:
+        """Every statement of *prop* but the deprecated ones, in page order: what a copy
+        carries (comparisons use :meth:`best`)."""
+        return tuple(s for s in self.statements.get(prop, ()) if s.rank != 'deprecated')
+
 
 # --- reading ---------------------------------------------------------------------------------
 
@@ -246,11 +251,13 @@ def _joined(values: Iterable[str]) -> str:
     return ' / '.join(dict.fromkeys(v for v in values if v))
 
 
-def creator_names(entity: MediaInfo, labels: Mapping[str, str] = KNOWN_ITEMS) -> tuple[str, ...]:
+def creator_names(entity: MediaInfo, labels: Mapping[str, str] = KNOWN_ITEMS, *,
+                  every: bool = False) -> tuple[str, ...]:
     """The names the creator statements give: author name strings, Wikimedia usernames,
-    and the labels of creator items where they are known."""
+    and the labels of creator items where they are known; of the best statements, or with
+    *every*, of all that are not deprecated."""
     names: list[str] = []
-    for statement in entity.best(Props.CREATOR):
+    for statement in (entity.kept if every else entity.best)(Props.CREATOR):
         names += [v.text for v in statement.qualifier(Props.AUTHOR_NAME) if v.text]
         names += [v.text for v in statement.qualifier(Props.USERNAME) if v.text]
         if statement.value.kind == 'item' and statement.value.text in labels:
@@ -264,21 +271,30 @@ def licence_names(entity: MediaInfo) -> tuple[str, ...]:
                                if v.kind == 'item' and v.text in LICENCE_ITEMS))
 
 
+#: How a copy marks a preferred statement beside normal ones of the same property.
+PREFERRED_MARK = ' (preferred)'
+
+
 def carried(entity: MediaInfo) -> dict[str, str]:
     """The provenance template's structured-data parameters: plain text a wiki without
-    Wikibase shows and a bot reads back (several values joined with " / ")."""
+    Wikibase shows and a bot reads back (several values joined with " / "). Every statement
+    that is not deprecated is carried; where a property has preferred statements beside
+    normal ones, the preferred are marked (:data:`PREFERRED_MARK`)."""
     def shown(prop: str) -> str:
-        return _joined(v.shown() for v in entity.values(prop))
+        kept = entity.kept(prop)
+        mixed = len({s.rank for s in kept}) > 1
+        return _joined(s.value.shown() + (PREFERRED_MARK if mixed and s.rank == 'preferred'
+                                          else '') for s in kept)
 
     def qualified(prop: str, qualifier: str) -> str:
-        return _joined(q.text for s in entity.best(prop) for q in s.qualifier(qualifier))
+        return _joined(q.text for s in entity.kept(prop) for q in s.qualifier(qualifier))
 
     values = {'sdc-entity': entity.id, 'sdc-revision': str(entity.revision)}
     values |= {f'sdc-caption-{lang}': text for lang, text in entity.captions.items()}
     values |= {
         'sdc-licence': shown(Props.LICENCE),
         'sdc-creator': shown(Props.CREATOR),
-        'sdc-creator-name': _joined(creator_names(entity)),
+        'sdc-creator-name': _joined(creator_names(entity, every=True)),
         'sdc-creator-url': qualified(Props.CREATOR, Props.URL),
         'sdc-source': shown(Props.SOURCE_OF_FILE),
         'sdc-source-url': qualified(Props.SOURCE_OF_FILE, Props.DESCRIBED_AT),

@@ -256,3 +256,37 @@ def test_a_conflict_flag_follows_the_bots_own_copies_only(outcome, follows):
     # or the copy is no longer the bot's; where the flag follows, the flag keeps it open.
     closes = flags.SDC_CONFLICT in marked.examined
     assert closes == (not follows and outcome.kind in ('cached', 'updated', 'nothing'))
+
+
+def test_every_statement_that_is_not_deprecated_reaches_the_copy_with_its_rank():
+    """M68208's real depicts statement (normal rank), beside a preferred and a deprecated
+    one made from it: the copy carries the preferred and the normal, the preferred marked;
+    the deprecated never. Licences: both reach the copy, the comparison with the
+    description uses the best rank only, as Wikibase's best statements do."""
+    import copy
+
+    (real,) = real_json('sdc/flickypedia-existing-M68208_P180_references.json')['P180']
+    preferred, deprecated = copy.deepcopy(real), copy.deepcopy(real)
+    preferred['rank'] = 'preferred'
+    preferred['mainsnak']['datavalue']['value'] = {'entity-type': 'item', 'id': 'Q146',
+                                                   'numeric-id': 146}
+    deprecated['rank'] = 'deprecated'
+    deprecated['mainsnak']['datavalue']['value'] = {'entity-type': 'item', 'id': 'Q999',
+                                                    'numeric-id': 999}
+
+    def licence(item: str, rank: str) -> dict:
+        return {'mainsnak': {'snaktype': 'value', 'property': 'P275', 'datavalue': {
+            'type': 'wikibase-entityid', 'value': {'entity-type': 'item', 'id': item}}},
+            'rank': rank}
+
+    entity = sdc.parse_entity({'id': 'M68208', 'lastrevid': 7, 'statements': {
+        'P180': [real, preferred, deprecated],
+        'P275': [licence('Q18199165', 'preferred'), licence('Q19125117', 'normal')]}})
+    carried = sdc.carried(entity)
+    assert carried['sdc-depicts'] == 'Q41176 / Q146 (preferred)'
+    assert carried['sdc-licence'] == \
+        'Q18199165 (CC BY-SA 4.0) (preferred) / Q19125117 (CC BY 2.0)'
+    assert sdc.contradictions(entity, licences=('CC BY-SA 4.0',), author='') == ()
+    # One rank only: nothing marked.
+    alone = sdc.parse_entity({'id': 'M68208', 'lastrevid': 7, 'statements': {'P180': [real]}})
+    assert sdc.carried(alone)['sdc-depicts'] == 'Q41176'

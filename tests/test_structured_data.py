@@ -57,7 +57,17 @@ def text_of(wiki: farm.Wiki, title: str) -> str:
 def test_structured_data_travels_with_the_copy_and_a_self_contradicting_source_is_flagged(
         farm_wikis):
     commons, shared = farm_wikis['commons'], farm_wikis['shared']
-    farm.set_entity(commons, SUNSET, agreeing_entity())
+    # Depicts: M68208's real statement (normal rank), a preferred and a deprecated one.
+    sunset_entity = agreeing_entity()
+    (depicts,) = real_json('sdc/flickypedia-existing-M68208_P180_references.json')['P180']
+    preferred, deprecated = copy.deepcopy(depicts), copy.deepcopy(depicts)
+    preferred['rank'], deprecated['rank'] = 'preferred', 'deprecated'
+    preferred['mainsnak']['datavalue']['value'] = {'entity-type': 'item', 'id': 'Q146',
+                                                   'numeric-id': 146}
+    deprecated['mainsnak']['datavalue']['value'] = {'entity-type': 'item', 'id': 'Q999',
+                                                    'numeric-id': 999}
+    sunset_entity['statements']['P180'] = [depicts, preferred, deprecated]
+    farm.set_entity(commons, SUNSET, sunset_entity)
     # The diagram's description says CC BY 4.0; M51090819's licence statement, CC BY-SA 2.0.
     farm.set_entity(commons, DIAGRAM, {'labels': captions(en='Three boxes'), 'statements':
                                        real_statements('flickypedia-M51090819-v2.json',
@@ -85,6 +95,7 @@ def test_structured_data_travels_with_the_copy_and_a_self_contradicting_source_i
         'sdc-source': 'Q66458942 (original creation by uploader)',
         'sdc-inception': '2017-02-11',
         'sdc-viewpoint': '52.9913,6.5702',
+        'sdc-depicts': 'Q41176 / Q146 (preferred)',  # the deprecated one left out
     }
     assert carried['sdc-entity'].startswith('M') and carried['sdc-revision'] == carried['revision']
     # The description is in English and German: only the French caption is shown to readers.
