@@ -165,17 +165,41 @@ def files_used_on(consumer: Site, titles: Iterable[str]) -> list[str]:
     return list(files)
 
 
+#: What the recent changes are read for: edits, new pages, and the log entries that bring
+#: content to a title (moves, imports, undeletions).
+RC_TYPES = 'edit|new|log'
+#: Log entries (type, action) whose page may now embed files it did not before, and where
+#: the page now is: the log entry's page, or the move's target.
+CONTENT_LOGS = {('import', 'upload'): 'title', ('import', 'interwiki'): 'title',
+                ('delete', 'restore'): 'title', ('move', 'move'): 'target',
+                ('move', 'move_redir'): 'target'}
+
+
+def changed_title(change: dict) -> str:
+    """The page whose content a recent change (``rcprop=title|loginfo``) created or changed:
+    the edited or new page, an imported or undeleted page, a moved page under its new
+    title; '' for other log entries (user creations, uploads, patrols ...)."""
+    if change.get('type') in ('edit', 'new'):
+        return change.get('title', '')
+    where = CONTENT_LOGS.get((change.get('logtype', ''), change.get('logaction', '')))
+    if where == 'target':
+        return (change.get('logparams') or {}).get('target_title', '')
+    return change.get('title', '') if where else ''
+
+
 def changed_pages(consumer: Site, since: str) -> Iterator[pywikibot.Page]:
-    """Pages created or edited on the consumer since *since* (ISO 8601), each once.
+    """Pages created, edited, moved, imported or undeleted on the consumer since *since*
+    (ISO 8601), each once.
 
     See https://www.mediawiki.org/wiki/API:RecentChanges
     """
     seen = set()
     for change in list_query(consumer, list='recentchanges', rcstart=since, rcdir='newer',
-                             rctype='edit|new', rcprop='title', rclimit='max'):
-        if change['title'] not in seen:
-            seen.add(change['title'])
-            yield pywikibot.Page(consumer, change['title'])
+                             rctype=RC_TYPES, rcprop='title|loginfo', rclimit='max'):
+        title = changed_title(change)
+        if title and title not in seen:
+            seen.add(title)
+            yield pywikibot.Page(consumer, title)
 
 
 def pages_using(consumer: Site, files: list[str]) -> list[str]:

@@ -17,6 +17,7 @@ from types import FrameType
 import pywikibot
 import requests
 
+from commonscache.detect import RC_TYPES, changed_title
 from commonscache.operations import TERMINATE
 from commonscache.query import list_query
 from commonscache.sites import Site
@@ -67,11 +68,13 @@ def recent_changes(consumer: Site, since: str, *, seen: frozenset[int] = frozens
     titles: dict[str, None] = {}
     mark, at_mark = since, set(seen)
     for change in list_query(consumer, list='recentchanges', rcstart=since, rcdir='newer',
-                             rctype='edit|new', rcprop='title|timestamp|ids', rclimit='max'):
+                             rctype=RC_TYPES, rcprop='title|timestamp|ids|loginfo',
+                             rclimit='max'):
         rcid, stamp = change.get('rcid', 0), change.get('timestamp', since)
         if rcid in seen:
             continue
-        titles[change['title']] = None
+        if changed_title(change):
+            titles[changed_title(change)] = None
         if stamp > mark:
             mark, at_mark = stamp, set()
         if stamp == mark:

@@ -3,7 +3,7 @@ from __future__ import annotations
 
 import pytest
 
-from commonscache.detect import _example_url
+from commonscache.detect import _example_url, changed_title
 
 
 @pytest.mark.parametrize(('repository', 'url'), [
@@ -20,3 +20,26 @@ from commonscache.detect import _example_url
 ])
 def test_each_repository_gets_a_description_url_to_find_its_wiki_by(repository: dict, url: str):
     assert _example_url(repository) == url
+
+
+@pytest.mark.parametrize(('change', 'title'), [
+    pytest.param({'type': 'edit', 'title': 'Harbour'}, 'Harbour', id='edit'),
+    pytest.param({'type': 'new', 'title': 'Harbour'}, 'Harbour', id='new'),
+    pytest.param({'type': 'log', 'title': 'Old name', 'logtype': 'move', 'logaction': 'move',
+                  'logparams': {'target_ns': 0, 'target_title': 'New name'}}, 'New name',
+                 id='move-under-its-new-title'),
+    pytest.param({'type': 'log', 'title': 'Old', 'logtype': 'move', 'logaction': 'move_redir',
+                  'logparams': {'target_title': 'New'}}, 'New', id='move-over-a-redirect'),
+    pytest.param({'type': 'log', 'title': 'Imported', 'logtype': 'import',
+                  'logaction': 'upload', 'logparams': {}}, 'Imported', id='import-upload'),
+    pytest.param({'type': 'log', 'title': 'Imported', 'logtype': 'import',
+                  'logaction': 'interwiki', 'logparams': {}}, 'Imported', id='import-interwiki'),
+    pytest.param({'type': 'log', 'title': 'Back', 'logtype': 'delete', 'logaction': 'restore',
+                  'logparams': {}}, 'Back', id='undeleted'),
+    pytest.param({'type': 'log', 'title': 'Gone', 'logtype': 'delete', 'logaction': 'delete',
+                  'logparams': {}}, '', id='deleted'),
+    pytest.param({'type': 'log', 'title': 'User:New', 'logtype': 'newusers',
+                  'logaction': 'create', 'logparams': {}}, '', id='user-created'),
+])
+def test_the_page_a_recent_change_brings_content_to(change, title):
+    assert changed_title(change) == title

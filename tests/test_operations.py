@@ -12,6 +12,7 @@ import pytest
 import requests
 
 from commonscache.operations import RunLock
+from commonscache.state import State
 from devfarm import farm
 from tests.conftest import PYWIKIBOT_DIR, REPO, run_cli
 from tests.test_sweep import CACHEABLE, EXTENSIONS_ALL, SHARED, shared_uploads, summary_of
@@ -251,3 +252,34 @@ def test_check_names_each_broken_item_of_a_misconfigured_farm(farm_wikis):
         'FIX  devfarm:consumer uses 1 .webp files (e.g. File:Modern format sample.webp) that '
         "devfarm:shared does not allow: add 'webp' to $wgFileExtensions there",
     ]
+
+
+IMPORT_XML = """<mediawiki xmlns="http://www.mediawiki.org/xml/export-0.11/" version="0.11"
+ xml:lang="en"><page><title>Imported lighthouse</title><ns>0</ns><revision>
+ <timestamp>2026-01-01T00:00:00Z</timestamp><contributor><username>Someone</username>
+ </contributor><model>wikitext</model><format>text/x-wiki</format>
+ <text xml:space="preserve">The lighthouse: [[File:Lighthouse at dusk.jpg|thumb]]</text>
+ </revision></page></mediawiki>"""
+
+
+def test_an_incremental_run_sees_imported_pages(farm_wikis, tmp_path):
+    """An import adds no edit to the recent changes, only a log entry: -since:last reads
+    those too (moves and undeletions likewise)."""
+    consumer = farm_wikis['consumer']
+    stamp = requests.get(consumer.api, params={
+        'action': 'query', 'meta': 'siteinfo', 'format': 'json'}, timeout=60).json()[
+            'query']['general']['time']
+    state = State(STATE)
+    state.set_watermark('devfarm:consumer', stamp)
+    state.close()
+    time.sleep(1.1)  # the import's log entry in a later second than the watermark
+    dump = tmp_path / 'dump.xml'
+    dump.write_text(IMPORT_XML)
+    with dump.open('rb') as xml:
+        reply = admin(consumer).post('import', interwikiprefix='dump',
+                                     files={'xml': ('dump.xml', xml)})
+    assert reply['import'][0]['revisions'] == 1, reply
+
+    result = run_cli(SHARED, '-always', '-since:last')
+    assert result.returncode == 0, result.stderr
+    assert 'File:Lighthouse at dusk.jpg' in shared_uploads(farm_wikis['shared'])
