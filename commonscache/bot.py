@@ -18,7 +18,7 @@ import pywikibot
 from pywikibot import config, pagegenerators
 from pywikibot.bot import ConfigParserBot
 
-from commonscache import limits, purges, sites, status, watch
+from commonscache import budget, limits, purges, sites, status, watch
 from commonscache.detect import (
     UsedFile,
     changed_pages,
@@ -44,6 +44,7 @@ from commonscache.pipeline import (
     Memory,
     Outcome,
     Settings,
+    Snapshot,
     judge,
     judged,
     locate,
@@ -54,6 +55,7 @@ from commonscache.pipeline import (
 from commonscache.progress import Progress
 from commonscache.provenance import TRACKING_CATEGORY, ensure_template
 from commonscache.query import batches, list_query
+from commonscache.reconcile import Verdict
 from commonscache.review import as_wikitable
 from commonscache.rules import Rules, RulesError, parse_rules
 from commonscache.shards import Shard
@@ -103,6 +105,7 @@ class CacheBot(ConfigParserBot):
         'groups': 'sysop',
         'runpage': '',
         'maxsize': 0,
+        'budget': budget.DEFAULT_MB,
         'apirate': limits.API_PER_MINUTE,
         'maxrate': '',
     }
@@ -140,6 +143,8 @@ class CacheBot(ConfigParserBot):
         self.paused = ''
         #: what the review page says above the flags: control page revisions ignored
         self.notices: list[str] = []
+        #: the consumers whose files now come from their recent changes: held to -budget
+        self.budgeted: set[sites.Site] = set()
         self.shard = Shard()
         #: what the status page showed when last written: (copies written, open flags)
         self.status_seen: tuple = (0, ())
@@ -169,6 +174,12 @@ class CacheBot(ConfigParserBot):
         if self.uploads < 1:
             raise UsageError(f'-uploads:{self.opt.uploads} is not a number of uploads at once '
                              '(1 or more)')
+        try:
+            self.budget_bytes = int(float(self.opt.budget) * 1024 * 1024)
+        except ValueError:
+            self.budget_bytes = -1
+        if self.budget_bytes < 0:
+            raise UsageError(f'-budget:{self.opt.budget} is not a number of MB a day (0: none)')
         try:
             self.purge_delay = float(self.opt.purgedelay)
         except ValueError:
@@ -413,6 +424,18 @@ class CacheBot(ConfigParserBot):
         return
         yield  # a generator, which the bot's loop runs to its end
 
+    def _hold_to_budget(self, consumer: sites.Site) -> None:
+        """The files *consumer*'s changes bring are held to the day's budget (-budget);
+        those that waited for it since an earlier day are examined with them."""
+        if not self.budget_bytes:
+            return
+        self.budgeted.add(consumer)
+        waiting = self.state.deferred(shared=str(self.shared), consumer=str(consumer),
+                                      before=budget.today())
+        if waiting:
+            pywikibot.info(f'{consumer}: {len(waiting)} files waited for the daily budget')
+            self._queue_files(consumer, waiting)
+
     def _forget_poll(self) -> None:
         """Drop what an unfinished poll had collected: the watermarks it did not advance
         bring it back with the next poll."""
@@ -433,6 +456,7 @@ class CacheBot(ConfigParserBot):
             due = retries.due(time.monotonic())
             self.poll_outcomes = {}
             if marks[consumer]:
+                self._hold_to_budget(consumer)
                 changes = watch.recent_changes(consumer, marks[consumer],
                                                seen=seen.get(consumer, frozenset()))
                 for title in changes.titles:
@@ -445,6 +469,7 @@ class CacheBot(ConfigParserBot):
                     self._queue_files(consumer, [title])
             self._queue_files(consumer, due)
             self._flush_all()
+            self.budgeted.discard(consumer)
             self._purge()
             # The next poll waits when all the new work failed; a file tried again alone
             # waits by itself.
@@ -488,6 +513,7 @@ class CacheBot(ConfigParserBot):
             self.watermarks[consumer] = consumer.server_time().isoformat()
             if since:
                 pywikibot.info(f'{consumer}: pages changed since {since}')
+                self._hold_to_budget(consumer)
                 yield from changed_pages(consumer, since)
                 return
             pywikibot.info(f'{consumer}: no earlier run, so every file it uses')
@@ -564,13 +590,15 @@ class CacheBot(ConfigParserBot):
         titles, self.pending_files[consumer] = self.pending_files[consumer], []
         if titles:  # files a consumer uses: cache those it gets from a foreign wiki
             self.run_page.new_batch()
-            self.run_batch(locate(consumer, titles, self.settings, self.memory))
+            self.run_batch(locate(consumer, titles, self.settings, self.memory),
+                           budget=consumer if consumer in self.budgeted else None)
 
     # --- one batch ----------------------------------------------------------------------------
 
-    def run_batch(self, located: Located) -> None:
+    def run_batch(self, located: Located, *, budget: sites.Site | None = None) -> None:
         """The stages after :func:`~commonscache.pipeline.locate`, group by group: read both
-        sides, judge, act; every outcome recorded as it comes."""
+        sides, judge, act; every outcome recorded as it comes. *budget*: the consumer whose
+        daily budget the batch's new copies are held to."""
         self.counter['examined'] += located.examined
         self._observe(located.run_page)
         for outcome in located.outcomes:
@@ -586,11 +614,38 @@ class CacheBot(ConfigParserBot):
             self.memory.available.update(snapshot.also_available)
             self.counter['examined'] += len(snapshot.canonicals)
             verdicts = judge(snapshot, self.settings, bot=self.shared.user())
+            if budget is not None:
+                verdicts = self._within_budget(verdicts, snapshot, budget)
             conflicts = source_conflicts(snapshot)
             for outcome in act(snapshot, verdicts, self.writer, self.memory.available):
                 for marked in judged(outcome, conflicts):
                     self.record(marked)
+                if budget is not None:
+                    self._count_against(budget, outcome, snapshot)
                 self._show_progress()
+
+    def _within_budget(self, verdicts: dict[str, Verdict], snapshot: Snapshot,
+                       consumer: sites.Site) -> dict[str, Verdict]:
+        """The verdicts with the new copies past *consumer*'s budget for today held back
+        (:func:`~commonscache.budget.within`)."""
+        sizes = {title: found.latest.size for title, found in snapshot.sources.items()
+                 if found}
+        left = self.budget_bytes - self.state.spent(str(consumer), budget.today())
+        return budget.within(verdicts, sizes, left=max(0, left), limit=self.budget_bytes,
+                             consumer=str(consumer))
+
+    def _count_against(self, consumer: sites.Site, outcome: Outcome,
+                       snapshot: Snapshot) -> None:
+        """A new copy uses the consumer's budget up; a file past it waits in the state."""
+        if config.simulate:
+            return
+        if outcome.kind == 'cached' and outcome.size:
+            self.state.spend(str(consumer), budget.today(), outcome.size)
+        elif outcome.reason == budget.OVER_BUDGET:
+            found = snapshot.sources.get(outcome.title)
+            self.state.defer(shared=str(self.shared), consumer=str(consumer),
+                             title=outcome.title, size=found.latest.size if found else 0,
+                             day=budget.today())
 
     def _observe(self, run_page: SharedFile | None) -> None:
         """The run page as a read of the shared repository found it: a stop set there

@@ -48,8 +48,14 @@ Options:
                      (upload_max_filesize, post_max_size).
 
 -maxsize:MB          Do not copy files larger than this many MB: they are flagged
-                     upload-refused without being downloaded (default: no limit but the
-                     shared repository's own).
+                     upload-refused without being downloaded (default: the shared
+                     repository's own upload limit).
+
+-budget:MB           A day's budget (UTC) per consumer wiki for the files that edits newly
+                     embed, as -since:last and -watch find them (default: 1024; 0: none).
+                     Past it, files wait in the state file for a later day's first such
+                     run, or for any sweep (page generators, requests, a plain run), which
+                     no budget holds; the status page counts them.
 
 -state:PATH          The SQLite state file (default: commonscache.sqlite in the Pywikibot
                      directory).
@@ -225,6 +231,7 @@ VALUE_OPTIONS = {
     '-groups': 'groups',
     '-runpage': 'runpage',
     '-maxsize': 'maxsize',
+    '-budget': 'budget',
     '-apirate': 'apirate',
     '-maxrate': 'maxrate',
     '-purgedelay': 'purgedelay',

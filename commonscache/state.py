@@ -16,6 +16,7 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 from commonscache import flags
+from commonscache.budget import OVER_BUDGET
 
 SCHEMA = """
 CREATE TABLE IF NOT EXISTS runs (
@@ -58,6 +59,20 @@ CREATE TABLE IF NOT EXISTS flags (
     details TEXT NOT NULL DEFAULT '',
     since TEXT NOT NULL,
     PRIMARY KEY (shared, title, reason)
+);
+CREATE TABLE IF NOT EXISTS budget (
+    consumer TEXT NOT NULL,
+    day TEXT NOT NULL,
+    bytes INTEGER NOT NULL DEFAULT 0,
+    PRIMARY KEY (consumer, day)
+);
+CREATE TABLE IF NOT EXISTS deferred (
+    shared TEXT NOT NULL,
+    consumer TEXT NOT NULL,
+    title TEXT NOT NULL,
+    size INTEGER NOT NULL DEFAULT 0,
+    day TEXT NOT NULL,
+    PRIMARY KEY (shared, consumer, title)
 );
 """
 #: State files written before flags were kept apart: their open flags are the files whose
@@ -175,6 +190,10 @@ class State:
             self._settle_flags(shared, title, raised=raised, examined=examined)
             if outcome != 'flagged' or reason not in flags.BESIDE:
                 self._record_outcome(shared, title, outcome, reason, details, sha1, size)
+            if reason != OVER_BUDGET and outcome != 'would cache':
+                # Examined again, for any reason: it no longer waits for a budget.
+                self.db.execute('DELETE FROM deferred WHERE shared = ? AND title = ?',
+                                (shared, title))
 
     def _settle_flags(self, shared: str, title: str, *, raised: Mapping[str, str],
                       examined: frozenset[str]) -> None:
@@ -301,3 +320,31 @@ class State:
         self.db.execute('INSERT INTO watermarks (consumer, timestamp) VALUES (?, ?) '
                         'ON CONFLICT (consumer) DO UPDATE SET timestamp = excluded.timestamp',
                         (consumer, timestamp))
+
+    def spent(self, consumer: str, day: str) -> int:
+        """Bytes copied for files embedded on *consumer* on *day* (:mod:`~commonscache.budget`)."""
+        row = self.db.execute('SELECT bytes FROM budget WHERE consumer = ? AND day = ?',
+                              (consumer, day)).fetchone()
+        return row[0] if row else 0
+
+    def spend(self, consumer: str, day: str, size: int) -> None:
+        self.db.execute('INSERT INTO budget VALUES (?, ?, ?) ON CONFLICT DO UPDATE SET '
+                        'bytes = bytes + excluded.bytes', (consumer, day, size))
+
+    def defer(self, *, shared: str, consumer: str, title: str, size: int, day: str) -> None:
+        """*title*, embedded on *consumer*, waits for a later day's budget (its first day
+        kept)."""
+        self.db.execute('INSERT INTO deferred VALUES (?, ?, ?, ?, ?) ON CONFLICT DO UPDATE '
+                        'SET size = excluded.size', (shared, consumer, title, size, day))
+
+    def deferred(self, *, shared: str, consumer: str, before: str) -> list[str]:
+        """The files of *consumer* that wait for the budget since a day before *before*."""
+        rows = self.db.execute('SELECT title FROM deferred WHERE shared = ? AND consumer = ? '
+                               'AND day < ? ORDER BY day, title', (shared, consumer, before))
+        return [title for (title,) in rows]
+
+    def waiting(self, *, shared: str) -> dict[str, tuple[int, int]]:
+        """consumer → (files, bytes) waiting for the budget."""
+        rows = self.db.execute('SELECT consumer, count(*), sum(size) FROM deferred WHERE '
+                               'shared = ? GROUP BY consumer ORDER BY consumer', (shared,))
+        return {consumer: (files, size) for consumer, files, size in rows}

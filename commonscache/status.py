@@ -13,7 +13,7 @@ from __future__ import annotations
 import json
 from collections import Counter
 from collections.abc import Iterable
-from dataclasses import asdict, dataclass
+from dataclasses import asdict, dataclass, field
 from datetime import datetime
 
 from commonscache.describe import escape_value
@@ -49,6 +49,8 @@ class Status:
     flags: dict[str, int]
     runs: tuple[Run, ...]
     review_page: str = ''
+    #: consumer → (files, bytes) waiting for a later day's budget (-budget)
+    waiting: dict[str, tuple[int, int]] = field(default_factory=dict)
 
 
 def saving(consumer: Site, shared: Site, copies: Iterable[str]) -> Saving:
@@ -84,7 +86,8 @@ def read_status(state: State, shared: Site, consumers: Iterable[Site], *, templa
         savings=tuple(saving(consumer, shared, sorted(sizes)) for consumer in consumers),
         files=len(sizes), bytes=sum(sizes.values()),
         flags=dict(sorted(Counter(f.reason for f in state.flags(shared=key)).items())),
-        runs=tuple(state.runs(shared=key)), review_page=review_page)
+        runs=tuple(state.runs(shared=key)), review_page=review_page,
+        waiting=state.waiting(shared=key))
 
 
 def _duration(run: Run) -> str:
@@ -133,9 +136,22 @@ def as_wikitext(status: Status) -> str:
         f'Open flags by reason; the files are on the {review}.\n'
         + ('{| class="wikitable"\n! Reason !! Files\n' + flags + '|}\n\n' if flags
            else "''No open flags.''\n\n")
+        + _waiting(status)
         + '== Last runs ==\n'
         '{| class="wikitable"\n! Started !! Duration !! Wikis !! Counts !! Status\n'
         f'{runs}|}}\n')
+
+
+def _waiting(status: Status) -> str:
+    """The files that wait for a later day's budget, per consumer ('' when none do)."""
+    if not status.waiting:
+        return ''
+    rows = ''.join(f'|-\n| {escape_cell(consumer)} || {files:,} || {size:,}\n'
+                   for consumer, (files, size) in status.waiting.items())
+    return ('== Waiting for the daily budget ==\n'
+            "Files that edits embedded after the wiki's daily budget (-budget) was spent; "
+            'they are copied on a later day, or by a sweep.\n'
+            '{| class="wikitable"\n! Wiki !! Files !! Bytes\n' + rows + '|}\n\n')
 
 
 def as_json(status: Status) -> str:
@@ -148,6 +164,8 @@ def as_lines(status: Status) -> str:
              'lookups saved per view of each page, summed' for s in status.savings]
     lines.append(f'copies: {status.files} files, {status.bytes} bytes')
     lines += [f'flag {reason}: {count}' for reason, count in status.flags.items()]
+    lines += [f'{consumer}: {files} files ({size} bytes) wait for the daily budget'
+              for consumer, (files, size) in status.waiting.items()]
     lines += [f'run {r.started} ({_duration(r)}) {r.consumer}: {_counts(r)}; {r.status}'
               for r in status.runs]
     return '\n'.join(lines) + '\n'
