@@ -7,13 +7,18 @@ so losing this file costs only time, never a duplicate upload.
 """
 from __future__ import annotations
 
+import ctypes
+import ctypes.util
 import json
 import sqlite3
+import sys
 from collections.abc import Iterable, Iterator, Mapping
 from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
+
+import pywikibot
 
 from commonscache import flags
 from commonscache.budget import OVER_BUDGET
@@ -121,6 +126,32 @@ def ago(seconds: float) -> str:
     return (datetime.now(UTC) - timedelta(seconds=seconds)).strftime('%Y-%m-%dT%H:%M:%SZ')
 
 
+#: Network filesystems by the magic number ``statfs`` reports (linux/magic.h, statfs(2)):
+#: SQLite's WAL mode needs every process using the file on one host.
+NETWORK_FILESYSTEMS = {
+    0x6969: 'nfs', 0x517B: 'smb', 0xFF534D42: 'cifs', 0xFE534D42: 'smb2',
+    0x5346414F: 'afs', 0x00C36400: 'ceph', 0x01161970: 'gfs2', 0x0BD00BD0: 'lustre',
+    0x65735546: 'fuse', 0x47504653: 'gpfs',
+}
+
+
+def filesystem_type(path: Path) -> int:
+    """The filesystem magic number of *path*'s folder, as ``statfs(2)`` reports it (0 when
+    it cannot be told)."""
+    try:
+        libc = ctypes.CDLL(ctypes.util.find_library('c') or 'libc.so.6', use_errno=True)
+        buffer = ctypes.create_string_buffer(256)  # struct statfs; f_type comes first
+        if libc.statfs(str(path).encode(), buffer) != 0:
+            return 0
+        return int.from_bytes(buffer.raw[:ctypes.sizeof(ctypes.c_long)], sys.byteorder) \
+            & 0xFFFFFFFF
+    except (OSError, AttributeError):
+        return 0
+
+
+_WARNED: set[Path] = set()
+
+
 class State:
     """The state file. Every write is its own transaction, so a killed run leaves it whole."""
 
@@ -128,7 +159,19 @@ class State:
         path.parent.mkdir(parents=True, exist_ok=True)
         self.path = path
         self.db = sqlite3.connect(path, timeout=30, isolation_level=None)
-        self.db.execute('PRAGMA journal_mode=WAL')
+        network = NETWORK_FILESYSTEMS.get(filesystem_type(path.parent))
+        if network:
+            # SQLite: "WAL does not work over a network filesystem". The rollback journal
+            # relies on the filesystem's locks instead.
+            self.db.execute('PRAGMA journal_mode=DELETE')
+            if path not in _WARNED:
+                _WARNED.add(path)
+                pywikibot.warning(
+                    f'the state file {path} is on a network filesystem ({network}): opened '
+                    "without SQLite's WAL mode, which needs every process on one host; a "
+                    'local disk, or a database server, is the safe place for it')
+        else:
+            self.db.execute('PRAGMA journal_mode=WAL')
         # With WAL, NORMAL survives a killed process (not a power cut) and saves an fsync
         # per file recorded.
         self.db.execute('PRAGMA synchronous=NORMAL')

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import sqlite3
 
+import pytest
+
 from commonscache.state import State
 
 SHARED = 'devfarm:shared'
@@ -125,3 +127,32 @@ def test_a_copy_flagged_for_its_sources_structured_data_counts_as_cached(tmp_pat
     state.record(shared=SHARED, title='File:B.jpg', outcome='flagged', reason='name-taken')
     assert state.was_cached(shared=SHARED) == {'File:A.jpg'}
     assert [f.reason for f in state.flags(shared=SHARED)] == ['sdc-conflict', 'name-taken']
+
+
+def test_the_state_file_is_opened_in_wal_mode_on_a_local_disk(tmp_path):
+    state = State(tmp_path / 'state.sqlite')
+    assert state.db.execute('PRAGMA journal_mode').fetchone() == ('wal',)
+
+
+@pytest.mark.parametrize(('magic', 'name'), [(0x6969, 'nfs'), (0xFF534D42, 'cifs')])
+def test_on_a_network_filesystem_the_state_file_is_not_opened_in_wal_mode(
+        tmp_path, monkeypatch, magic, name):
+    """SQLite's WAL mode needs every process on one host: Toolforge keeps a tool's home on
+    NFS, where a job on a Kubernetes node and -review on the bastion are two hosts."""
+    from commonscache import state as module
+
+    warnings = []
+    monkeypatch.setattr(module, 'filesystem_type', lambda path: magic)
+    monkeypatch.setattr(module.pywikibot, 'warning', warnings.append)
+    path = tmp_path / f'{name}.sqlite'
+    first = State(path)
+    assert first.db.execute('PRAGMA journal_mode').fetchone() == ('delete',)
+    first.close()
+    State(path).close()  # said once a run, not once a connection
+    assert len(warnings) == 1 and f'network filesystem ({name})' in warnings[0], warnings
+
+
+def test_the_filesystem_type_is_read_from_statfs(tmp_path):
+    from commonscache.state import NETWORK_FILESYSTEMS, filesystem_type
+
+    assert filesystem_type(tmp_path) not in (0, *NETWORK_FILESYSTEMS)  # a local disk here
