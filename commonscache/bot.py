@@ -15,10 +15,11 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pywikibot
+import sqlalchemy as sa
 from pywikibot import config, pagegenerators
 from pywikibot.bot import ConfigParserBot
 
-from commonscache import budget, limits, purges, sites, status, watch
+from commonscache import budget, limits, purges, sites, status, stores, watch
 from commonscache.detect import (
     UsedFile,
     changed_pages,
@@ -33,7 +34,6 @@ from commonscache.operations import (
     ControlPages,
     EmergencyStop,
     Request,
-    RunLock,
     RunPage,
     answer_requests,
     first_run_page,
@@ -105,6 +105,7 @@ class CacheBot(ConfigParserBot):
         'groups': 'sysop',
         'runpage': '',
         'maxsize': 0,
+        'statecnf': '',
         'budget': budget.DEFAULT_MB,
         'apirate': limits.API_PER_MINUTE,
         'maxrate': '',
@@ -118,7 +119,7 @@ class CacheBot(ConfigParserBot):
         self.consumers: list[sites.Site] = [pywikibot.Site()]
         self.shared: sites.Site | None = None
         self.state: State | None = None
-        self.lock: RunLock | None = None
+        self.lock: stores.Lock | None = None
         self.run_id = 0
         self.stopped = False
         #: the run went through to its end (not interrupted, not stopped)
@@ -146,6 +147,7 @@ class CacheBot(ConfigParserBot):
         #: the consumers whose files now come from their recent changes: held to -budget
         self.budgeted: set[sites.Site] = set()
         self.shard = Shard()
+        self.store = stores.Store()
         #: what the status page showed when last written: (copies written, open flags)
         self.status_seen: tuple = (0, ())
         self.progress = Progress()
@@ -200,15 +202,15 @@ class CacheBot(ConfigParserBot):
         limits.pace(self.policy, [*self.consumers, self.shared])
         for consumer in self.consumers:
             sites.login_if_configured(consumer)
-        state_path = self._state_path()
-        self.lock = RunLock(state_path.with_suffix('.lock'))
-        if not self.lock.acquire():
-            raise AlreadyRunning(f'another run (pid {self.lock.holder()}) holds the lock '
+        self.store = self._store()
+        self.lock = self.store.lock()
+        if not self._acquire(self.lock):
+            raise AlreadyRunning(f'another run ({self.lock.holder()}) holds the lock '
                                  f'{self.lock.path}; nothing to do')
         self.control = ControlPages.read(
             self.shared, template=self.opt.template,
             run=self.opt.runpage or f'User:{self.shared.user()}/Run', rules=self.opt.rules,
-            requests=self.opt.requests, review=self.shard.title(self.opt.reviewpage))
+            requests=self.opt.requests, review=self._page_title(self.opt.reviewpage))
         self.referer = sites.referer(self.shared)
         self.run_page = first_run_page(self.control.run, create=not config.simulate)
         self.poll = self._poll_interval()
@@ -230,13 +232,11 @@ class CacheBot(ConfigParserBot):
                                     'commonscache: files left for review')
             for line in protect_control_pages(self.shared, self._control_titles()):
                 pywikibot.info(line)
-        self.workdir = state_path.parent / 'commonscache-tmp'
+        self.workdir = (self.store.path.parent if self.store.path else Path(config.base_dir)) \
+            / 'commonscache-tmp'
         self.workdir.mkdir(parents=True, exist_ok=True)
         self.workdir.chmod(0o700)
-        try:
-            self.state = State(state_path)
-        except Exception as error:  # noqa: BLE001 - any reason the file cannot be opened
-            raise UsageError(f'cannot open the state file {state_path}: {error}') from None
+        self.state = self._open_state()
         if self.opt.categories not in ('existing', 'all', 'none'):
             raise UsageError(f'-categories:{self.opt.categories} is not one of existing, all, '
                              'none')
@@ -262,13 +262,32 @@ class CacheBot(ConfigParserBot):
     def _control_titles(self) -> dict[str, bool]:
         """The pages that change what the bot writes, or that admins work from, each with
         whether the bot writes it itself: kept to admins (-setup protects them)."""
-        return control_titles(self.opt, self.shard.title(self.opt.reviewpage))
+        return control_titles(self.opt, self._page_title(self.opt.reviewpage))
 
-    def _state_path(self) -> Path:
-        """The state file: -state, else commonscache.sqlite in the Pywikibot directory; a
-        shard's own beside it."""
-        return self.shard.path(Path(self.opt.state or Path(config.base_dir,
-                                                           'commonscache.sqlite')))
+    def _store(self) -> stores.Store:
+        """Where the state lives (:mod:`~commonscache.stores`): -state, else
+        commonscache.sqlite in the Pywikibot directory, a shard's own beside it; or a
+        database the shards share."""
+        return stores.parse(str(self.opt.state or ''), cnf=str(self.opt.statecnf or ''),
+                            base_dir=Path(config.base_dir), shard=self.shard)
+
+    def _open_state(self) -> State:
+        try:
+            return State(self.store.path or self.store.engine())
+        except Exception as error:  # noqa: BLE001 - any reason it cannot be opened
+            raise UsageError(f'cannot open {self.store.describe()}: {error}') from None
+
+    def _acquire(self, lock: stores.Lock) -> bool:
+        try:
+            return lock.acquire()
+        except sa.exc.SQLAlchemyError as error:
+            raise UsageError(f'cannot reach {self.store.describe()}: '
+                             f'{str(error).splitlines()[0]}') from None
+
+    def _page_title(self, title: str) -> str:
+        """A page the bot publishes (review, status): one per shard when each shard keeps
+        its own state, one for the farm when they share a database."""
+        return title if self.store.shared_by_shards else self.shard.title(title)
 
     def connect_for_reading(self) -> None:
         """The sites and the state file, for reports (-status): no lock, no run page."""
@@ -278,10 +297,10 @@ class CacheBot(ConfigParserBot):
         self.consumers = sites.consumer_sites(str(self.opt.wikis), pywikibot.Site(),
                                               keep=self.shard.takes)
         self.shared = sites.site_from_spec(str(self.opt.shared))
-        path = self._state_path()
-        if not path.exists():
-            raise UsageError(f'no state file at {path}; give -state:PATH')
-        self.state = State(path)
+        self.store = self._store()
+        if self.store.path and not self.store.path.exists():
+            raise UsageError(f'no state file at {self.store.path}; give -state:PATH')
+        self.state = self._open_state()
 
     def _poll_interval(self) -> float:
         """-watch's seconds between polls (0: not watching)."""
@@ -698,7 +717,7 @@ class CacheBot(ConfigParserBot):
         """The figures of the status page, from the state file and the wikis."""
         return status.read_status(self.state, self.shared, self.consumers,
                                   template=self.opt.template,
-                                  review_page=self.shard.title(self.opt.reviewpage))
+                                  review_page=self._page_title(self.opt.reviewpage))
 
     def _open_flags(self) -> tuple[tuple[str, str], ...]:
         return tuple(sorted((f.title, f.reason) for f in self.state.flags(shared=str(self.shared))))
@@ -718,7 +737,7 @@ class CacheBot(ConfigParserBot):
     def _write_status_page(self) -> None:
         """Rewrite the status page when it is due (:meth:`_status_due`) and its content
         changed."""
-        title = self.shard.title(self.opt.statuspage)
+        title = self._page_title(self.opt.statuspage)
         if not title or config.simulate or not self.state or not self._status_due(title):
             return
         text = status.as_wikitext(self.read_status())

@@ -57,8 +57,16 @@ Options:
                      run, or for any sweep (page generators, requests, a plain run), which
                      no budget holds; the status page counts them.
 
--state:PATH          The SQLite state file (default: commonscache.sqlite in the Pywikibot
-                     directory).
+-state:WHERE         Where the state lives: a SQLite file (default: commonscache.sqlite
+                     in the Pywikibot directory; each shard keeps its own beside it), or,
+                     when one machine is not enough, a MariaDB/MySQL database that the
+                     shards share: toolsdb:NAME (Toolforge's ToolsDB, database
+                     USER__NAME) or mysql://HOST[:PORT]/DATABASE. The database is created
+                     when missing.
+
+-statecnf:PATH       The my.cnf file with the database's [client] user= and password=
+                     (default: ~/replica.my.cnf, which Toolforge gives every tool);
+                     credentials are never taken from the command line.
 
 -setup               Create the provenance template page on the shared repository when it
                      is missing, then go on with the run.
@@ -232,6 +240,7 @@ VALUE_OPTIONS = {
     '-runpage': 'runpage',
     '-maxsize': 'maxsize',
     '-budget': 'budget',
+    '-statecnf': 'statecnf',
     '-apirate': 'apirate',
     '-maxrate': 'maxrate',
     '-purgedelay': 'purgedelay',
@@ -298,17 +307,20 @@ def show_review(args: tuple[str, ...]) -> int:
     state file. Reads nothing from any wiki and writes nothing."""
     from pathlib import Path
 
+    from commonscache import stores
     from commonscache.review import as_json, as_lines
     from commonscache.state import State
 
     init_handlers()
     from commonscache.shards import Shard
 
-    state_path, shared, as_json_output, shard = '', '', False, Shard()
+    state_path, state_cnf, shared, as_json_output, shard = '', '', '', False, Shard()
     for arg in args:
         name, _, value = arg.partition(':')
         if name == '-state':
             state_path = value
+        elif name == '-statecnf':
+            state_cnf = value
         elif name == '-shard':
             shard = Shard.parse(value)
         elif name == '-shared':
@@ -317,11 +329,13 @@ def show_review(args: tuple[str, ...]) -> int:
             as_json_output = True
         elif arg != '-review' and not arg.startswith(('-dir', '-config', '-site', '-family',
                                                       '-lang', '-code', '-user')):
-            raise UsageError(f'-review takes only -json, -shared, -shard and -state, not {arg}')
-    path = shard.path(Path(state_path or Path(pywikibot.config.base_dir, 'commonscache.sqlite')))
-    if not path.exists():
-        raise UsageError(f'no state file at {path}; give -state:PATH')
-    state = State(path)
+            raise UsageError(f'-review takes only -json, -shared, -shard, -state and '
+                             f'-statecnf, not {arg}')
+    store = stores.parse(state_path, cnf=state_cnf, base_dir=Path(pywikibot.config.base_dir),
+                         shard=shard)
+    if store.path and not store.path.exists():
+        raise UsageError(f'no state file at {store.path}; give -state:PATH')
+    state = State(store.path or store.engine())
     # The state file names sites as Pywikibot prints them: FAMILY:CODE.
     flags = state.flags(shared=shared or None)
     state.close()

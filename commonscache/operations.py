@@ -63,10 +63,12 @@ class RunLock:
         return True
 
     def holder(self) -> str:
+        """Who holds the lock, as messages name it (``pid N``)."""
         try:
-            return self.path.read_text().strip() or 'unknown'
+            pid = self.path.read_text().strip()
         except OSError:
-            return 'unknown'
+            pid = ''
+        return f'pid {pid}' if pid else 'pid unknown'
 
     def release(self) -> None:
         if self.handle:

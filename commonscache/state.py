@@ -1,98 +1,107 @@
-"""What must stay local between runs, in SQLite: the run log, per file the last outcome
-(skip and failure reasons with first and last seen), and apart from it the open flags (a
-file may have several; they open and close by :mod:`commonscache.flags`).
+"""What must stay between runs: the run log, per file the last outcome (skip and failure
+reasons with first and last seen), apart from it the open flags (a file may have several;
+they open and close by :mod:`commonscache.flags`), budgets, watermarks and purges.
+
+Kept in a SQLite file by default, or in a MariaDB/MySQL database (ToolsDB on Toolforge) when
+one machine is not enough (:mod:`commonscache.stores` says where). Both go through SQLAlchemy
+Core, so one set of statements serves both dialects; only an upsert is said per dialect.
 
 Cached files are recognised on the shared repository itself (provenance template and sha1),
-so losing this file costs only time, never a duplicate upload.
+so losing the state costs only time, never a duplicate upload.
 """
 from __future__ import annotations
 
 import ctypes
 import ctypes.util
 import json
-import sqlite3
 import sys
-from collections.abc import Iterable, Iterator, Mapping
-from contextlib import contextmanager
+from collections.abc import Callable, Iterable, Iterator, Mapping
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import pywikibot
+import sqlalchemy as sa
+from sqlalchemy.dialects import mysql, sqlite
 
 from commonscache import flags
 from commonscache.budget import OVER_BUDGET
 
-SCHEMA = """
-CREATE TABLE IF NOT EXISTS runs (
-    id INTEGER PRIMARY KEY,
-    consumer TEXT NOT NULL,
-    shared TEXT NOT NULL,
-    started TEXT NOT NULL,
-    finished TEXT,
-    status TEXT NOT NULL DEFAULT 'running',
-    counters TEXT NOT NULL DEFAULT '{}'
-);
-CREATE TABLE IF NOT EXISTS watermarks (
-    consumer TEXT PRIMARY KEY,
-    timestamp TEXT NOT NULL
-);
-CREATE TABLE IF NOT EXISTS files (
-    shared TEXT NOT NULL,
-    title TEXT NOT NULL,
-    outcome TEXT NOT NULL,
-    reason TEXT NOT NULL DEFAULT '',
-    details TEXT NOT NULL DEFAULT '',
-    sha1 TEXT NOT NULL DEFAULT '',
-    failures INTEGER NOT NULL DEFAULT 0,
-    size INTEGER NOT NULL DEFAULT 0,
-    first_seen TEXT NOT NULL,
-    last_seen TEXT NOT NULL,
-    PRIMARY KEY (shared, title)
-);
-CREATE TABLE IF NOT EXISTS purges (
-    shared TEXT NOT NULL,
-    consumer TEXT NOT NULL,
-    title TEXT NOT NULL,
-    due REAL NOT NULL DEFAULT 0,
-    PRIMARY KEY (shared, consumer, title)
-);
-CREATE TABLE IF NOT EXISTS flags (
-    shared TEXT NOT NULL,
-    title TEXT NOT NULL,
-    reason TEXT NOT NULL,
-    details TEXT NOT NULL DEFAULT '',
-    since TEXT NOT NULL,
-    PRIMARY KEY (shared, title, reason)
-);
-CREATE TABLE IF NOT EXISTS budget (
-    consumer TEXT NOT NULL,
-    day TEXT NOT NULL,
-    bytes INTEGER NOT NULL DEFAULT 0,
-    PRIMARY KEY (consumer, day)
-);
-CREATE TABLE IF NOT EXISTS deferred (
-    shared TEXT NOT NULL,
-    consumer TEXT NOT NULL,
-    title TEXT NOT NULL,
-    size INTEGER NOT NULL DEFAULT 0,
-    day TEXT NOT NULL,
-    PRIMARY KEY (shared, consumer, title)
-);
-"""
-#: State files written before flags were kept apart: their open flags are the files whose
-#: last outcome was one.
-FLAGS_FROM_OUTCOMES = """
-INSERT OR IGNORE INTO flags SELECT shared, title, reason, details, first_seen FROM files
-    WHERE outcome = 'flagged';
-"""
+#: Keys are strings of a bounded length, as MariaDB's indexes want them: titles are at most
+#: 255 bytes in MediaWiki, wiki names are ``family:code``.
+TITLE = sa.String(255)
+NAME = sa.String(190)
+
+metadata = sa.MetaData()
+runs_table = sa.Table(
+    'runs', metadata,
+    sa.Column('id', sa.Integer, primary_key=True, autoincrement=True),
+    sa.Column('consumer', sa.Text, nullable=False),
+    sa.Column('shared', NAME, nullable=False),
+    sa.Column('started', NAME, nullable=False),
+    sa.Column('finished', NAME),
+    sa.Column('status', NAME, nullable=False, server_default='running'),
+    sa.Column('counters', sa.Text, nullable=False, server_default='{}'))
+watermarks_table = sa.Table(
+    'watermarks', metadata,
+    sa.Column('consumer', TITLE, primary_key=True),
+    sa.Column('timestamp', NAME, nullable=False))
+files_table = sa.Table(
+    'files', metadata,
+    sa.Column('shared', NAME, primary_key=True),
+    sa.Column('title', TITLE, primary_key=True),
+    sa.Column('outcome', NAME, nullable=False),
+    sa.Column('reason', NAME, nullable=False, server_default=''),
+    sa.Column('details', sa.Text, nullable=False),
+    sa.Column('sha1', NAME, nullable=False, server_default=''),
+    sa.Column('failures', sa.Integer, nullable=False, server_default='0'),
+    sa.Column('size', sa.BigInteger, nullable=False, server_default='0'),
+    sa.Column('first_seen', NAME, nullable=False),
+    sa.Column('last_seen', NAME, nullable=False))
+purges_table = sa.Table(
+    'purges', metadata,
+    sa.Column('shared', NAME, primary_key=True),
+    sa.Column('consumer', NAME, primary_key=True),
+    sa.Column('title', TITLE, primary_key=True),
+    sa.Column('due', sa.Float, nullable=False, server_default='0'))
+flags_table = sa.Table(
+    'flags', metadata,
+    sa.Column('shared', NAME, primary_key=True),
+    sa.Column('title', TITLE, primary_key=True),
+    sa.Column('reason', NAME, primary_key=True),
+    sa.Column('details', sa.Text, nullable=False),
+    sa.Column('since', NAME, nullable=False))
+budget_table = sa.Table(
+    'budget', metadata,
+    sa.Column('consumer', NAME, primary_key=True),
+    sa.Column('day', NAME, primary_key=True),
+    sa.Column('bytes', sa.BigInteger, nullable=False, server_default='0'))
+deferred_table = sa.Table(
+    'deferred', metadata,
+    sa.Column('shared', NAME, primary_key=True),
+    sa.Column('consumer', NAME, primary_key=True),
+    sa.Column('title', TITLE, primary_key=True),
+    sa.Column('size', sa.BigInteger, nullable=False, server_default='0'),
+    sa.Column('day', NAME, nullable=False))
+
+#: SQLite state files of older versions: what their tables lack, and what to carry over.
+SQLITE_MIGRATIONS = (
+    ('files', 'failures', 'ALTER TABLE files ADD COLUMN failures INTEGER NOT NULL DEFAULT 0'),
+    ('files', 'size', 'ALTER TABLE files ADD COLUMN size INTEGER NOT NULL DEFAULT 0'),
+    # Purges kept before they had a time are due at once, as they were then.
+    ('purges', 'due', 'ALTER TABLE purges ADD COLUMN due REAL NOT NULL DEFAULT 0'),
+)
 #: State files written before purges were kept per consumer: their pending purges go to
 #: whichever consumer runs next (consumer ''), as they did then.
-MIGRATIONS = """
-INSERT OR IGNORE INTO purges (shared, consumer, title) SELECT shared, '', title
-    FROM pending_purges;
-DROP TABLE pending_purges;
-"""
+PENDING_PURGES = ("INSERT OR IGNORE INTO purges (shared, consumer, title) "
+                  "SELECT shared, '', title FROM pending_purges",
+                  'DROP TABLE pending_purges')
+#: State files written before flags were kept apart: their open flags are the files whose
+#: last outcome was one.
+FLAGS_FROM_OUTCOMES = ("INSERT OR IGNORE INTO flags SELECT shared, title, reason, details, "
+                       "first_seen FROM files WHERE outcome = 'flagged'",)
+#: Titles per statement where a query names many (IN lists stay small).
+CHUNK = 500
 
 
 @dataclass(frozen=True)
@@ -115,6 +124,38 @@ class Run:
     finished: str
     status: str
     counters: Mapping[str, int]
+
+
+@dataclass(frozen=True)
+class Outcome:
+    """A file's row in the files table (what :meth:`State.record` keeps)."""
+
+    outcome: str
+    reason: str
+    details: str
+    sha1: str
+    failures: int
+    size: int
+    first_seen: str
+    last_seen: str
+
+
+def next_outcome(old: Outcome | None, *, outcome: str, reason: str, details: str, sha1: str,
+                 size: int, stamp: str) -> Outcome:
+    """A file's row after a new outcome: ``first_seen`` stays while the reason stays,
+    ``failures`` counts the failures in a row for the same reason and sha1, and ``size``
+    (the copy's bytes) stays until a new one is known."""
+    if old is None:
+        return Outcome(outcome, reason, details, sha1, int(outcome == 'failed'), size, stamp,
+                       stamp)
+    if outcome != 'failed':
+        failures = 0
+    elif old.outcome == 'failed' and old.reason == reason and old.sha1 == sha1:
+        failures = old.failures + 1
+    else:
+        failures = 1
+    return Outcome(outcome, reason, details, sha1, failures, size if size > 0 else old.size,
+                   old.first_seen if old.reason == reason else stamp, stamp)
 
 
 def now() -> str:
@@ -152,174 +193,202 @@ def filesystem_type(path: Path) -> int:
 _WARNED: set[Path] = set()
 
 
+def sqlite_engine(path: Path) -> sa.Engine:
+    """An engine for a state file: WAL mode on a local disk (not on a network filesystem,
+    said once), and ``BEGIN IMMEDIATE`` transactions, so that a read-then-write never meets
+    another writer half-way (SQLAlchemy's recipe for pysqlite)."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    engine = sa.create_engine(f'sqlite:///{path}', connect_args={'timeout': 30})
+    network = NETWORK_FILESYSTEMS.get(filesystem_type(path.parent))
+    if network and path not in _WARNED:
+        _WARNED.add(path)
+        pywikibot.warning(
+            f'the state file {path} is on a network filesystem ({network}): opened without '
+            "SQLite's WAL mode, which needs every process on one host; a local disk, or a "
+            'database server (-state:toolsdb:NAME), is the safe place for it')
+
+    @sa.event.listens_for(engine, 'connect')
+    def _connect(dbapi_connection: object, _record: object) -> None:
+        dbapi_connection.isolation_level = None  # the driver begins nothing by itself
+        cursor = dbapi_connection.cursor()
+        # SQLite: "WAL does not work over a network filesystem"; the rollback journal
+        # relies on the filesystem's locks instead. With WAL, NORMAL survives a killed
+        # process (not a power cut) and saves an fsync per file recorded.
+        cursor.execute(f"PRAGMA journal_mode={'DELETE' if network else 'WAL'}")
+        cursor.execute('PRAGMA synchronous=NORMAL')
+        cursor.close()
+
+    @sa.event.listens_for(engine, 'begin')
+    def _begin(connection: sa.Connection) -> None:
+        connection.exec_driver_sql('BEGIN IMMEDIATE')
+
+    return engine
+
+
 class State:
-    """The state file. Every write is its own transaction, so a killed run leaves it whole."""
+    """The state. Every method is one transaction, so a killed run leaves it whole.
 
-    def __init__(self, path: Path) -> None:
-        path.parent.mkdir(parents=True, exist_ok=True)
-        self.path = path
-        self.db = sqlite3.connect(path, timeout=30, isolation_level=None)
-        network = NETWORK_FILESYSTEMS.get(filesystem_type(path.parent))
-        if network:
-            # SQLite: "WAL does not work over a network filesystem". The rollback journal
-            # relies on the filesystem's locks instead.
-            self.db.execute('PRAGMA journal_mode=DELETE')
-            if path not in _WARNED:
-                _WARNED.add(path)
-                pywikibot.warning(
-                    f'the state file {path} is on a network filesystem ({network}): opened '
-                    "without SQLite's WAL mode, which needs every process on one host; a "
-                    'local disk, or a database server, is the safe place for it')
-        else:
-            self.db.execute('PRAGMA journal_mode=WAL')
-        # With WAL, NORMAL survives a killed process (not a power cut) and saves an fsync
-        # per file recorded.
-        self.db.execute('PRAGMA synchronous=NORMAL')
-        had_flags = self._has_table('flags')
-        had_files = self._has_table('files')
-        self.db.executescript(SCHEMA)
-        if had_files and not had_flags:
-            self.db.executescript(f'BEGIN; {FLAGS_FROM_OUTCOMES} COMMIT;')
-        columns = {row[1] for row in self.db.execute('PRAGMA table_info(files)')}
-        for column in ('failures', 'size'):  # state files of older versions
-            if column not in columns:
-                self.db.execute(f'ALTER TABLE files ADD COLUMN {column} INTEGER NOT NULL '
-                                'DEFAULT 0')
-        if 'due' not in {row[1] for row in self.db.execute('PRAGMA table_info(purges)')}:
-            # Purges kept before they had a time are due at once, as they were then.
-            self.db.execute('ALTER TABLE purges ADD COLUMN due REAL NOT NULL DEFAULT 0')
-        if self._has_table('pending_purges'):
-            self.db.executescript(f'BEGIN; {MIGRATIONS} COMMIT;')
+    :param where: a SQLite file, or an engine (:func:`commonscache.stores.open_engine`)
+    """
 
-    @contextmanager
-    def _transaction(self) -> Iterator[None]:
-        """One transaction for several statements (the connection commits each on its own
-        otherwise): a killed run leaves all of them or none."""
-        self.db.execute('BEGIN IMMEDIATE')
-        try:
-            yield
-        except BaseException:
-            self.db.execute('ROLLBACK')
-            raise
-        self.db.execute('COMMIT')
-
-    def _has_table(self, name: str) -> bool:
-        return self.db.execute('SELECT 1 FROM sqlite_master WHERE name = ?', (name,)
-                               ).fetchone() is not None
+    def __init__(self, where: Path | sa.Engine) -> None:
+        self.engine = where if isinstance(where, sa.Engine) else sqlite_engine(where)
+        self.path = None if isinstance(where, sa.Engine) else where
+        self.dialect = self.engine.dialect.name
+        with self.engine.begin() as db:
+            had = set(sa.inspect(db).get_table_names())
+            metadata.create_all(db)
+            if self.dialect == 'sqlite':
+                _migrate_sqlite(db, had)
 
     def close(self) -> None:
-        self.db.close()
+        self.engine.dispose()
+
+    # --- upserts, said per dialect ------------------------------------------------------------
+
+    def _upsert(self, db: sa.Connection, table: sa.Table, rows: list[dict],
+                update: Callable[[object], dict]) -> None:
+        """Insert *rows*; where the key is taken, set what *update* says, given the row
+        that was to be inserted (``excluded`` / ``VALUES()``)."""
+        if not rows:
+            return
+        if self.dialect == 'sqlite':
+            statement = sqlite.insert(table).values(rows)
+            statement = statement.on_conflict_do_update(
+                index_elements=[c.name for c in table.primary_key],
+                set_=update(statement.excluded))
+        elif self.dialect in ('mysql', 'mariadb'):
+            statement = mysql.insert(table).values(rows)
+            statement = statement.on_duplicate_key_update(update(statement.inserted))
+        else:
+            raise NotImplementedError(self.dialect)
+        db.execute(statement)
+
+    def _greatest(self, *values: object) -> object:
+        return (sa.func.max if self.dialect == 'sqlite' else sa.func.greatest)(*values)
+
+    # --- runs -----------------------------------------------------------------------------------
 
     def start_run(self, *, consumer: str, shared: str) -> int:
-        cursor = self.db.execute('INSERT INTO runs (consumer, shared, started) VALUES (?, ?, ?)',
-                                 (consumer, shared, now()))
-        return int(cursor.lastrowid)
+        with self.engine.begin() as db:
+            result = db.execute(runs_table.insert().values(consumer=consumer, shared=shared,
+                                                           started=now()))
+            return int(result.inserted_primary_key[0])
 
     def finish_run(self, run: int, *, status: str, counters: Mapping[str, int]) -> None:
-        self.db.execute('UPDATE runs SET finished = ?, status = ?, counters = ? WHERE id = ?',
-                        (now(), status, json.dumps(dict(counters)), run))
+        with self.engine.begin() as db:
+            db.execute(runs_table.update().where(runs_table.c.id == run).values(
+                finished=now(), status=status, counters=json.dumps(dict(counters))))
+
+    def runs(self, *, shared: str, last: int = 10) -> list[Run]:
+        """The latest *last* runs for *shared*, newest first."""
+        c = runs_table.c
+        with self.engine.begin() as db:
+            rows = db.execute(sa.select(c.consumer, c.started, c.finished, c.status,
+                                        c.counters).where(c.shared == shared)
+                              .order_by(c.id.desc()).limit(last)).all()
+        return [Run(consumer, started, finished or '', status, json.loads(counters or '{}'))
+                for consumer, started, finished, status, counters in rows]
+
+    # --- outcomes and flags -----------------------------------------------------------------------
 
     def record(self, *, shared: str, title: str, outcome: str, reason: str = '',
                details: str = '', sha1: str = '', size: int = 0,
                examined: frozenset[str] = frozenset()) -> None:
-        """Record a file's latest outcome; ``first_seen`` stays while the reason stays,
-        ``failures`` counts the failures in a row for the same reason and sha1, and ``size``
-        (the copy's bytes) stays until a new one is known. A flag opens or stays open; the
-        file's other open flags close when their cause is among those the outcome looked at,
-        *examined* (:func:`commonscache.flags.settle`). A flag that stands beside the
-        outcome (:data:`commonscache.flags.BESIDE`) leaves the last outcome as it was."""
+        """Record a file's latest outcome (:func:`next_outcome`). A flag opens or stays
+        open; the file's other open flags close when their cause is among those the
+        outcome looked at, *examined* (:func:`commonscache.flags.settle`). A flag that
+        stands beside the outcome (:data:`commonscache.flags.BESIDE`) leaves the last
+        outcome as it was."""
         raised = {reason: details} if outcome == 'flagged' else {}
-        with self._transaction():
-            self._settle_flags(shared, title, raised=raised, examined=examined)
+        with self.engine.begin() as db:
+            self._settle_flags(db, shared, title, raised=raised, examined=examined)
             if outcome != 'flagged' or reason not in flags.BESIDE:
-                self._record_outcome(shared, title, outcome, reason, details, sha1, size)
+                self._record_outcome(db, shared, title, outcome, reason, details, sha1, size)
             if reason != OVER_BUDGET and outcome != 'would cache':
                 # Examined again, for any reason: it no longer waits for a budget.
-                self.db.execute('DELETE FROM deferred WHERE shared = ? AND title = ?',
-                                (shared, title))
+                t = deferred_table.c
+                db.execute(deferred_table.delete().where(t.shared == shared, t.title == title))
 
-    def _settle_flags(self, shared: str, title: str, *, raised: Mapping[str, str],
-                      examined: frozenset[str]) -> None:
-        rows = self.db.execute('SELECT reason, details FROM flags WHERE shared = ? AND '
-                               'title = ?', (shared, title))
-        change = flags.settle(dict(rows.fetchall()), raised=raised, examined=examined)
-        self.db.executemany('DELETE FROM flags WHERE shared = ? AND title = ? AND reason = ?',
-                            [(shared, title, reason) for reason in change.close])
-        self.db.executemany('INSERT INTO flags VALUES (?, ?, ?, ?, ?) ON CONFLICT DO UPDATE '
-                            'SET details = excluded.details',
-                            [(shared, title, reason, details, now())
-                             for reason, details in change.raise_.items()])
+    def _settle_flags(self, db: sa.Connection, shared: str, title: str, *,
+                      raised: Mapping[str, str], examined: frozenset[str]) -> None:
+        t = flags_table.c
+        where = (t.shared == shared, t.title == title)
+        rows = db.execute(self._locking(sa.select(t.reason, t.details).where(*where))).all()
+        change = flags.settle(dict(rows), raised=raised, examined=examined)
+        if change.close:
+            db.execute(flags_table.delete().where(*where, t.reason.in_(sorted(change.close))))
+        self._upsert(db, flags_table, [
+            {'shared': shared, 'title': title, 'reason': reason, 'details': details,
+             'since': now()} for reason, details in change.raise_.items()],
+            lambda new: {'details': new.details})
 
-    def _record_outcome(self, shared: str, title: str, outcome: str, reason: str,
-                        details: str, sha1: str, size: int) -> None:
-        stamp = now()
-        self.db.execute(
-            """INSERT INTO files (shared, title, outcome, reason, details, sha1, failures,
-                                  first_seen, last_seen, size)
-               VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
-               ON CONFLICT (shared, title) DO UPDATE SET
-                   first_seen = CASE WHEN files.reason = excluded.reason
-                                     THEN files.first_seen ELSE excluded.first_seen END,
-                   failures = CASE WHEN excluded.outcome != 'failed' THEN 0
-                                   WHEN files.outcome = 'failed' AND files.reason =
-                                        excluded.reason AND files.sha1 = excluded.sha1
-                                   THEN files.failures + 1 ELSE 1 END,
-                   outcome = excluded.outcome, reason = excluded.reason,
-                   details = excluded.details, sha1 = excluded.sha1,
-                   size = CASE WHEN excluded.size > 0 THEN excluded.size ELSE files.size END,
-                   last_seen = excluded.last_seen""",
-            (shared, title, outcome, reason, details, sha1, int(outcome == 'failed'), stamp,
-             stamp, size))
+    def _locking(self, query: sa.Select) -> sa.Select:
+        """*query*, locking its rows for the transaction on a database server (SQLite's
+        ``BEGIN IMMEDIATE`` holds the whole file already)."""
+        return query if self.dialect == 'sqlite' else query.with_for_update()
+
+    def _record_outcome(self, db: sa.Connection, shared: str, title: str, outcome: str,
+                        reason: str, details: str, sha1: str, size: int) -> None:
+        c = files_table.c
+        found = db.execute(self._locking(sa.select(
+            c.outcome, c.reason, c.details, c.sha1, c.failures, c.size, c.first_seen,
+            c.last_seen).where(c.shared == shared, c.title == title))).first()
+        row = next_outcome(Outcome(*found) if found else None, outcome=outcome, reason=reason,
+                           details=details, sha1=sha1, size=size, stamp=now())
+        values = {'shared': shared, 'title': title, **vars(row)}
+        self._upsert(db, files_table, [values],
+                     lambda new: {name: getattr(new, name) for name in vars(row)})
 
     def outcomes(self, *, shared: str) -> dict[str, tuple[str, str, str]]:
         """title → (outcome, reason, details) for every file recorded for *shared*."""
-        rows = self.db.execute('SELECT title, outcome, reason, details FROM files '
-                               'WHERE shared = ? ORDER BY title', (shared,))
+        c = files_table.c
+        with self.engine.begin() as db:
+            rows = db.execute(sa.select(c.title, c.outcome, c.reason, c.details)
+                              .where(c.shared == shared).order_by(c.title)).all()
         return {title: (outcome, reason, details) for title, outcome, reason, details in rows}
 
     def flags(self, *, shared: str | None = None) -> list[Flag]:
         """The open flags, oldest first."""
-        query = 'SELECT shared, title, reason, details, since FROM flags'
-        params: tuple[str, ...] = ()
+        t = flags_table.c
+        query = sa.select(t.shared, t.title, t.reason, t.details, t.since)
         if shared:
-            query += ' WHERE shared = ?'
-            params = (shared,)
-        rows = self.db.execute(query + ' ORDER BY since, title, reason', params)
+            query = query.where(t.shared == shared)
+        with self.engine.begin() as db:
+            rows = db.execute(query.order_by(t.since, t.title, t.reason)).all()
         return [Flag(reason=reason, title=title, details=details, since=since, shared=where)
                 for where, title, reason, details, since in rows]
 
-    def _files(self, columns: str, condition: str, shared: str,
-               titles: Iterable[str] | None, *params: object) -> sqlite3.Cursor:
-        """Rows of the files table for *shared* (and *titles*, when given: a batch's lookups
-        stay small however many files the state holds)."""
-        query = f'SELECT {columns} FROM files WHERE shared = ? AND ({condition})'
-        if titles is None:
-            return self.db.execute(query, (shared, *params))
-        return self.db.execute(query + ' AND title IN (SELECT value FROM json_each(?))',
-                               (shared, *params, json.dumps(list(titles))))
+    def _files(self, columns: list[sa.ColumnElement], condition: sa.ColumnElement,
+               shared: str, titles: Iterable[str] | None) -> list[sa.Row]:
+        """Rows of the files table for *shared* (and *titles*, when given, a chunk at a time:
+        a batch's lookups stay small however many files the state holds)."""
+        query = sa.select(*columns).where(files_table.c.shared == shared, condition)
+        with self.engine.begin() as db:
+            if titles is None:
+                return db.execute(query).all()
+            titles = list(titles)
+            return [row for start in range(0, len(titles), CHUNK)
+                    for row in db.execute(query.where(
+                        files_table.c.title.in_(titles[start:start + CHUNK]))).all()]
 
     def was_cached(self, *, shared: str, titles: Iterable[str] | None = None) -> set[str]:
         """Titles the bot has cached on *shared*, or flagged as deleted there since."""
-        # sdc-conflict: copied, then flagged because the source contradicts itself
-        rows = self._files('title', "outcome IN ('cached', 'updated') OR (outcome = 'nothing' "
-                           "AND reason = 'up-to-date') OR reason IN ('was-deleted', "
-                           "'sdc-conflict')", shared, titles)
+        c = files_table.c
+        # sdc-conflict: what state files of earlier versions kept for a copy flagged so
+        rows = self._files([c.title], sa.or_(
+            c.outcome.in_(('cached', 'updated')),
+            sa.and_(c.outcome == 'nothing', c.reason == 'up-to-date'),
+            c.reason.in_(('was-deleted', 'sdc-conflict'))), shared, titles)
         return {title for (title,) in rows}
-
-    def runs(self, *, shared: str, last: int = 10) -> list[Run]:
-        """The latest *last* runs for *shared*, newest first."""
-        rows = self.db.execute('SELECT consumer, started, finished, status, counters FROM runs '
-                               'WHERE shared = ? ORDER BY id DESC LIMIT ?', (shared, last))
-        return [Run(consumer, started, finished or '', status, json.loads(counters or '{}'))
-                for consumer, started, finished, status, counters in rows]
 
     def waiting_upstream(self, *, shared: str, reasons: Iterable[str],
                          titles: Iterable[str]) -> dict[str, tuple[str, str, str, str]]:
         """title → (outcome, reason, details, since) of *titles* whose latest outcome is for
         one of *reasons*."""
-        rows = self._files('title, outcome, reason, details, first_seen',
-                           'reason IN (SELECT value FROM json_each(?))', shared, titles,
-                           json.dumps(list(reasons)))
+        c = files_table.c
+        rows = self._files([c.title, c.outcome, c.reason, c.details, c.first_seen],
+                           c.reason.in_(list(reasons)), shared, titles)
         return {title: (outcome, reason, details, since)
                 for title, outcome, reason, details, since in rows}
 
@@ -327,10 +396,14 @@ class State:
                         titles: Iterable[str] | None = None) -> dict[str, str]:
         """title → the source sha1 whose bytes never matched it: in *after* runs in a row,
         or already flagged ``source-corrupt``."""
-        rows = self._files('title, sha1', "(outcome = 'failed' AND reason = "
-                           "'source-sha1-mismatch' AND failures >= ?) OR (outcome = 'flagged' "
-                           "AND reason = 'source-corrupt')", shared, titles, after)
-        return dict(rows.fetchall())
+        c = files_table.c
+        rows = self._files([c.title, c.sha1], sa.or_(
+            sa.and_(c.outcome == 'failed', c.reason == 'source-sha1-mismatch',
+                    c.failures >= after),
+            sa.and_(c.outcome == 'flagged', c.reason == 'source-corrupt')), shared, titles)
+        return dict(rows)
+
+    # --- purges ---------------------------------------------------------------------------------
 
     def purge_later(self, *, shared: str, consumers: list[str], title: str,
                     due: float) -> None:
@@ -338,56 +411,101 @@ class State:
         before *due* (Unix time; a later write of the file moves it on, never back): kept
         until that consumer's purge is done, so that a run killed before it, or a run for
         another consumer of the farm, leaves it to that consumer's next run."""
-        self.db.executemany('INSERT INTO purges VALUES (?, ?, ?, ?) ON CONFLICT DO UPDATE '
-                            'SET due = max(due, excluded.due)',
-                            [(shared, consumer, title, due) for consumer in consumers])
+        with self.engine.begin() as db:
+            self._upsert(db, purges_table, [
+                {'shared': shared, 'consumer': consumer, 'title': title, 'due': due}
+                for consumer in consumers],
+                lambda new: {'due': self._greatest(purges_table.c.due, new.due)})
 
     def pending_purges(self, *, shared: str, consumer: str) -> dict[str, float]:
         """The files whose pages on *consumer* wait for a purge → when it is due."""
-        rows = self.db.execute("SELECT title, max(due) FROM purges WHERE shared = ? AND "
-                               "consumer IN (?, '') GROUP BY title ORDER BY title",
-                               (shared, consumer))
-        return dict(rows.fetchall())
+        c = purges_table.c
+        with self.engine.begin() as db:
+            rows = db.execute(sa.select(c.title, sa.func.max(c.due))
+                              .where(c.shared == shared, c.consumer.in_((consumer, '')))
+                              .group_by(c.title).order_by(c.title)).all()
+        return {title: float(due) for title, due in rows}
 
     def purged(self, *, shared: str, consumer: str, titles: list[str]) -> None:
-        self.db.executemany("DELETE FROM purges WHERE shared = ? AND consumer IN (?, '') "
-                            'AND title = ?', [(shared, consumer, title) for title in titles])
+        c = purges_table.c
+        with self.engine.begin() as db:
+            for start in range(0, len(titles), CHUNK):
+                db.execute(purges_table.delete().where(
+                    c.shared == shared, c.consumer.in_((consumer, '')),
+                    c.title.in_(titles[start:start + CHUNK])))
+
+    # --- watermarks -------------------------------------------------------------------------------
 
     def watermark(self, consumer: str) -> str:
-        """The consumer's server time when the last completed incremental run started."""
-        row = self.db.execute('SELECT timestamp FROM watermarks WHERE consumer = ?',
-                              (consumer,)).fetchone()
+        """The consumer's server time when the last completed incremental run started (and
+        other marks the bot keeps under a name of their own)."""
+        c = watermarks_table.c
+        with self.engine.begin() as db:
+            row = db.execute(sa.select(c.timestamp).where(c.consumer == consumer)).first()
         return row[0] if row else ''
 
     def set_watermark(self, consumer: str, timestamp: str) -> None:
-        self.db.execute('INSERT INTO watermarks (consumer, timestamp) VALUES (?, ?) '
-                        'ON CONFLICT (consumer) DO UPDATE SET timestamp = excluded.timestamp',
-                        (consumer, timestamp))
+        with self.engine.begin() as db:
+            self._upsert(db, watermarks_table, [{'consumer': consumer, 'timestamp': timestamp}],
+                         lambda new: {'timestamp': new.timestamp})
+
+    # --- the daily budget -------------------------------------------------------------------------
 
     def spent(self, consumer: str, day: str) -> int:
         """Bytes copied for files embedded on *consumer* on *day* (:mod:`~commonscache.budget`)."""
-        row = self.db.execute('SELECT bytes FROM budget WHERE consumer = ? AND day = ?',
-                              (consumer, day)).fetchone()
-        return row[0] if row else 0
+        c = budget_table.c
+        with self.engine.begin() as db:
+            row = db.execute(sa.select(c.bytes).where(c.consumer == consumer,
+                                                      c.day == day)).first()
+        return int(row[0]) if row else 0
 
     def spend(self, consumer: str, day: str, size: int) -> None:
-        self.db.execute('INSERT INTO budget VALUES (?, ?, ?) ON CONFLICT DO UPDATE SET '
-                        'bytes = bytes + excluded.bytes', (consumer, day, size))
+        with self.engine.begin() as db:
+            self._upsert(db, budget_table, [{'consumer': consumer, 'day': day, 'bytes': size}],
+                         lambda new: {'bytes': budget_table.c.bytes + new.bytes})
 
     def defer(self, *, shared: str, consumer: str, title: str, size: int, day: str) -> None:
         """*title*, embedded on *consumer*, waits for a later day's budget (its first day
         kept)."""
-        self.db.execute('INSERT INTO deferred VALUES (?, ?, ?, ?, ?) ON CONFLICT DO UPDATE '
-                        'SET size = excluded.size', (shared, consumer, title, size, day))
+        with self.engine.begin() as db:
+            self._upsert(db, deferred_table, [{'shared': shared, 'consumer': consumer,
+                                               'title': title, 'size': size, 'day': day}],
+                         lambda new: {'size': new.size})
 
     def deferred(self, *, shared: str, consumer: str, before: str) -> list[str]:
         """The files of *consumer* that wait for the budget since a day before *before*."""
-        rows = self.db.execute('SELECT title FROM deferred WHERE shared = ? AND consumer = ? '
-                               'AND day < ? ORDER BY day, title', (shared, consumer, before))
+        c = deferred_table.c
+        with self.engine.begin() as db:
+            rows = db.execute(sa.select(c.title).where(
+                c.shared == shared, c.consumer == consumer, c.day < before)
+                .order_by(c.day, c.title)).all()
         return [title for (title,) in rows]
 
     def waiting(self, *, shared: str) -> dict[str, tuple[int, int]]:
         """consumer → (files, bytes) waiting for the budget."""
-        rows = self.db.execute('SELECT consumer, count(*), sum(size) FROM deferred WHERE '
-                               'shared = ? GROUP BY consumer ORDER BY consumer', (shared,))
-        return {consumer: (files, size) for consumer, files, size in rows}
+        c = deferred_table.c
+        with self.engine.begin() as db:
+            rows = db.execute(sa.select(c.consumer, sa.func.count(), sa.func.sum(c.size))
+                              .where(c.shared == shared).group_by(c.consumer)
+                              .order_by(c.consumer)).all()
+        return {consumer: (int(files), int(size)) for consumer, files, size in rows}
+
+
+def _migrate_sqlite(db: sa.Connection, had: set[str]) -> None:
+    """Bring a state file of an earlier version up to date, in the transaction that opens
+    it."""
+    for table, column, statement in SQLITE_MIGRATIONS:
+        if column not in {row[1] for row in db.exec_driver_sql(f'PRAGMA table_info({table})')}:
+            db.exec_driver_sql(statement)
+    if 'pending_purges' in had:
+        for statement in PENDING_PURGES:
+            db.exec_driver_sql(statement)
+    if 'files' in had and 'flags' not in had:
+        for statement in FLAGS_FROM_OUTCOMES:
+            db.exec_driver_sql(statement)
+
+
+def rows_of(state: State, table: str) -> Iterator[tuple]:
+    """Every row of one of the state's tables (for tests and reports)."""
+    with state.engine.begin() as db:
+        yield from db.execute(sa.select(metadata.tables[table])).all()

@@ -90,3 +90,48 @@ def run_cli(*args: str, timeout: float = 300,
            **(env or {})}
     return subprocess.run([sys.executable, '-m', 'commonscache', *args], cwd=REPO, env=env,
                           text=True, capture_output=True, timeout=timeout)
+
+
+@pytest.fixture(scope='session')
+def mariadb_server():
+    """The farm's own MariaDB server for this test session (devfarm/mariadb.py), on the
+    farm's base port + 10."""
+    from devfarm import mariadb
+
+    root = FARM_DIR.parent / f'{FARM_DIR.name}-mariadb'  # farm.destroy() leaves it be
+    server = mariadb.up(root, port=int(os.environ['COMMONSCACHE_FARM_PORT']) + 10)
+    yield server
+    mariadb.down(root)
+
+
+@pytest.fixture(params=['sqlite', pytest.param('mariadb', marks=pytest.mark.e2e)])
+def make_state(request: pytest.FixtureRequest, tmp_path: Path):
+    """A fresh, empty state on each backend: a SQLite file, then a database of its own on
+    the farm's MariaDB server (created by the state itself, dropped after the test)."""
+    import uuid
+
+    from commonscache import stores
+    from commonscache.shards import Shard
+    from commonscache.state import State
+
+    opened = []
+
+    def make() -> State:
+        if request.param == 'sqlite':
+            state = State(tmp_path / 'state.sqlite')
+        else:
+            server = request.getfixturevalue('mariadb_server')
+            if not opened:
+                request.node.database = f'cc_test_{uuid.uuid4().hex[:12]}'
+            store = stores.parse(server.url(request.node.database), cnf=str(server.cnf),
+                                 base_dir=tmp_path, shard=Shard())
+            state = State(store.engine())
+        opened.append(state)
+        return state
+
+    yield make
+    for state in opened:
+        state.close()
+    if request.param == 'mariadb' and opened:
+        request.getfixturevalue('mariadb_server').sql(
+            f'DROP DATABASE IF EXISTS {request.node.database}')

@@ -30,6 +30,8 @@ set -- ${COMMONSCACHE_MW_VERSIONS:-1.39 1.43}
 for mw in "$@"; do
   COMMONSCACHE_MW="$mw" python3 -c 'from devfarm import farm; farm.ensure_packages()'
 done
+# MariaDB, for the state's tests on a database server (each farm starts a server of its own).
+python3 -c 'from devfarm import mariadb; mariadb.ensure_installed()'
 first="$1"
 shift
 others=()

@@ -35,8 +35,8 @@ def test_what_fits_in_the_days_budget(verdicts, sizes, left, expected):
     assert budget.within(verdicts, sizes, left=left, limit=10 * MB, consumer='w:c') == expected
 
 
-def test_the_state_keeps_the_days_bytes_and_the_files_that_wait(tmp_path):
-    state = State(tmp_path / 'state.sqlite')
+def test_the_state_keeps_the_days_bytes_and_the_files_that_wait(make_state):
+    state = make_state()
     state.spend('w:c', '2026-12-03', 5)
     state.spend('w:c', '2026-12-03', 7)
     assert (state.spent('w:c', '2026-12-03'), state.spent('w:c', '2026-12-04')) == (12, 0)

@@ -77,9 +77,9 @@ def test_a_flag_kept_open_is_not_written_again():
     assert change == flags.Change()
 
 
-def test_the_state_keeps_flags_apart_from_the_last_outcome(tmp_path):
+def test_the_state_keeps_flags_apart_from_the_last_outcome(make_state):
     """A copy with a flag beside it stays the last outcome; a glance closes neither flag."""
-    state = State(tmp_path / 'state.sqlite')
+    state = make_state()
     for outcome in [*judged(Outcome('F', 'cached', sha1='aaa'), CONFLICT)]:
         state.record(shared='w:s', title=outcome.title, outcome=outcome.kind,
                      reason=outcome.reason, details=outcome.details, sha1=outcome.sha1,

@@ -7,7 +7,7 @@ import mwparserfromhell
 
 from commonscache import flags
 from commonscache.review import as_json, as_lines, as_wikitable
-from commonscache.state import Flag, State
+from commonscache.state import Flag
 
 HOSTILE = "x\n|}\n{{Delete}} [[Category:Spam]] <script>alert(1)</script> '''bold''' ~~~~ |- ||"
 FLAGS = [
@@ -49,8 +49,8 @@ def test_a_title_that_cannot_be_a_link_is_shown_as_text():
     assert not mwparserfromhell.parse(table).filter_wikilinks()
 
 
-def test_flags_come_from_the_state_and_close_when_an_outcome_finds_their_cause_gone(tmp_path):
-    state = State(tmp_path / 'state.sqlite')
+def test_flags_come_from_the_state_and_close_when_an_outcome_finds_their_cause_gone(make_state):
+    state = make_state()
     state.record(shared='w:s', title='File:A.jpg', outcome='flagged', reason='name-taken',
                  details='taken')
     state.record(shared='w:s', title='File:B.jpg', outcome='cached', sha1='b' * 40)

@@ -11,8 +11,8 @@ from commonscache.state import State
 SHARED = 'devfarm:shared'
 
 
-def test_a_purge_is_pending_for_each_consumer_until_that_consumer_did_it(tmp_path):
-    state = State(tmp_path / 'state.sqlite')
+def test_a_purge_is_pending_for_each_consumer_until_that_consumer_did_it(make_state):
+    state = make_state()
     state.purge_later(shared=SHARED, consumers=['devfarm:consumer', 'devfarm:consumer2'],
                       title='File:A.jpg', due=100.0)
     state.purged(shared=SHARED, consumer='devfarm:consumer2', titles=['File:A.jpg'])
@@ -22,8 +22,8 @@ def test_a_purge_is_pending_for_each_consumer_until_that_consumer_did_it(tmp_pat
     assert state.pending_purges(shared='other:shared', consumer='devfarm:consumer') == {}
 
 
-def test_a_later_write_moves_a_purge_on_and_an_earlier_time_never_brings_it_back(tmp_path):
-    state = State(tmp_path / 'state.sqlite')
+def test_a_later_write_moves_a_purge_on_and_an_earlier_time_never_brings_it_back(make_state):
+    state = make_state()
     for due in (100.0, 160.0, 130.0):
         state.purge_later(shared=SHARED, consumers=['devfarm:consumer'], title='File:A.jpg',
                           due=due)
@@ -62,8 +62,8 @@ def test_purges_pending_in_an_older_state_file_go_to_the_next_consumer_that_runs
     assert State(path).pending_purges(shared=SHARED, consumer='devfarm:consumer') == {}
 
 
-def test_failures_count_runs_in_a_row_for_the_same_reason_and_source_version(tmp_path):
-    state = State(tmp_path / 'state.sqlite')
+def test_failures_count_runs_in_a_row_for_the_same_reason_and_source_version(make_state):
+    state = make_state()
 
     def fail(title: str, sha1: str, reason: str = 'source-sha1-mismatch') -> None:
         state.record(shared=SHARED, title=title, outcome='failed', reason=reason, sha1=sha1)
@@ -106,8 +106,8 @@ def test_an_older_state_file_gets_the_failure_count(tmp_path):
     assert state.corrupt_sources(shared=SHARED, after=1) == {'File:Bad.jpg': 'aaa'}
 
 
-def test_lookups_for_a_batch_read_only_its_titles(tmp_path):
-    state = State(tmp_path / 'state.sqlite')
+def test_lookups_for_a_batch_read_only_its_titles(make_state):
+    state = make_state()
     for title in ('File:A.jpg', 'File:B.jpg'):
         state.record(shared=SHARED, title=title, outcome='cached', sha1='aaa')
         state.record(shared=SHARED, title=title.replace('.jpg', '.png'), outcome='flagged',
@@ -118,9 +118,9 @@ def test_lookups_for_a_batch_read_only_its_titles(tmp_path):
     assert state.was_cached(shared=SHARED, titles=[]) == set()
 
 
-def test_a_copy_flagged_for_its_sources_structured_data_counts_as_cached(tmp_path):
+def test_a_copy_flagged_for_its_sources_structured_data_counts_as_cached(make_state):
     """sdc-conflict follows a copy: deleting that copy later is was-deleted, as for any."""
-    state = State(tmp_path / 'state.sqlite')
+    state = make_state()
     state.record(shared=SHARED, title='File:A.jpg', outcome='cached', sha1='aaa')
     state.record(shared=SHARED, title='File:A.jpg', outcome='flagged', reason='sdc-conflict',
                  sha1='aaa')
@@ -129,9 +129,14 @@ def test_a_copy_flagged_for_its_sources_structured_data_counts_as_cached(tmp_pat
     assert [f.reason for f in state.flags(shared=SHARED)] == ['sdc-conflict', 'name-taken']
 
 
+def journal_mode(state: State) -> str:
+    with state.engine.connect() as db:
+        return db.exec_driver_sql('PRAGMA journal_mode').scalar()
+
+
 def test_the_state_file_is_opened_in_wal_mode_on_a_local_disk(tmp_path):
     state = State(tmp_path / 'state.sqlite')
-    assert state.db.execute('PRAGMA journal_mode').fetchone() == ('wal',)
+    assert journal_mode(state) == 'wal'
 
 
 @pytest.mark.parametrize(('magic', 'name'), [(0x6969, 'nfs'), (0xFF534D42, 'cifs')])
@@ -146,7 +151,7 @@ def test_on_a_network_filesystem_the_state_file_is_not_opened_in_wal_mode(
     monkeypatch.setattr(module.pywikibot, 'warning', warnings.append)
     path = tmp_path / f'{name}.sqlite'
     first = State(path)
-    assert first.db.execute('PRAGMA journal_mode').fetchone() == ('delete',)
+    assert journal_mode(first) == 'delete'
     first.close()
     State(path).close()  # said once a run, not once a connection
     assert len(warnings) == 1 and f'network filesystem ({name})' in warnings[0], warnings
