@@ -29,6 +29,7 @@ from commonscache.detect import (
     request_pages,
 )
 from commonscache.errors import AlreadyRunning, NothingToDo, UsageError
+from commonscache.messages import msg
 from commonscache.operations import (
     TERMINATE,
     ControlPages,
@@ -228,8 +229,9 @@ class CacheBot(ConfigParserBot):
         if self.opt.setup and not config.simulate:
             review = self.control.review
             if review is not None and not review.exists():  # protected as an existing page
-                sites.save_own_page(review, as_wikitable([], interwiki=self.opt.interwiki),
-                                    'commonscache: files left for review')
+                sites.save_own_page(review, as_wikitable([], interwiki=self.opt.interwiki,
+                                                         language=self.shared),
+                                    msg(self.shared, 'summary-review'))
             for line in protect_control_pages(self.shared, self._control_titles()):
                 pywikibot.info(line)
         self.workdir = (self.store.path.parent if self.store.path else Path(config.base_dir)) \
@@ -740,12 +742,12 @@ class CacheBot(ConfigParserBot):
         title = self._page_title(self.opt.statuspage)
         if not title or config.simulate or not self.state or not self._status_due(title):
             return
-        text = status.as_wikitext(self.read_status())
+        text = status.as_wikitext(self.read_status(), self.shared)
         page = pywikibot.Page(self.shared, title)
         if not page.exists() or page.text.strip() != text.strip():
             self.run_page.new_batch()  # a stop set during the last batch counts here too
             self.run_page.check()
-            sites.save_own_page(page, text, 'commonscache: what the cached copies save')
+            sites.save_own_page(page, text, msg(self.shared, 'summary-status'))
         self.state.set_watermark(f'status page {title}', now())
 
     def _write_review_page(self) -> None:
@@ -754,12 +756,13 @@ class CacheBot(ConfigParserBot):
         if page is None or config.simulate or not self.state:
             return
         text = as_wikitable(self.state.flags(shared=str(self.shared)),
-                            interwiki=self.opt.interwiki, notices=self.notices)
+                            interwiki=self.opt.interwiki, notices=self.notices,
+                            language=self.shared)
         if page.exists() and page.text.strip() == text.strip():
             return
         self.run_page.new_batch()
         self.run_page.check()
-        sites.save_own_page(page, text, 'commonscache: files left for review')
+        sites.save_own_page(page, text, msg(self.shared, 'summary-review'))
 
     def _flush_all(self) -> None:
         self._flush_refresh()
@@ -771,7 +774,7 @@ class CacheBot(ConfigParserBot):
     def _outcome_since(self, before: dict[str, int]) -> str:
         counts = {name: self.counter[name] - before.get(name, 0)
                   for name in ('examined', 'cached', 'updated', 'flagged')}
-        return f'done {now()}: ' + ', '.join(f'{name} {n}' for name, n in counts.items())
+        return msg(self.shared, 'answer', {'time': now(), **counts})
 
     def teardown(self) -> None:
         """Work off the last, partial batches (unless the run was interrupted), then purge,

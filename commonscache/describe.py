@@ -21,6 +21,7 @@ from urllib.parse import quote
 import mwparserfromhell
 from mwparserfromhell.nodes import Wikilink
 
+from commonscache.messages import msg
 from commonscache.rules import Rules, key
 from commonscache.sdc import MediaInfo, captions_to_show, carried
 from commonscache.source import FileVersion, SourceFile
@@ -178,15 +179,18 @@ def _version_row(version: FileVersion, interwiki: str) -> str:
             f' || <nowiki>{html.escape(" ".join(version.comment.split()))}</nowiki>')
 
 
-def captions_section(entity: MediaInfo | None, description: str) -> str:
+def captions_section(entity: MediaInfo | None, description: str, *,
+                     wiki_language: str = 'en') -> str:
     """The source's captions in the languages its description has no text in, for readers
-    (the provenance template carries every caption, for bots)."""
+    (the provenance template carries every caption, for bots); headed in the shared
+    repository's language."""
     shown = captions_to_show(entity, description) if entity else {}
     if not shown:
         return ''
     lines = ''.join(f'\n* {escape_value(lang)}: <span lang="{escape_value(lang)}" dir="auto">'
                     f'{escape_value(text)}</span>' for lang, text in shown.items())
-    return f'== Captions ==\nCaptions of the file on its source (structured data):{lines}'
+    return (f"== {msg(wiki_language, 'captions-heading')} ==\n"
+            f"{msg(wiki_language, 'captions-intro')}{lines}")
 
 
 def attribution_section(source: SourceFile, *, interwiki: str, history_url: str) -> str:
@@ -218,6 +222,8 @@ class PageSettings:
     rules: Rules = Rules()
     language: str = 'en'
     tracking: str = ''
+    #: the shared repository's content language, for the headings the bot writes
+    wiki_language: str = 'en'
 
 
 def describe(source: SourceFile, settings: PageSettings, *, history_url: str,
@@ -229,7 +235,8 @@ def describe(source: SourceFile, settings: PageSettings, *, history_url: str,
                                           categories=settings.categories)
     changes += link_changes
     parts = [provenance_call(source, template=settings.template, retrieved=retrieved), body,
-             captions_section(source.entity, source.text),
+             captions_section(source.entity, source.text,
+                              wiki_language=settings.wiki_language),
              attribution_section(source, interwiki=settings.interwiki,
                                  history_url=history_url)]
     if settings.tracking:

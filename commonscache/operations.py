@@ -20,6 +20,7 @@ from typing import IO
 
 import pywikibot
 
+from commonscache.messages import msg
 from commonscache.query import list_query, query_titles
 from commonscache.sites import Site, save_own_page
 
@@ -162,8 +163,7 @@ def first_run_page(page: pywikibot.Page | None, *, create: bool) -> RunPage:
         pywikibot.info(f'the run page {page.title()} does not exist yet; a run without '
                        '-simulate creates it with "true"')
         return RunPage(None)
-    save_own_page(page, 'true',
-                  'commonscache: run page; change "true" to anything else to stop the bot')
+    save_own_page(page, 'true', msg(page.site, 'summary-runpage'))
     pywikibot.info(f'created the run page {page.title()} with "true" (the first run on this '
                    'wiki); change it to anything else to stop the bot')
     return RunPage(pywikibot.Page(page.site, page.title()), known=(True, 'true'))
@@ -262,8 +262,8 @@ def answer_requests(page: pywikibot.Page, answers: dict[str, str]) -> None:
                for line in lines]
     if changed != lines:
         page.text = '\n'.join(changed) + '\n'
-        page.save(summary=f'commonscache: answered {len(answers)} sweep requests', bot=True,
-                  quiet=True)
+        page.save(summary=msg(page.site, 'summary-requests', {'count': len(answers)}),
+                  bot=True, quiet=True)
 
 
 @dataclass

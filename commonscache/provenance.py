@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import pywikibot
 
+from commonscache.messages import msg
 from commonscache.sites import save_own_page
 
 TRACKING_CATEGORY = 'Cached Commons media'
@@ -58,7 +59,7 @@ def ensure_template(page: pywikibot.Page, *, create: bool) -> bool:
     if not create:
         return False
     save_own_page(page, TEMPLATE_TEXT.replace('@CATEGORY@', TRACKING_CATEGORY),
-                  'commonscache: provenance template for cached Commons files')
+                  msg(page.site, 'summary-template'))
     pywikibot.info(f'created {page.title()} on {page.site}')
     return not pywikibot.config.simulate
 

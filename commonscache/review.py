@@ -9,6 +9,7 @@ from __future__ import annotations
 import json
 
 from commonscache.describe import escape_value
+from commonscache.messages import Language, msg
 from commonscache.sdc import parse_conflict_details
 from commonscache.state import Flag
 
@@ -42,33 +43,33 @@ def _link(target: str, label: str) -> str:
     return f'[[{target}|{escape_cell(label)}]]'
 
 
-def as_wikitable(flags: list[Flag], *, interwiki: str, notices: list[str] = ()) -> str:
-    """The review page: a sortable table with links to both copies; *notices* (what the
-    bot ignored on its control pages) above it."""
-    intro = ('Files that the commonscache bot left alone for a person to review. The bot '
-             'rewrites this page at the end of each run; a flag disappears by itself when a '
-             'later run finds its cause gone.\n\n')
+def as_wikitable(flags: list[Flag], *, interwiki: str, notices: list[str] = (),
+                 language: Language = 'en') -> str:
+    """The review page in the wiki's *language*: a sortable table with links to both copies;
+    *notices* (what the bot ignored on its control pages) above it."""
+    intro = msg(language, 'review-intro') + '\n\n'
     if notices:
-        intro += ('== Control pages ==\n' + ''.join(f'* {escape_cell(notice)}\n'
-                                                  for notice in notices) + '\n')
+        intro += (f"== {msg(language, 'review-control')} ==\n"
+                  + ''.join(f'* {escape_cell(notice)}\n' for notice in notices) + '\n')
     if not flags:
-        return intro + "''No open flags.''\n"
+        return intro + f"''{msg(language, 'review-none')}''\n"
+    source = msg(language, 'review-source')
     rows = []
     for flag in flags:
         title = flag.title
         rows.append(
             '|-\n'
             f'| {_link(":" + title, title)}'
-            f' || {_link(f"{interwiki}:{title}", "source")}'
+            f' || {_link(f"{interwiki}:{title}", source)}'
             f' || {escape_cell(flag.reason)} || {escape_cell(flag.details)}'
             f' || {escape_cell(flag.since)}')
     return (intro + '{| class="wikitable sortable"\n'
-            '! File !! Source !! Reason !! Details !! Since\n' + '\n'.join(rows) + '\n|}\n'
+            f"! {msg(language, 'review-columns')}\n" + '\n'.join(rows) + '\n|}\n'
             + _side_by_side([f for f in flags if f.reason == 'sdc-conflict'],
-                            interwiki=interwiki))
+                            interwiki=interwiki, language=language))
 
 
-def _side_by_side(flags: list[Flag], *, interwiki: str) -> str:
+def _side_by_side(flags: list[Flag], *, interwiki: str, language: Language) -> str:
     """The ``sdc-conflict`` flags again, the description's value beside the structured
     data's, one row per contradiction."""
     rows = []
@@ -77,14 +78,13 @@ def _side_by_side(flags: list[Flag], *, interwiki: str) -> str:
             rows.append(
                 '|-\n'
                 f'| {_link(":" + flag.title, flag.title)}'
-                f' || {_link(f"{interwiki}:{flag.title}", "source")}'
+                f' || {_link(f"{interwiki}:{flag.title}", msg(language, "review-source"))}'
                 f' || {escape_cell(found.what)} || {escape_cell(found.description)}'
                 f' || {escape_cell(found.structured)}')
     if not rows:
         return ''
-    return ('\n== Structured data that contradicts the description ==\n'
-            'The copy follows the description, which is what the source shows; the flag '
-            'goes when the source says one thing in both places.\n'
+    return (f"\n== {msg(language, 'review-sdc-heading')} ==\n"
+            f"{msg(language, 'review-sdc-intro')}\n"
             '{| class="wikitable sortable"\n'
-            '! File !! Source !! What !! The description says !! The structured data says\n'
+            f"! {msg(language, 'review-sdc-columns')}\n"
             + '\n'.join(rows) + '\n|}\n')

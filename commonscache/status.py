@@ -17,6 +17,7 @@ from dataclasses import asdict, dataclass, field
 from datetime import datetime
 
 from commonscache.describe import escape_value
+from commonscache.messages import Language, msg
 from commonscache.query import query_generator, query_titles
 from commonscache.review import escape_cell
 from commonscache.sites import Site, is_on
@@ -106,52 +107,55 @@ def _counts(run: Run) -> str:
     return ', '.join(f'{name} {run.counters.get(name, 0)}' for name in RUN_COUNTERS)
 
 
-def as_wikitext(status: Status) -> str:
-    """The status page. Everything from outside (wiki names, reasons) is escaped."""
+def as_wikitext(status: Status, language: Language = 'en') -> str:
+    """The status page, in the wiki's *language*. Everything from outside (wiki names,
+    reasons) is escaped."""
     def cell(value: object) -> str:
         return escape_cell(str(value))
 
+    def text(key: str, **parameters: object) -> str:
+        return msg(language, key, parameters)
+
     rows = ''.join(f'|-\n| {cell(s.consumer)} || {s.files:,} || {s.lookups:,}\n'
                    for s in status.savings)
-    review = (f'[[{escape_value(status.review_page)}|review page]]' if status.review_page
-              else 'review list (-review)')
+    review = (f"[[{escape_value(status.review_page)}|{text('status-review-page')}]]"
+              if status.review_page else text('status-review-list'))
     flags = ''.join(f'|-\n| {cell(reason)} || {count:,}\n'
                     for reason, count in status.flags.items())
     runs = ''.join(f'|-\n| {cell(r.started)} || {cell(_duration(r))} || {cell(r.consumer)} || '
                    f'{cell(_counts(r))} || {cell(r.status)}\n' for r in status.runs)
     total = sum(s.lookups for s in status.savings)
     return (
-        f'What the shared repository {cell(status.shared)} saves the wikis that use it, '
-        'rewritten by the commonscache bot when it changes.\n\n'
-        '== Savings ==\n'
-        'A file the shared repository serves is one a view of a page no longer looks up on '
-        'Commons; a file used on several pages saves a lookup on each.\n'
+        f"{text('status-intro', shared=cell(status.shared))}\n\n"
+        f"== {text('status-savings')} ==\n"
+        f"{text('status-savings-intro')}\n"
         '{| class="wikitable sortable"\n'
-        '! Wiki !! Files served from the shared repository !! Source lookups saved per view '
-        'of each page, summed\n'
-        f'{rows}|-\n! All !! !! {total:,}\n|}}\n\n'
-        '== Copies ==\n'
-        f'{status.files:,} files, {status.bytes:,} bytes.\n\n'
-        '== Flags ==\n'
-        f'Open flags by reason; the files are on the {review}.\n'
-        + ('{| class="wikitable"\n! Reason !! Files\n' + flags + '|}\n\n' if flags
-           else "''No open flags.''\n\n")
-        + _waiting(status)
-        + '== Last runs ==\n'
-        '{| class="wikitable"\n! Started !! Duration !! Wikis !! Counts !! Status\n'
+        f"! {text('status-savings-columns')}\n"
+        f"{rows}|-\n! {text('status-all')} !! !! {total:,}\n|}}\n\n"
+        f"== {text('status-copies')} ==\n"
+        f"{text('status-copies-line', files=f'{status.files:,}', bytes=f'{status.bytes:,}')}"
+        '\n\n'
+        f"== {text('status-flags')} ==\n"
+        f"{text('status-flags-intro', review=review)}\n"
+        + ('{| class="wikitable"\n' + f"! {text('status-flags-columns')}\n" + flags
+           + '|}\n\n' if flags else f"''{msg(language, 'review-none')}''\n\n")
+        + _waiting(status, language)
+        + f"== {text('status-runs')} ==\n"
+        '{| class="wikitable"\n'
+        f"! {text('status-runs-columns')}\n"
         f'{runs}|}}\n')
 
 
-def _waiting(status: Status) -> str:
+def _waiting(status: Status, language: Language) -> str:
     """The files that wait for a later day's budget, per consumer ('' when none do)."""
     if not status.waiting:
         return ''
     rows = ''.join(f'|-\n| {escape_cell(consumer)} || {files:,} || {size:,}\n'
                    for consumer, (files, size) in status.waiting.items())
-    return ('== Waiting for the daily budget ==\n'
-            "Files that edits embedded after the wiki's daily budget (-budget) was spent; "
-            'they are copied on a later day, or by a sweep.\n'
-            '{| class="wikitable"\n! Wiki !! Files !! Bytes\n' + rows + '|}\n\n')
+    return (f"== {msg(language, 'status-waiting')} ==\n"
+            f"{msg(language, 'status-waiting-intro')}\n"
+            '{| class="wikitable"\n'
+            f"! {msg(language, 'status-waiting-columns')}\n" + rows + '|}\n\n')
 
 
 def as_json(status: Status) -> str:

@@ -16,6 +16,7 @@ from dataclasses import dataclass
 
 import pywikibot
 
+from commonscache.messages import msg
 from commonscache.operations import users_in_groups
 from commonscache.query import query_titles
 
@@ -145,7 +146,7 @@ def protect_control_pages(site: pywikibot.site.APISite,
                          'not protect it: an admin does, with Special:Protect')
             continue
         site.protect(pywikibot.Page(site, found.title), protections=wanted,
-                     reason='commonscache: a page that steers the bot, kept to admins')
+                     reason=msg(site, 'summary-protect'))
         lines.append(f'protected {found.title} ({found.describe()})')
     return lines
 

@@ -26,6 +26,7 @@ from commonscache.describe import (
     describe,
     escape_value,
 )
+from commonscache.messages import msg
 from commonscache.operations import RunPage
 from commonscache.pipeline import Outcome, Settings, Snapshot, failed, flagged, skipped
 from commonscache.reconcile import WRITES, Verdict, decide_alias
@@ -203,7 +204,8 @@ def _prepare(writer: Writer, title: str, verdict: Verdict, source: SourceFile,
     writer.purge_later(title)
     for change in page.changes:
         pywikibot.log(f'{title}: {change}')
-    summary = f'Cached copy of [[{settings.interwiki}:{source.title}]] (sha1 {latest.sha1})'
+    summary = msg(settings.shared, 'summary-copy', {
+        'source': f'{settings.interwiki}:{source.title}', 'sha1': latest.sha1})
     return Job(title, source, page.text, summary, replace=verdict.action == 'update-file',
                by_url=verdict.action != 'update-description' and _by_url(writer, latest.url),
                changes=len(page.changes))
@@ -258,8 +260,8 @@ def _move(job: Job, writer: Writer) -> Landed:
                 return Landed(job, UploadOutcome('refused', details=outcome.details), note=note)
         elif outcome.status == 'uploaded' and outcome.sha1 != latest.sha1:
             bad = outcome.sha1
-            reverted = job.replace and revert(api, job.title, bad_sha1=bad, summary=(
-                f"Reverted: fetched bytes with sha1 {bad}, not the source's {latest.sha1}"))
+            reverted = job.replace and revert(api, job.title, bad_sha1=bad, summary=msg(
+                writer.settings.shared, 'summary-revert', {'bad': bad, 'sha1': latest.sha1}))
             note = (f'{job.title}: the shared repository fetched bytes with sha1 {bad}, not '
                     f'the announced {latest.sha1}; ' + ('reverted, and ' if reverted else '')
                     + 'streamed by the bot instead')
@@ -371,7 +373,8 @@ def _redirect(writer: Writer, title: str, canonical: str) -> Outcome:
     page = pywikibot.Page(writer.settings.shared, title)
     page.text = (f'#REDIRECT [[{canonical}]]\n'
                  f'{{{{{writer.settings.template}|redirect={escape_value(canonical)}}}}}\n')
-    page.save(summary=f'Renamed on the source to [[{canonical}]] (commonscache)', bot=True)
+    page.save(summary=msg(writer.settings.shared, 'summary-redirect', {'target': canonical}),
+              bot=True)
     return Outcome(title, 'cached', details=f'redirect to {canonical}')
 
 
@@ -391,7 +394,8 @@ def _page_settings(writer: Writer, source_site: sites.Site,
     prefixes = tuple(entry['prefix']
                      for entry in settings.shared.siteinfo.get('interwikimap', []))
     return PageSettings(settings.template, settings.interwiki, prefixes, policy,
-                        settings.rules, source_site.lang, writer.tracking)
+                        settings.rules, source_site.lang, writer.tracking,
+                        wiki_language=settings.shared.lang)
 
 
 #: Upload warnings that leave a file for a person, by the flag they raise.

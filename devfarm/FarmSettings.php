@@ -53,6 +53,9 @@ $wgMaxUploadSize = 1024 * 1024 * 1024;
 $wgMaxArticleSize = 4096;
 $wgAPIMaxResultSize = 64 * 1024 * 1024;
 $wgFileExtensions = $devFarmSelf['file_extensions'];
+// A wiki in another language than English (tests of the bot's messages in the wiki's
+// language set it for the shared repository).
+$wgLanguageCode = $devFarmSelf['language'] ?? 'en';
 $wgStrictFileExtensions = true;
 $wgVerifyMimeType = true;
 
@@ -125,6 +128,25 @@ class DevFarmSqliteRepo extends ForeignDBRepo {
 $wgForeignFileRepos = [];
 foreach ( $devFarmSelf['foreign_repos'] as $repo ) {
 	$other = $devFarm['wikis'][$repo];
+	if ( in_array( $repo, $devFarmSelf['db_repos'] ?? [], true ) &&
+		( $devFarm['db'] ?? 'sqlite' ) === 'mariadb'
+	) {
+		// A farm on one MariaDB server: the repository's database through the farm's load
+		// balancer, as Wikimedia's wikis read Commons and Miraheze's their shared repository.
+		$wgForeignFileRepos[] = [
+			'class' => ForeignDBViaLBRepo::class,
+			'name' => "devfarm-$repo",
+			'wiki' => "devfarm_$repo",
+			'hasSharedCache' => false,
+			'directory' => $devFarm['dir'] . "/$repo/images",
+			'url' => $other['server'] . '/w/images',
+			'hashLevels' => 2,
+			'descBaseUrl' => $other['server'] . '/wiki/File:',
+			'scriptDirUrl' => $other['server'] . '/w',
+			'fetchDescription' => false,
+		];
+		continue;
+	}
 	if ( in_array( $repo, $devFarmSelf['db_repos'] ?? [], true ) ) {
 		$wgForeignFileRepos[] = [
 			'class' => DevFarmSqliteRepo::class,

@@ -30,7 +30,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from xml.sax.saxutils import escape
 
-from devfarm import mediawiki, seed
+from devfarm import mariadb, mediawiki, seed
 
 REPO = Path(__file__).resolve().parent.parent
 HERE = REPO / 'devfarm'
@@ -67,6 +67,24 @@ def base_port() -> int:
     return int(os.environ.get('COMMONSCACHE_FARM_PORT', '8780'))
 
 
+def database_kind(root: Path | None = None) -> str:
+    """Where the farm keeps its wikis: ``sqlite`` (a file each) or ``mariadb`` (one server
+    for all, as production farms do): as the farm was set up (farm.json), else
+    ``$COMMONSCACHE_FARM_DB``."""
+    config = (root or farm_dir()) / 'farm.json'
+    if config.exists():
+        return json.loads(config.read_text()).get('db', 'sqlite')
+    kind = os.environ.get('COMMONSCACHE_FARM_DB', 'sqlite')
+    if kind not in ('sqlite', 'mariadb'):
+        raise SystemExit(f'devfarm: COMMONSCACHE_FARM_DB={kind} is not sqlite or mariadb')
+    return kind
+
+
+def db_server(root: Path | None = None) -> mariadb.Server:
+    """The farm's MariaDB server (a farm on MariaDB): port base+5, data in the farm."""
+    return mariadb.Server((root or farm_dir()).resolve() / 'mariadb', base_port() + 5)
+
+
 @dataclass(frozen=True)
 class Wiki:
     """One wiki of the farm and where its parts live."""
@@ -90,6 +108,11 @@ class Wiki:
     @property
     def database(self) -> Path:
         return self.root / 'data' / 'wikidb.sqlite'
+
+    @property
+    def dbname(self) -> str:
+        """Its database on the farm's MariaDB server (a farm on MariaDB)."""
+        return f'devfarm_{self.name}'
 
     @property
     def pidfile(self) -> Path:
@@ -148,10 +171,15 @@ def ensure_packages() -> mediawiki.Runtime:
 
 # --- install ----------------------------------------------------------------------------------
 
-def farm_config(root: Path) -> dict:
+def farm_config(root: Path, db: str = 'sqlite') -> dict:
     all_wikis = wikis(root)
+    server = db_server(root)
     return {
         'dir': str(root),
+        'db': db,
+        'db_server': f'{server.host}:{server.port}',
+        'db_user': mariadb.USER,
+        'db_password': mariadb.PASSWORD,
         'wikis': {
             'commons': {'server': all_wikis['commons'].server, 'uploads': True,
                         'copy_uploads': False, 'file_extensions': EXTENSIONS,
@@ -159,9 +187,12 @@ def farm_config(root: Path) -> dict:
             'shared': {'server': all_wikis['shared'].server, 'uploads': True,
                        'copy_uploads': True, 'file_extensions': SHARED_EXTENSIONS,
                        'foreign_repos': []},
+            # On MariaDB, the consumer reads the shared repository from its database (as
+            # a farm's wikis do) and consumer2 through its API, so both kinds are run.
             'consumer': {'server': all_wikis['consumer'].server, 'uploads': False,
                          'copy_uploads': False, 'file_extensions': EXTENSIONS,
-                         'foreign_repos': ['shared', 'commons']},
+                         'foreign_repos': ['shared', 'commons'],
+                         'db_repos': ['shared'] if db == 'mariadb' else []},
             'consumer2': {'server': all_wikis['consumer2'].server, 'uploads': False,
                           'copy_uploads': False, 'file_extensions': EXTENSIONS,
                           'foreign_repos': ['shared', 'commons']},
@@ -193,15 +224,25 @@ def install(wiki: Wiki) -> None:
         log(f'installing {wiki.name}')
         for stale in (wiki.settings, wiki.database):
             stale.unlink(missing_ok=True)
+        if database_kind(wiki.root.parent) == 'mariadb':
+            server = db_server(wiki.root.parent)
+            server.sql(f'DROP DATABASE IF EXISTS {wiki.dbname}')
+            database = ['--dbtype', 'mysql', '--dbserver', f'{server.host}:{server.port}',
+                        '--dbname', wiki.dbname, '--dbuser', mariadb.USER,
+                        '--dbpass', mariadb.PASSWORD, '--installdbuser', mariadb.USER,
+                        '--installdbpass', mariadb.PASSWORD]
+        else:
+            database = ['--dbtype', 'sqlite', '--dbpath', str(wiki.root / 'data'),
+                        '--dbname', 'wikidb']
         # install.php must run without MW_CONFIG_FILE, with --confpath.
-        run(['php', str(MW / 'maintenance' / 'install.php'),
-             '--dbtype', 'sqlite', '--dbpath', str(wiki.root / 'data'), '--dbname', 'wikidb',
+        run(['php', str(MW / 'maintenance' / 'install.php'), *database,
              '--server', wiki.server, '--scriptpath', '/w', '--lang', 'en',
              '--pass', ADMIN_PASSWORD, '--confpath', str(wiki.root),
              '--skins', 'Vector', f'devfarm {wiki.name}', ADMIN])
-        with sqlite3.connect(wiki.database) as db:
-            # Write-ahead logging lets the server's workers read while one writes.
-            db.execute('PRAGMA journal_mode=WAL')
+        if database_kind(wiki.root.parent) == 'sqlite':
+            with sqlite3.connect(wiki.database) as db:
+                # Write-ahead logging lets the server's workers read while one writes.
+                db.execute('PRAGMA journal_mode=WAL')
         with wiki.settings.open('a') as settings:
             settings.write(
                 '\n# dev farm\n'
@@ -374,21 +415,52 @@ def import_files(wiki: Wiki, files: list[seed.SeedFile], *, overwrite: bool) -> 
 
 def point_interwiki(wiki: Wiki, prefix: str, target: Wiki) -> None:
     """Make an interwiki prefix point at another wiki of the farm (install.php adds Wikimedia's)."""
-    with sqlite3.connect(wiki.database) as db:
-        db.execute('DELETE FROM interwiki WHERE iw_prefix = ?', (prefix,))
-        db.execute(
-            'INSERT INTO interwiki (iw_prefix, iw_url, iw_api, iw_wikiid, iw_local, iw_trans) '
-            'VALUES (?, ?, ?, ?, 1, 0)',
-            (prefix, f'{target.server}/wiki/$1', target.api, ''))
+    sql(wiki, 'DELETE FROM interwiki WHERE iw_prefix = ?', (prefix,))
+    sql(wiki, 'INSERT INTO interwiki (iw_prefix, iw_url, iw_api, iw_wikiid, iw_local, '
+        'iw_trans) VALUES (?, ?, ?, ?, 1, 0)', (prefix, f'{target.server}/wiki/$1', target.api,
+                                                 ''))
+
+
+def sql(wiki: Wiki, statement: str, params: tuple = (), *, cache: bool = False,
+        many: list[tuple] | None = None) -> list[tuple]:
+    """Run *statement* (``?`` placeholders) on *wiki*'s database, or with *cache* on the
+    database of its object cache (sessions ...), whichever kind the farm uses; its rows.
+    With *many*, once for each of those parameters."""
+    if database_kind(wiki.root.parent) == 'sqlite':
+        path = wiki.root / 'data' / 'wikicache.sqlite' if cache else wiki.database
+        with sqlite3.connect(path, timeout=30) as db:
+            if many is not None:
+                db.executemany(statement, many)
+                return []
+            return db.execute(statement, params).fetchall()
+    import pymysql
+
+    server = db_server(wiki.root.parent)
+    connection = pymysql.connect(host=server.host, port=server.port, user=mariadb.USER,
+                                 password=mariadb.PASSWORD, database=wiki.dbname,
+                                 autocommit=True)
+    try:
+        with connection.cursor() as cursor:
+            if many is not None:
+                cursor.executemany(statement.replace('?', '%s'), many)
+                return []
+            cursor.execute(statement.replace('?', '%s'), params or None)
+            return list(cursor.fetchall())
+    finally:
+        connection.close()
+
+
+def columns(wiki: Wiki, table: str) -> list[str]:
+    """The columns of one of *wiki*'s tables, in order."""
+    if database_kind(wiki.root.parent) == 'sqlite':
+        return [row[1] for row in sql(wiki, f'PRAGMA table_info({table})')]
+    return [row[0] for row in sql(wiki, f'SHOW COLUMNS FROM {table}')]
 
 
 def create_accounts(wiki: Wiki) -> None:
     maintenance(wiki, 'createAndPromote.php', '--force', '--bot', BOT, BOT_PASSWORD + '-main')
     maintenance(wiki, 'createAndPromote.php', '--force', USER, USER_PASSWORD)
-    with sqlite3.connect(wiki.database) as db:
-        exists = db.execute('SELECT 1 FROM bot_passwords WHERE bp_app_id = ?',
-                            (BOT_APP,)).fetchone()
-    if not exists:
+    if not sql(wiki, 'SELECT 1 FROM bot_passwords WHERE bp_app_id = ?', (BOT_APP,)):
         maintenance(wiki, 'createBotPassword.php', f'--appid={BOT_APP}', f'--grants={BOT_GRANTS}',
                     BOT, BOT_PASSWORD)
 
@@ -490,7 +562,11 @@ def up(root: Path | None = None, *, samples: bool = True) -> dict[str, Wiki]:
     # In a tree of its own, PHP sees the farm, the checkout and /tmp at the same paths.
     mediawiki.share(runtime, REPO, root, Path(tempfile.gettempdir()))
     log(f'MediaWiki {runtime.release}' + (f' from {runtime.root}' if runtime.root else ''))
-    (root / 'farm.json').write_text(json.dumps(farm_config(root), indent=1))
+    db = database_kind(root)
+    if db == 'mariadb':
+        mariadb.up(db_server(root).root, port=db_server(root).port)
+        log('the wikis keep their databases in MariaDB')
+    (root / 'farm.json').write_text(json.dumps(farm_config(root, db), indent=1))
     all_wikis = wikis(root)
     for wiki in all_wikis.values():
         install(wiki)
@@ -507,6 +583,7 @@ def up(root: Path | None = None, *, samples: bool = True) -> dict[str, Wiki]:
 def down(root: Path | None = None) -> None:
     for wiki in wikis(root).values():
         stop(wiki)
+    mariadb.down(db_server(root).root)
     log('down')
 
 
@@ -521,8 +598,32 @@ def snapshot(root: Path | None = None, name: str = 'snapshot') -> None:
         shutil.rmtree(saved, ignore_errors=True)
         for sub in ('data', 'images'):
             shutil.copytree(wiki.root / sub, saved / sub, symlinks=True)
+        if database_kind(root) == 'mariadb':
+            _copy_database(db_server(root), wiki.dbname, _saved(name, wiki), create=True)
     for wiki in all_wikis.values():
         start(wiki)
+
+
+def _saved(name: str, wiki: Wiki) -> str:
+    return f'{name.replace("-", "_")}_{wiki.name}'
+
+
+def _copy_database(server: mariadb.Server, source: str, target: str, *,
+                   create: bool = False) -> None:
+    """Every table of *source* into *target* (made anew with *create*, else emptied first):
+    a snapshot of a wiki's database, or its restore, in one session of the client."""
+    tables = server.sql(f"SELECT table_name FROM information_schema.tables WHERE "
+                        f"table_schema = '{source}' AND table_type = 'BASE TABLE'").split()
+    statements = ['SET foreign_key_checks = 0']
+    if create:
+        statements += [f'DROP DATABASE IF EXISTS {target}', f'CREATE DATABASE {target}']
+    for table in tables:
+        if create:
+            statements.append(f'CREATE TABLE {target}.{table} LIKE {source}.{table}')
+        else:
+            statements.append(f'DELETE FROM {target}.{table}')
+        statements.append(f'INSERT INTO {target}.{table} SELECT * FROM {source}.{table}')
+    server.sql('; '.join(statements))
 
 
 #: Wikimedia's limits scaled down so that tests of the strict mode stay short (see
@@ -559,6 +660,8 @@ def restore(root: Path | None = None, name: str = 'snapshot') -> dict[str, Wiki]
         for sub in ('data', 'images'):
             shutil.rmtree(wiki.root / sub, ignore_errors=True)
             shutil.copytree(root / name / wiki.name / sub, wiki.root / sub, symlinks=True)
+        if database_kind(root) == 'mariadb':
+            _copy_database(db_server(root), _saved(name, wiki), wiki.dbname)
     for wiki in all_wikis.values():
         start(wiki)
     return all_wikis

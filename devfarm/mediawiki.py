@@ -23,7 +23,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 MW = Path('/usr/share/mediawiki')
-PACKAGES = ['mediawiki', 'php-cli', 'php-sqlite3', 'php-curl', 'php-gd']
+PACKAGES = ['mediawiki', 'php-cli', 'php-sqlite3', 'php-mysql', 'php-curl', 'php-gd']
 #: The Debian release whose mediawiki package is each MediaWiki release.
 SUITES = {'1.39': 'bookworm', '1.43': 'trixie'}
 RELEASES = {suite: release for release, suite in SUITES.items()}
@@ -117,7 +117,7 @@ def ensure_host_packages() -> None:
     """Install Debian's MediaWiki and PHP on the host when missing."""
     if (MW / 'api.php').exists() and shutil.which('php'):
         modules = subprocess.run(['php', '-m'], capture_output=True, text=True).stdout.lower()
-        if all(m in modules for m in ('pdo_sqlite', 'curl', 'gd')):
+        if all(m in modules for m in ('pdo_sqlite', 'mysqli', 'curl', 'gd')):
             return
     if os.geteuid() != 0:
         raise SystemExit('devfarm: run as root once to install ' + ' '.join(PACKAGES))
@@ -146,6 +146,11 @@ def ensure_tree(root: Path, suite: str) -> None:
         _apt_install(['chroot', str(root)])
         done.touch()
     mount_system(root)
+    modules = subprocess.run(['chroot', str(root), 'php', '-m'], capture_output=True,
+                             text=True).stdout.lower()
+    if 'mysqli' not in modules:  # a tree built before the farm ran on MariaDB
+        log(f'adding PHP for MariaDB to the {suite} tree')
+        _apt_install(['chroot', str(root)])
 
 
 def _mounted(path: Path) -> bool:

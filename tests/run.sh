@@ -17,7 +17,9 @@ if [ "$#" -gt 0 ]; then
   # (default: the host's package).
   exec python3 -m pytest "$@"
 fi
-# The whole suite on MediaWiki 1.39, and the end-to-end tests again on 1.43 (all but those
+# The whole suite on MediaWiki 1.39 with the wikis in SQLite, and the end-to-end tests again
+# on 1.43 with the wikis in MariaDB, the consumer reading the shared repository from its
+# database (COMMONSCACHE_OTHER_DB=sqlite keeps them in SQLite) (all but those
 # of the network between the bot and the wikis: faults, kills, Commons' limits, the watch,
 # marked first_release_only); each release from the host's Debian package where the host
 # ships it, else from a Debian tree that the dev farm builds once with debootstrap
@@ -39,13 +41,15 @@ port=8840
 for mw in "$@"; do
   log="$(mktemp)"
   COMMONSCACHE_MW="$mw" COMMONSCACHE_FARM_PORT="$port" \
+    COMMONSCACHE_FARM_DB="${COMMONSCACHE_OTHER_DB:-mariadb}" \
     COMMONSCACHE_FARM_DIR="${TMPDIR:-/tmp}/commonscache-testfarm-$mw" \
     python3 -m pytest -p no:cacheprovider -m 'e2e and not first_release_only' >"$log" 2>&1 &
   others+=("$!:$mw:$log")
   port=$((port - 40))
 done
 status=0
-COMMONSCACHE_MW="$first" python3 -m pytest -m 'not first_release_only' || status=1
+COMMONSCACHE_MW="$first" COMMONSCACHE_FARM_DB=sqlite python3 -m pytest -m 'not first_release_only' \
+  || status=1
 for job in "${others[@]}"; do
   IFS=: read -r pid mw log <<<"$job"
   wait "$pid" || status=1
@@ -53,5 +57,6 @@ for job in "${others[@]}"; do
   cat "$log"
   rm -f "$log"
 done
-COMMONSCACHE_MW="$first" python3 -m pytest -m first_release_only || status=1
+COMMONSCACHE_MW="$first" COMMONSCACHE_FARM_DB=sqlite python3 -m pytest -m first_release_only \
+  || status=1
 exit "$status"

@@ -6,7 +6,6 @@ The empty file and the file above the configured maximum are in test_sweep.py.
 """
 from __future__ import annotations
 
-import sqlite3
 from urllib.parse import unquote, urlsplit
 
 import pytest
@@ -75,11 +74,10 @@ def alter_on_disk(wiki: farm.Wiki, name: str) -> None:
 def clone_local_files(wiki: farm.Wiki, model: str, names: list[str]) -> None:
     """Rows in the consumer's image table for *names*, copied from the uploaded *model*: local
     files as far as MediaWiki's lookups go, without 5,000 uploads."""
-    with sqlite3.connect(wiki.database) as db:
-        columns = [row[1] for row in db.execute('PRAGMA table_info(image)')]
-        chosen = ', '.join('?' if column == 'img_name' else column for column in columns)
-        db.executemany(f'INSERT INTO image ({", ".join(columns)}) SELECT {chosen} FROM image '
-                       'WHERE img_name = ?', [(name.replace(' ', '_'), model) for name in names])
+    columns = farm.columns(wiki, 'image')
+    chosen = ', '.join('?' if column == 'img_name' else column for column in columns)
+    farm.sql(wiki, f'INSERT INTO image ({", ".join(columns)}) SELECT {chosen} FROM image '
+             'WHERE img_name = ?', many=[(name.replace(' ', '_'), model) for name in names])
 
 
 @pytest.fixture(scope='module')
@@ -252,10 +250,11 @@ def test_a_login_that_expires_mid_run_is_renewed(bad_input):
 
     def expire_sessions(number: int) -> None:
         if number == 25:  # after the logins, in the middle of the uploads
-            # The farm keeps sessions in its object cache (CACHE_DB): wikicache.sqlite.
-            with sqlite3.connect(shared.root / 'data' / 'wikicache.sqlite', timeout=30) as db:
-                expired = db.execute("DELETE FROM objectcache WHERE keyname LIKE '%MWSession%'")
-                sessions.append(expired.rowcount)
+            # The farm keeps sessions in its object cache (CACHE_DB): wikicache.sqlite, or
+            # the wiki's database on MariaDB.
+            where = "FROM objectcache WHERE keyname LIKE '%MWSession%'"
+            sessions.append(farm.sql(shared, f'SELECT count(*) {where}', cache=True)[0][0])
+            farm.sql(shared, f'DELETE {where}', cache=True)
 
     sessions: list[int] = []
     proxy = FaultProxy(on_request=expire_sessions)

@@ -217,7 +217,9 @@ def test_check_passes_on_a_correct_set_up(farm_wikis):
     # The class the bot is in on the source, and what it means.
     assert 'ok   devfarm:commons: logged in as CacheBot with the bot flag: exempt from the ' \
         'API limit; media unlimited' in result.stdout.splitlines()
-    assert 'ok   devfarm:consumer reads devfarm:shared through its API (repository ' \
+    # On a farm on MariaDB, the consumer reads the shared repository from its database.
+    kind = 'from its database' if farm.database_kind() == 'mariadb' else 'through its API'
+    assert f'ok   devfarm:consumer reads devfarm:shared {kind} (repository ' \
         'devfarm-shared), before devfarm:commons' in result.stdout.splitlines()
 
     # A consumer that reads the shared repository straight from its database, as the wikis
