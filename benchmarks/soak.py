@@ -124,12 +124,14 @@ def act(event: Event, wikis: dict[str, farm.Wiki], folder: Path) -> None:
 
 
 def start_watch(pywikibot_dir: Path, proxy: FaultProxy | None) -> subprocess.Popen:
+    """A watch, its output appended to watch.log in its Pywikibot directory."""
     env = {**os.environ, 'PYWIKIBOT_DIR': str(pywikibot_dir), 'PYTHONUNBUFFERED': '1',
            **(proxy.environment() if proxy else {})}
-    return subprocess.Popen(
-        [sys.executable, '-m', 'commonscache', '-shared:devfarm:shared', '-always', '-setup',
-         '-byurl:never', '-watch:0.5'], cwd=REPO, env=env, stdout=subprocess.DEVNULL,
-        stderr=subprocess.DEVNULL)
+    with (pywikibot_dir / 'watch.log').open('a') as log:
+        return subprocess.Popen(
+            [sys.executable, '-m', 'commonscache', '-shared:devfarm:shared', '-always',
+             '-setup', '-byurl:never', '-watch:0.5'], cwd=REPO, env=env,
+            stdout=subprocess.DEVNULL, stderr=log)
 
 
 def prepare(root: Path) -> dict[str, farm.Wiki]:
@@ -149,10 +151,9 @@ def run(wikis: dict[str, farm.Wiki], root: Path, name: str, events: list[Event],
         polls: int, faults: int = 0, kills: int = 0, seed: int = 0) -> dict:
     """One soak from the snapshot; its end state and figures."""
     farm.restore(root, SNAPSHOT)
-    pywikibot_dir = root / name
-    subprocess.run(['rm', '-rf', str(pywikibot_dir)], check=True)
-    pywikibot_dir.mkdir()
-    farm.write_pywikibot_dir(pywikibot_dir, SETTINGS)
+    subprocess.run(['rm', '-rf', str(root / name)], check=True)
+    (root / name).mkdir()
+    pywikibot_dir = farm.write_pywikibot_dir(root / name, SETTINGS)
     consumer = wikis['consumer']
     # An earlier run's watermark: the watch follows the changes from now on.
     stamp = api(consumer, action='query', meta='siteinfo')['query']['general']['time']
@@ -182,7 +183,8 @@ def run(wikis: dict[str, farm.Wiki], root: Path, name: str, events: list[Event],
                 killed += 1
                 watcher = start_watch(pywikibot_dir, proxy)
             if watcher.poll() is not None:
-                raise SystemExit(f'{name}: the watch ended with {watcher.returncode}')
+                log = (pywikibot_dir / 'watch.log').read_text(errors='replace')[-3000:]
+                raise SystemExit(f'{name}: the watch ended with {watcher.returncode}:\n{log}')
             if done >= 50 and not rss:
                 rss.append(rss_kib(watcher.pid))
             enough_faults = not proxy or sum(proxy.injected.values()) >= faults

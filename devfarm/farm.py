@@ -220,6 +220,11 @@ def install(wiki: Wiki) -> None:
     marker = wiki.root / '.installed'
     for sub in ('data', 'images', 'cache', 'tmp', 'docroot'):
         (wiki.root / sub).mkdir(parents=True, exist_ok=True)
+    # FSLockManager makes its folder on the first upload, and two first uploads at once
+    # race for it (MediaWiki 1.39-1.43: the loser fails with lockmanager-fail-openlock). A
+    # wiki whose uploads run side by side (MariaDB) needs it from the start, as an
+    # installed wiki that has taken an upload has it.
+    (wiki.root / 'images' / 'lockdir').mkdir(exist_ok=True)
     if not marker.exists():
         log(f'installing {wiki.name}')
         for stale in (wiki.settings, wiki.database):
