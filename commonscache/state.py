@@ -260,8 +260,8 @@ class State:
         elif self.dialect in ('mysql', 'mariadb'):
             statement = mysql.insert(table).values(rows)
             statement = statement.on_duplicate_key_update(update(statement.inserted))
-        else:
-            raise NotImplementedError(self.dialect)
+        else:  # stores.py opens SQLite files and MariaDB/MySQL databases only
+            raise ValueError(f'the state cannot be kept in a {self.dialect} database')
         db.execute(statement)
 
     def _greatest(self, *values: object) -> object:
