@@ -465,12 +465,13 @@ class State:
                          lambda new: {'bytes': budget_table.c.bytes + new.bytes})
 
     def defer(self, *, shared: str, consumer: str, title: str, size: int, day: str) -> None:
-        """*title*, embedded on *consumer*, waits for a later day's budget (its first day
-        kept)."""
+        """*title*, embedded on *consumer*, waits for a day after *day*: deferred again on a
+        later day (that day's budget was spent too), it waits for the day after that, and is
+        not examined again in every poll meanwhile."""
         with self.engine.begin() as db:
             self._upsert(db, deferred_table, [{'shared': shared, 'consumer': consumer,
                                                'title': title, 'size': size, 'day': day}],
-                         lambda new: {'size': new.size})
+                         lambda new: {'size': new.size, 'day': new.day})
 
     def deferred(self, *, shared: str, consumer: str, before: str) -> list[str]:
         """The files of *consumer* that wait for the budget since a day before *before*."""

@@ -50,6 +50,10 @@ def test_the_state_keeps_the_days_bytes_and_the_files_that_wait(make_state):
     state.record(shared='w:s', title='File:B.jpg', outcome='skipped',
                  reason=budget.OVER_BUDGET)
     assert state.waiting(shared='w:s') == {'w:c': (1, 4)}
+    # Held back again the next day (that day's budget spent too): it waits for the day after.
+    state.defer(shared='w:s', consumer='w:c', title='File:B.jpg', size=4, day='2026-12-05')
+    assert state.deferred(shared='w:s', consumer='w:c', before='2026-12-05') == []
+    assert state.deferred(shared='w:s', consumer='w:c', before='2026-12-06') == ['File:B.jpg']
 
 
 @pytest.mark.e2e
