@@ -1,6 +1,8 @@
 """The physical limit: the shared repository copies the source's files by URL itself, one
 after the other (or N at once), driven by the shortest script there is (no checks, no
-descriptions). The seconds its uploads take give the rate the farm's own copy reaches.
+descriptions; the URLs read 50 titles a request, as any client should). The seconds its
+uploads take give the rate the farm's own copy reaches; the process's wall time is what
+the farm's own copy costs as a job, start-up and login included.
 
     python benchmarks/direct_copy.py [--at-once=N] FAMILY:SOURCE FAMILY:SHARED TITLE...
 """
@@ -11,6 +13,7 @@ import time
 from concurrent.futures import ThreadPoolExecutor
 
 import pywikibot
+from pywikibot.data import api
 
 
 def main(*args: str) -> int:
@@ -21,14 +24,19 @@ def main(*args: str) -> int:
     source = pywikibot.Site(*reversed(source_spec.split(':')))
     shared = pywikibot.Site(*reversed(shared_spec.split(':')))
     shared.login()
-    urls = {title: pywikibot.FilePage(source, title).latest_file_info for title in titles}
+    urls: dict[str, tuple[str, int]] = {}
+    for start in range(0, len(titles), 50):
+        for page in api.PropertyGenerator('imageinfo', site=source, iiprop='url|size',
+                                          parameters={'titles': titles[start:start + 50]}):
+            info = page['imageinfo'][0]
+            urls[page['title']] = (info['url'], info['size'])
 
     def copy(title: str) -> int:
-        info = urls[title]
-        done = shared.upload(pywikibot.FilePage(shared, title), source_url=info.url,
+        url, size = urls[title]
+        done = shared.upload(pywikibot.FilePage(shared, title), source_url=url,
                              comment='Direct copy', text='Direct copy', ignore_warnings=True,
                              report_success=False)
-        return info.size if done else 0
+        return size if done else 0
 
     began = time.monotonic()
     with ThreadPoolExecutor(max_workers=at_once) as pool:

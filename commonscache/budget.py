@@ -11,7 +11,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 from datetime import UTC, datetime
 
-from commonscache.reconcile import Verdict
+from commonscache.datatypes import Verdict
 
 #: The default budget in MB a day per consumer (see README: a day of heavy editing on a
 #: large wiki fits; a gallery of videos pasted in by one editor does not).

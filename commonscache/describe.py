@@ -21,10 +21,10 @@ from urllib.parse import quote
 import mwparserfromhell
 from mwparserfromhell.nodes import Wikilink
 
+from commonscache.datatypes import FileVersion, SourceFile
 from commonscache.messages import msg
 from commonscache.rules import Rules, key
 from commonscache.sdc import MediaInfo, captions_to_show, carried
-from commonscache.source import FileVersion, SourceFile
 
 FILE_NAMESPACES = frozenset({'file', 'image', 'media'})
 CATEGORY_NAMESPACES = frozenset({'category'})

@@ -6,7 +6,7 @@
            ─ act ─> outcomes (:mod:`commonscache.writes`)
            ─ judged ─> outcomes marked with the flag causes they looked at
 
-The bot (:class:`commonscache.bot.CacheBot`) runs the stages and records each outcome;
+The sweep (:class:`commonscache.sweep.Sweep`) runs the stages and records each outcome;
 nothing here records, counts or keeps state between batches. What a stage needs arrives
 as arguments: :class:`Settings` (what the run was told) and the run's memory of earlier
 batches (:class:`Memory`).
@@ -14,80 +14,31 @@ batches (:class:`Memory`).
 from __future__ import annotations
 
 from collections import defaultdict
-from dataclasses import dataclass, field, replace
-from typing import Literal
+from dataclasses import replace
 
 import pywikibot
 import requests
 
 from commonscache import flags, sites
+from commonscache.datatypes import (
+    Group,
+    Located,
+    Memory,
+    Outcome,
+    Settings,
+    SharedFile,
+    Snapshot,
+    SourceFile,
+    Verdict,
+    failed,
+    flagged,
+    skipped,
+)
 from commonscache.detect import FileUse, classify, survey
-from commonscache.limits import Policy
-from commonscache.reconcile import CORRUPT_AFTER, Verdict, decide, is_owned
-from commonscache.rules import Rules
+from commonscache.reconcile import CORRUPT_AFTER, decide, is_owned
 from commonscache.sdc import conflict_details, contradictions
-from commonscache.source import SourceFile, deletion_comment, read_sources
-from commonscache.state import State
-from commonscache.target import SharedFile, read_shared
-
-Kind = Literal['cached', 'updated', 'nothing', 'skipped', 'flagged', 'failed', 'would cache']
-
-
-@dataclass(frozen=True)
-class Outcome:
-    """What came of one title.
-
-    :ivar copied: bytes that reached the shared repository
-    :ivar moved: of those, bytes that passed through the bot (0 for an upload by URL)
-    """
-
-    title: str
-    kind: Kind
-    reason: str = ''
-    details: str = ''
-    sha1: str = ''
-    copied: int = 0
-    moved: int = 0
-    #: the copy's size in bytes, where the outcome leaves one on the shared repository
-    size: int = 0
-    #: the flag causes this outcome looked at: open flags for other causes stay open
-    #: (:mod:`commonscache.flags`)
-    examined: frozenset[str] = frozenset()
-
-
-def skipped(title: str, reason: str, details: str) -> Outcome:
-    return Outcome(title, 'skipped', reason, details)
-
-
-def failed(title: str, reason: str, details: str, sha1: str = '') -> Outcome:
-    return Outcome(title, 'failed', reason, details, sha1)
-
-
-def flagged(title: str, reason: str, details: str, sha1: str = '') -> Outcome:
-    return Outcome(title, 'flagged', reason, details, sha1)
-
-
-@dataclass(frozen=True)
-class Settings:
-    """What the run was told, the same for every batch.
-
-    :ivar extensions: the file types the shared repository takes (empty: any)
-    :ivar max_upload: its upload limit in bytes (0: none)
-    :ivar max_bytes: the operator's limit (-maxsize; 0: none)
-    """
-
-    shared: sites.Site
-    template: str
-    interwiki: str
-    rules: Rules
-    markers: tuple[str, ...]
-    forced: frozenset[str]
-    policy: Policy
-    extensions: frozenset[str] = frozenset()
-    max_upload: int = 0
-    max_bytes: int = 0
-    #: the run page, read along with the batch's reads of the shared repository
-    run_page: str = ''
+from commonscache.source import deletion_comment, read_sources
+from commonscache.target import read_shared
 
 
 def refused_type(settings: Settings, title: str) -> str:
@@ -118,40 +69,6 @@ def refusal(settings: Settings, title: str, size: int) -> str:
 #: Outcomes whose cause only the source can take away: a file that had one is read again
 #: when the run reads its source for other files anyway, never on its own.
 UPSTREAM = ('missing-everywhere', 'source-missing', 'source-disputed')
-
-
-@dataclass
-class Memory:
-    """What the run has learnt in earlier batches.
-
-    :ivar seen: titles examined already (a file used on several consumers is examined once)
-    :ivar available: titles the shared repository holds as the bot's, or an identical, copy
-    """
-
-    state: State | None
-    seen: set[str] = field(default_factory=set)
-    available: set[str] = field(default_factory=set)
-
-
-@dataclass(frozen=True)
-class Group:
-    """Titles to cache from one source, with what is known of them already."""
-
-    source: sites.Site
-    titles: list[str]
-    shared: dict[str, SharedFile] = field(default_factory=dict)
-    sources: dict[str, SourceFile | None] | None = None
-
-
-@dataclass
-class Located:
-    """Where a batch's files are to come from; *outcomes* for those that go no further."""
-
-    examined: int = 0
-    groups: list[Group] = field(default_factory=list)
-    outcomes: list[Outcome] = field(default_factory=list)
-    #: the run page as the batch's read of the shared repository found it (None: not read)
-    run_page: SharedFile | None = None
 
 
 # --- locate: titles → groups by source --------------------------------------------------------
@@ -330,31 +247,6 @@ def read_source_files(source_site: sites.Site, titles: list[str], settings: Sett
 
 
 # --- read: a group → both sides --------------------------------------------------------------
-
-@dataclass(frozen=True)
-class Snapshot:
-    """Both sides of a group's files, and what the state file says of them.
-
-    :ivar order: the titles to decide, canonical names of renamed files first
-    :ivar renamed: alias → the canonical name the source moved the file to
-    :ivar canonicals: canonical names this batch examines for the first time
-    :ivar also_available: canonical names found on the shared repository as the same file
-    :ivar deletions: the source's deletion comments of cached files it no longer has
-    """
-
-    source: sites.Site
-    order: list[str]
-    sources: dict[str, SourceFile | None]
-    shared: dict[str, SharedFile]
-    renamed: dict[str, str]
-    canonicals: list[str]
-    also_available: frozenset[str]
-    was_cached: frozenset[str]
-    corrupt: dict[str, str]
-    deletions: dict[str, str]
-    #: the run page, when it was read along with the shared repository (None: not read)
-    run_page: SharedFile | None = None
-
 
 def read_group(group: Group, settings: Settings, memory: Memory) -> Snapshot | list[Outcome]:
     """Read what the group still lacks: the sources (one request per batch), the shared

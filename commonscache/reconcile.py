@@ -6,36 +6,13 @@ current file has the sha1 the template records; it never writes over what it doe
 """
 from __future__ import annotations
 
-from dataclasses import dataclass
-from typing import Literal
-
 from commonscache.attribution import licence_identity, licence_set
-from commonscache.source import SourceFile
-from commonscache.target import SharedFile
-
-Action = Literal['create', 'update-file', 'update-description', 'redirect', 'nothing', 'skip',
-                 'flag']
+from commonscache.datatypes import SharedFile, SourceFile, Verdict
 
 #: The verdicts that write to the shared repository.
 WRITES = frozenset({'create', 'update-file', 'update-description'})
 #: Values of the provenance template's ``sync`` parameter that detach a file from syncing.
 DETACHED = {'no', 'false', '0', 'off'}
-
-
-@dataclass(frozen=True)
-class Verdict:
-    """What to do with a file, and why.
-
-    ``create`` uploads it; ``update-file`` uploads the source's new version and rewrites the
-    description; ``update-description`` rewrites the description; ``redirect`` makes the name
-    a redirect to the file's canonical name (the source renamed it); ``nothing`` leaves it
-    (the reason says why that is right); ``skip`` leaves it for a reason that needs no
-    person; ``flag`` leaves it for a person to review.
-    """
-
-    action: Action
-    reason: str = ''
-    details: str = ''
 
 
 def is_owned(shared: SharedFile) -> bool:

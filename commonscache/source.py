@@ -16,7 +16,6 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterable
-from dataclasses import dataclass
 
 import mwparserfromhell
 from pywikibot.data import api
@@ -27,60 +26,13 @@ from commonscache.attribution import (
     plain_text,
     reported_licence,
 )
+from commonscache.datatypes import FileVersion, SourceFile
 from commonscache.query import Page, query_titles
-from commonscache.sdc import MediaInfo, from_slot
+from commonscache.sdc import from_slot
 from commonscache.sites import Site
 
 #: The extmetadata fields read; the rest of extmetadata is large and not needed.
 EXTMETADATA_FIELDS = 'LicenseShortName|Artist|Credit|UsageTerms|AttributionRequired'
-
-
-@dataclass(frozen=True)
-class FileVersion:
-    """One upload of a file, as imageinfo describes it."""
-
-    timestamp: str
-    user: str
-    size: int
-    width: int
-    height: int
-    comment: str
-    sha1: str
-    url: str
-    mime: str
-
-
-@dataclass(frozen=True)
-class SourceFile:
-    """A file on its source wiki.
-
-    :ivar title: the canonical title on the source (after redirects)
-    :ivar versions: the upload history, newest first
-    :ivar text: the description page's latest wikitext
-    :ivar revision: that revision's id
-    """
-
-    title: str
-    description_url: str
-    versions: tuple[FileVersion, ...]
-    text: str
-    revision: int
-    #: the licence's short name: Commons' own (LicenseShortName), else the one
-    #: CommonsMetadata would pick from the description
-    licence: str
-    author: str
-    #: deletion or dispute markers (templates) on the description, as named in the text
-    disputes: tuple[str, ...] = ()
-    #: every licence the description states (a multi-licensed file has several)
-    licences: tuple[str, ...] = ()
-    #: no author is stated: the first uploader stands in
-    author_is_uploader: bool = False
-    #: the structured data (Commons' mediainfo slot), None when the page has none
-    entity: MediaInfo | None = None
-
-    @property
-    def latest(self) -> FileVersion:
-        return self.versions[0]
 
 
 def _versions(page: Page) -> tuple[FileVersion, ...]:

@@ -225,6 +225,38 @@ def sqlite_engine(path: Path) -> sa.Engine:
     return engine
 
 
+# --- what the two dialects say differently -----------------------------------------------
+
+def upsert(db: sa.Connection, table: sa.Table, rows: list[dict],
+           update: Callable[[object], dict]) -> None:
+    """Insert *rows*; where the key is taken, set what *update* says, given the row that was
+    to be inserted (``excluded`` / ``VALUES()``)."""
+    if not rows:
+        return
+    dialect = db.dialect.name
+    if dialect == 'sqlite':
+        statement = sqlite.insert(table).values(rows)
+        statement = statement.on_conflict_do_update(
+            index_elements=[c.name for c in table.primary_key],
+            set_=update(statement.excluded))
+    elif dialect in ('mysql', 'mariadb'):
+        statement = mysql.insert(table).values(rows)
+        statement = statement.on_duplicate_key_update(update(statement.inserted))
+    else:  # stores.py opens SQLite files and MariaDB/MySQL databases only
+        raise ValueError(f'the state cannot be kept in a {dialect} database')
+    db.execute(statement)
+
+
+def greatest(db: sa.Connection, *values: object) -> object:
+    return (sa.func.max if db.dialect.name == 'sqlite' else sa.func.greatest)(*values)
+
+
+def locking(db: sa.Connection, query: sa.Select) -> sa.Select:
+    """*query*, locking its rows for the transaction on a database server (SQLite's
+    ``BEGIN IMMEDIATE`` holds the whole file already)."""
+    return query if db.dialect.name == 'sqlite' else query.with_for_update()
+
+
 class State:
     """The state. Every method is one transaction, so a killed run leaves it whole.
 
@@ -243,29 +275,6 @@ class State:
 
     def close(self) -> None:
         self.engine.dispose()
-
-    # --- upserts, said per dialect ------------------------------------------------------------
-
-    def _upsert(self, db: sa.Connection, table: sa.Table, rows: list[dict],
-                update: Callable[[object], dict]) -> None:
-        """Insert *rows*; where the key is taken, set what *update* says, given the row
-        that was to be inserted (``excluded`` / ``VALUES()``)."""
-        if not rows:
-            return
-        if self.dialect == 'sqlite':
-            statement = sqlite.insert(table).values(rows)
-            statement = statement.on_conflict_do_update(
-                index_elements=[c.name for c in table.primary_key],
-                set_=update(statement.excluded))
-        elif self.dialect in ('mysql', 'mariadb'):
-            statement = mysql.insert(table).values(rows)
-            statement = statement.on_duplicate_key_update(update(statement.inserted))
-        else:  # stores.py opens SQLite files and MariaDB/MySQL databases only
-            raise ValueError(f'the state cannot be kept in a {self.dialect} database')
-        db.execute(statement)
-
-    def _greatest(self, *values: object) -> object:
-        return (sa.func.max if self.dialect == 'sqlite' else sa.func.greatest)(*values)
 
     # --- runs -----------------------------------------------------------------------------------
 
@@ -314,30 +323,25 @@ class State:
                       raised: Mapping[str, str], examined: frozenset[str]) -> None:
         t = flags_table.c
         where = (t.shared == shared, t.title == title)
-        rows = db.execute(self._locking(sa.select(t.reason, t.details).where(*where))).all()
+        rows = db.execute(locking(db, sa.select(t.reason, t.details).where(*where))).all()
         change = flags.settle(dict(rows), raised=raised, examined=examined)
         if change.close:
             db.execute(flags_table.delete().where(*where, t.reason.in_(sorted(change.close))))
-        self._upsert(db, flags_table, [
+        upsert(db, flags_table, [
             {'shared': shared, 'title': title, 'reason': reason, 'details': details,
              'since': now()} for reason, details in change.raise_.items()],
             lambda new: {'details': new.details})
 
-    def _locking(self, query: sa.Select) -> sa.Select:
-        """*query*, locking its rows for the transaction on a database server (SQLite's
-        ``BEGIN IMMEDIATE`` holds the whole file already)."""
-        return query if self.dialect == 'sqlite' else query.with_for_update()
-
     def _record_outcome(self, db: sa.Connection, shared: str, title: str, outcome: str,
                         reason: str, details: str, sha1: str, size: int) -> None:
         c = files_table.c
-        found = db.execute(self._locking(sa.select(
+        found = db.execute(locking(db, sa.select(
             c.outcome, c.reason, c.details, c.sha1, c.failures, c.size, c.first_seen,
             c.last_seen).where(c.shared == shared, c.title == title))).first()
         row = next_outcome(Outcome(*found) if found else None, outcome=outcome, reason=reason,
                            details=details, sha1=sha1, size=size, stamp=now())
         values = {'shared': shared, 'title': title, **vars(row)}
-        self._upsert(db, files_table, [values],
+        upsert(db, files_table, [values],
                      lambda new: {name: getattr(new, name) for name in vars(row)})
 
     def outcomes(self, *, shared: str) -> dict[str, tuple[str, str, str]]:
@@ -412,10 +416,10 @@ class State:
         until that consumer's purge is done, so that a run killed before it, or a run for
         another consumer of the farm, leaves it to that consumer's next run."""
         with self.engine.begin() as db:
-            self._upsert(db, purges_table, [
+            upsert(db, purges_table, [
                 {'shared': shared, 'consumer': consumer, 'title': title, 'due': due}
                 for consumer in consumers],
-                lambda new: {'due': self._greatest(purges_table.c.due, new.due)})
+                lambda new: {'due': greatest(db, purges_table.c.due, new.due)})
 
     def pending_purges(self, *, shared: str, consumer: str) -> dict[str, float]:
         """The files whose pages on *consumer* wait for a purge → when it is due."""
@@ -446,7 +450,7 @@ class State:
 
     def set_watermark(self, consumer: str, timestamp: str) -> None:
         with self.engine.begin() as db:
-            self._upsert(db, watermarks_table, [{'consumer': consumer, 'timestamp': timestamp}],
+            upsert(db, watermarks_table, [{'consumer': consumer, 'timestamp': timestamp}],
                          lambda new: {'timestamp': new.timestamp})
 
     # --- the daily budget -------------------------------------------------------------------------
@@ -461,7 +465,7 @@ class State:
 
     def spend(self, consumer: str, day: str, size: int) -> None:
         with self.engine.begin() as db:
-            self._upsert(db, budget_table, [{'consumer': consumer, 'day': day, 'bytes': size}],
+            upsert(db, budget_table, [{'consumer': consumer, 'day': day, 'bytes': size}],
                          lambda new: {'bytes': budget_table.c.bytes + new.bytes})
 
     def defer(self, *, shared: str, consumer: str, title: str, size: int, day: str) -> None:
@@ -469,7 +473,7 @@ class State:
         later day (that day's budget was spent too), it waits for the day after that, and is
         not examined again in every poll meanwhile."""
         with self.engine.begin() as db:
-            self._upsert(db, deferred_table, [{'shared': shared, 'consumer': consumer,
+            upsert(db, deferred_table, [{'shared': shared, 'consumer': consumer,
                                                'title': title, 'size': size, 'day': day}],
                          lambda new: {'size': new.size, 'day': new.day})
 

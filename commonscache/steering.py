@@ -13,12 +13,17 @@ asks nothing more than the page's preloaded latest revision.
 from __future__ import annotations
 
 from dataclasses import dataclass
+from pathlib import Path
 
 import pywikibot
+from pywikibot import config
 
+from commonscache.errors import UsageError
 from commonscache.messages import msg
 from commonscache.operations import users_in_groups
 from commonscache.query import query_titles
+from commonscache.rules import Rules, RulesError, parse_rules
+from commonscache.state import State
 
 #: Revisions of a control page's history looked at for one by a member.
 HISTORY = 50
@@ -160,3 +165,38 @@ def control_titles(opt: object, review_page: str) -> dict[str, bool]:
     if review_page:
         titles[review_page] = True
     return titles
+
+
+def load_rules(*, rules_file: str, page: pywikibot.Page | None, state: State,
+               groups: frozenset[str], groups_option: str) -> tuple[Rules, list[str]]:
+    """The transfer rules: a local file (-rulesfile), else the rule page as of its latest
+    revision by a member of *groups* (:func:`read_steered`), else none (which changes
+    nothing); with what the review page says of revisions left aside. Each rule skipped is
+    said in a warning."""
+    notices: list[str] = []
+    try:
+        if rules_file:
+            path = Path(rules_file)
+            try:
+                rules = parse_rules(path.read_text(encoding='utf-8'), str(path))
+            except OSError as error:
+                raise UsageError(f'cannot read the rules file {path}: {error}') from None
+        elif page is not None and page.exists():
+            key = f'steered {page.site} {page.title()}'
+            accepted = state.watermark(key)
+            steered = read_steered(page, groups=set(groups),
+                                   accepted=int(accepted) if accepted.isdigit() else 0)
+            notice = steered.notice(groups_option)
+            if notice:
+                pywikibot.warning(notice)
+                notices.append(notice)
+            elif str(steered.revid) != accepted and not config.simulate:
+                state.set_watermark(key, str(steered.revid))
+            rules = parse_rules(steered.text, page.title()) if steered.revid else Rules()
+        else:
+            rules = Rules()
+    except RulesError as error:
+        raise UsageError(f'cannot use the transfer rules: {error}') from None
+    for warning in rules.warnings:
+        pywikibot.warning(f'transfer rules: {warning}')
+    return rules, notices

@@ -7,38 +7,12 @@ from __future__ import annotations
 
 import html
 from collections.abc import Iterable
-from dataclasses import dataclass, field
 
 import mwparserfromhell
 
+from commonscache.datatypes import SharedFile
 from commonscache.query import Page, query_titles
 from commonscache.sites import Site
-
-
-@dataclass(frozen=True)
-class SharedFile:
-    """What the shared repository holds under one name.
-
-    :ivar page_exists: the description page exists
-    :ivar sha1: the current file version's sha1, '' when there is no file
-    :ivar provenance: the provenance template's parameters, empty when it is absent
-    """
-
-    title: str
-    page_exists: bool = False
-    sha1: str = ''
-    #: the current file version's bytes
-    size: int = 0
-    uploader: str = ''
-    last_editor: str = ''
-    text: str = ''
-    revision: int = 0
-    provenance: dict[str, str] = field(default_factory=dict)
-    redirect_to: str = ''
-
-    @property
-    def file_exists(self) -> bool:
-        return bool(self.sha1)
 
 
 def same_template(name: str, other: str) -> bool:

@@ -11,16 +11,25 @@ See https://www.mediawiki.org/wiki/API:RecentChanges
 from __future__ import annotations
 
 import signal
+import time
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from types import FrameType
+from typing import TYPE_CHECKING
 
 import pywikibot
 import requests
+from pywikibot import config
 
-from commonscache.detect import RC_TYPES, changed_title
-from commonscache.operations import TERMINATE
+from commonscache.detect import RC_TYPES, changed_title, files_used_everywhere
+from commonscache.operations import TERMINATE, EmergencyStop, RunPage
 from commonscache.query import list_query
 from commonscache.sites import Site
+from commonscache.state import State
+
+if TYPE_CHECKING:  # the watch drives them; they know nothing of it
+    from commonscache.publish import Publisher
+    from commonscache.sweep import Sweep
 
 #: Seconds between polls when -watch is given without a value.
 DEFAULT_POLL = 30.0
@@ -125,3 +134,144 @@ class Retries:
 
     def due(self, now: float) -> list[str]:
         return sorted(title for title, (_, at) in self.waiting.items() if at <= now)
+
+
+class Watcher:
+    """-watch: poll the consumers until SIGTERM; while the run page says stop, wait and read
+    it once a poll. Each poll's pages go through the :class:`~commonscache.sweep.Sweep`
+    there and then, so that a wiki that goes away during a poll is waited out here (with
+    :class:`Backoff`) instead of ending the run; with -refresh, every cached copy is checked
+    at the start and then once a day (*copies*)."""
+
+    def __init__(self, *, consumers: list[Site], state: State, run_page: RunPage,
+                 sweep: Sweep, publisher: Publisher, interval: float,
+                 copies: Callable[[], Iterable[pywikibot.Page]] | None = None,
+                 paused: str = '') -> None:
+        self.consumers, self.state, self.run_page = consumers, state, run_page
+        self.sweep, self.publisher = sweep, publisher
+        self.interval, self.copies, self.paused = interval, copies, paused
+        self.retries = {consumer: Retries(interval) for consumer in consumers}
+        self.marks = {consumer: state.watermark(str(consumer)) for consumer in consumers}
+        self.seen: dict[Site, frozenset[int]] = {}
+
+    def run(self) -> None:
+        backoff = Backoff(self.interval)
+        pages_written = time.monotonic()
+        refreshed = -REFRESH_EVERY
+        if self.paused:
+            self._say_paused(self.paused)
+        while not TERMINATE.is_set():
+            began = time.monotonic()
+            try:
+                if self.paused:  # one request a poll, until the run page lets the bot run
+                    self.run_page.check(force=True)
+                    pywikibot.info(f'watch: resumed, the run page {self.run_page.title} says '
+                                   'true')
+                    self.paused = ''
+                if self.copies and began - refreshed >= REFRESH_EVERY:
+                    for page in self.copies():  # -refresh: at the start, then daily
+                        self.sweep.treat(page)
+                    self.sweep.flush()
+                    refreshed = began
+                held = self.poll()
+                wait = backoff.failed() if held else backoff.ok()
+                if held:
+                    pywikibot.warning(f'watch: {held}; next poll in {wait:.0f} s')
+            except EmergencyStop as stop:
+                if TERMINATE.is_set():
+                    raise
+                # Paused, not ended: the watch's job would only be started again. What the
+                # poll had collected is read again, with its changes, once it resumes.
+                self.sweep.forget()
+                wait = self.interval
+                if str(stop) != self.paused:
+                    self._say_paused(str(stop))
+                self.paused = str(stop)
+                TERMINATE.wait(wait)
+                continue
+            except OUTAGES as error:
+                # What the poll had collected is read again, with its changes, next time.
+                self.sweep.forget()
+                wait = backoff.failed()
+                pywikibot.warning(f'watch: {type(error).__name__}: {error}; next poll in '
+                                  f'{wait:.0f} s')
+            if time.monotonic() - pages_written >= PAGES_EVERY:
+                self._write_pages()
+                pages_written = time.monotonic()
+            TERMINATE.wait(max(0.0, wait - (time.monotonic() - began)))
+
+    def _say_paused(self, why: str) -> None:
+        pywikibot.warning(f'watch: paused, {why}; the run page is read every '
+                          f'{self.interval:g} s until it says "true"')
+
+    def _write_pages(self) -> None:
+        sweep = self.sweep
+        try:
+            self.publisher.write_review_page()
+            self.publisher.write_status_page(sweep.counter['cached'] + sweep.counter['updated'])
+        except EmergencyStop as stop:
+            if TERMINATE.is_set():
+                raise
+            pywikibot.warning(f'watch: paused, {stop}')
+            self.paused = str(stop)
+        except OUTAGES as error:
+            pywikibot.warning(f'watch: the review and status pages wait: {error}')
+
+    def poll(self) -> str:
+        """One poll of every consumer: its changed pages examined, their new files cached,
+        and its files due to be tried again (:class:`Retries`); the pages using them purged,
+        its watermark advanced. What held a consumer's poll up, to wait before the next one:
+        files that failed because a wiki did not answer, when all its new files did (not
+        only files tried again); or ''."""
+        held = []
+        sweep = self.sweep
+        for consumer in self.consumers:
+            retries = self.retries[consumer]
+            due = retries.due(time.monotonic())
+            sweep.outcomes = {}
+            if self.marks[consumer]:
+                sweep.hold_to_budget(consumer)
+                changes = recent_changes(consumer, self.marks[consumer],
+                                         seen=self.seen.get(consumer, frozenset()))
+                for title in changes.titles:
+                    sweep.treat(pywikibot.Page(consumer, title))
+                mark, at_mark = changes.mark, changes.at_mark
+            else:  # the first poll ever: every file it uses, as a first -since:last run
+                mark, at_mark = consumer.server_time().isoformat(), frozenset()
+                pywikibot.info(f'{consumer}: no earlier run, so every file it uses')
+                for title in files_used_everywhere(consumer):
+                    sweep.queue_files(consumer, [title])
+            sweep.queue_files(consumer, due)
+            sweep.flush()
+            sweep.budgeted.discard(consumer)
+            self.publisher.purge()
+            # The next poll waits when all the new work failed; a file tried again alone
+            # waits by itself.
+            new = [again for title, again in sweep.outcomes.items() if title not in due]
+            failing = self._note_retries(retries, due)
+            if new and all(new):
+                held.append(f'{consumer}: {len(failing)} files wait for a wiki that did not '
+                            'answer')
+            if mark != self.marks[consumer] or at_mark != self.seen.get(consumer):
+                if not config.simulate:
+                    self.state.set_watermark(str(consumer), mark)
+                self.marks[consumer], self.seen[consumer] = mark, at_mark
+        sweep.memory.seen.clear()  # a file embedded again later is examined again
+        return '; '.join(held)
+
+    def _note_retries(self, retries: Retries, due: list[str]) -> list[str]:
+        """After a consumer's poll: files that failed because a wiki did not answer wait to
+        be tried again, the others leave the list; the titles failing now."""
+        now = time.monotonic()
+        failing = []
+        for title, again in (self.sweep.outcomes or {}).items():
+            if again:
+                wait = retries.failed(title, now)
+                failing.append(title)
+                pywikibot.log(f'watch: {title} is tried again in {wait:.0f} s')
+            else:
+                retries.done(title)
+        for title in due:
+            if title not in (self.sweep.outcomes or {}):
+                retries.done(title)  # no longer a file to copy (its use went away)
+        return failing

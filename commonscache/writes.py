@@ -19,6 +19,16 @@ import requests
 from pywikibot import config
 
 from commonscache import sites
+from commonscache.datatypes import (
+    Outcome,
+    Settings,
+    Snapshot,
+    SourceFile,
+    Verdict,
+    failed,
+    flagged,
+    skipped,
+)
 from commonscache.describe import (
     CategoryPolicy,
     PageSettings,
@@ -28,9 +38,7 @@ from commonscache.describe import (
 )
 from commonscache.messages import msg
 from commonscache.operations import RunPage
-from commonscache.pipeline import Outcome, Settings, Snapshot, failed, flagged, skipped
-from commonscache.reconcile import WRITES, Verdict, decide_alias
-from commonscache.source import SourceFile
+from commonscache.reconcile import WRITES, decide_alias
 from commonscache.state import now
 from commonscache.target import existing_pages
 from commonscache.transfer import ChecksumMismatch, DownloadError, Prefetcher
@@ -82,8 +90,10 @@ class Writer:
         return self.pool
 
     def close(self) -> None:
+        """Let the uploads in flight end, drop those queued, and the prefetcher's files."""
         if self.pool is not None:
             self.pool.shutdown(wait=True, cancel_futures=True)
+        self.prefetch.close()
 
 
 @dataclass(frozen=True)

@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 
 from commonscache import budget
-from commonscache.reconcile import Verdict
+from commonscache.datatypes import Verdict
 from commonscache.state import State
 
 CREATE = Verdict('create')

@@ -9,6 +9,7 @@ from __future__ import annotations
 import mwparserfromhell
 import pytest
 
+from commonscache.datatypes import FileVersion, SourceFile
 from commonscache.describe import (
     CategoryPolicy,
     PageSettings,
@@ -19,7 +20,6 @@ from commonscache.describe import (
     point_links_back,
     provenance_call,
 )
-from commonscache.source import FileVersion, SourceFile
 from commonscache.target import provenance_of
 
 #: Interwiki prefixes the shared repository knows (the default MediaWiki list has these).

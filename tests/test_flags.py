@@ -10,7 +10,8 @@ from __future__ import annotations
 import pytest
 
 from commonscache import flags
-from commonscache.pipeline import Outcome, judged
+from commonscache.datatypes import Outcome
+from commonscache.pipeline import judged
 from commonscache.state import State
 
 CONFLICT = {'F': 'licence: the description says «CC BY 4.0», the structured data says …'}

@@ -5,11 +5,11 @@ from __future__ import annotations
 import pytest
 
 from commonscache import flags, sdc
+from commonscache.datatypes import FileVersion, Outcome, SourceFile
 from commonscache.describe import PageSettings, describe
-from commonscache.pipeline import Outcome, judged
+from commonscache.pipeline import judged
 from commonscache.review import as_wikitable
 from commonscache.sdc import Contradiction, MediaInfo, Statement, Value
-from commonscache.source import FileVersion, SourceFile
 from commonscache.state import Flag
 from tests.realcommons import REAL, real_json
 

@@ -4,10 +4,11 @@ from __future__ import annotations
 
 import pytest
 
+from commonscache.datatypes import SharedFile, Verdict
 from commonscache.detect import FileUse, classify, files_used_on
-from commonscache.reconcile import Verdict, decide
+from commonscache.reconcile import decide
 from commonscache.source import read_sources
-from commonscache.target import SharedFile, read_shared
+from commonscache.target import read_shared
 from tests.record import USED
 from tests.replay import replaying
 

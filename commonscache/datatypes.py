@@ -1,0 +1,240 @@
+"""The data the stages hand each other, in the order a batch meets them (see
+:mod:`commonscache.pipeline`): what the run was told (:class:`Settings`) and has learnt
+(:class:`Memory`); where a batch's files come from (:class:`Group`, :class:`Located`); what
+each side holds (:class:`SourceFile`, :class:`SharedFile`, together a :class:`Snapshot`);
+what to do (:class:`Verdict`); and what came of it (:class:`Outcome`).
+
+Every stage imports its types from here, never from another stage, so that following a
+batch goes down the stages without climbing back. Nothing here reads, writes or decides.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING, Literal
+
+from commonscache import sites
+from commonscache.limits import Policy
+from commonscache.rules import Rules
+from commonscache.sdc import MediaInfo
+
+if TYPE_CHECKING:  # the state is I/O; the types only name it
+    from commonscache.state import State
+
+# --- what the run was told, and has learnt ------------------------------------------------
+
+@dataclass(frozen=True)
+class Settings:
+    """What the run was told, the same for every batch.
+
+    :ivar extensions: the file types the shared repository takes (empty: any)
+    :ivar max_upload: its upload limit in bytes (0: none)
+    :ivar max_bytes: the operator's limit (-maxsize; 0: none)
+    """
+
+    shared: sites.Site
+    template: str
+    interwiki: str
+    rules: Rules
+    markers: tuple[str, ...]
+    forced: frozenset[str]
+    policy: Policy
+    extensions: frozenset[str] = frozenset()
+    max_upload: int = 0
+    max_bytes: int = 0
+    #: the run page, read along with the batch's reads of the shared repository
+    run_page: str = ''
+
+
+@dataclass
+class Memory:
+    """What the run has learnt in earlier batches.
+
+    :ivar seen: titles examined already (a file used on several consumers is examined once)
+    :ivar available: titles the shared repository holds as the bot's, or an identical, copy
+    """
+
+    state: State | None
+    seen: set[str] = field(default_factory=set)
+    available: set[str] = field(default_factory=set)
+
+
+# --- the two sides ------------------------------------------------------------------------
+
+@dataclass(frozen=True)
+class FileVersion:
+    """One upload of a file, as imageinfo describes it."""
+
+    timestamp: str
+    user: str
+    size: int
+    width: int
+    height: int
+    comment: str
+    sha1: str
+    url: str
+    mime: str
+
+
+@dataclass(frozen=True)
+class SourceFile:
+    """A file on its source wiki.
+
+    :ivar title: the canonical title on the source (after redirects)
+    :ivar versions: the upload history, newest first
+    :ivar text: the description page's latest wikitext
+    :ivar revision: that revision's id
+    """
+
+    title: str
+    description_url: str
+    versions: tuple[FileVersion, ...]
+    text: str
+    revision: int
+    #: the licence's short name: Commons' own (LicenseShortName), else the one
+    #: CommonsMetadata would pick from the description
+    licence: str
+    author: str
+    #: deletion or dispute markers (templates) on the description, as named in the text
+    disputes: tuple[str, ...] = ()
+    #: every licence the description states (a multi-licensed file has several)
+    licences: tuple[str, ...] = ()
+    #: no author is stated: the first uploader stands in
+    author_is_uploader: bool = False
+    #: the structured data (Commons' mediainfo slot), None when the page has none
+    entity: MediaInfo | None = None
+
+    @property
+    def latest(self) -> FileVersion:
+        return self.versions[0]
+
+
+@dataclass(frozen=True)
+class SharedFile:
+    """What the shared repository holds under one name.
+
+    :ivar page_exists: the description page exists
+    :ivar sha1: the current file version's sha1, '' when there is no file
+    :ivar provenance: the provenance template's parameters, empty when it is absent
+    """
+
+    title: str
+    page_exists: bool = False
+    sha1: str = ''
+    #: the current file version's bytes
+    size: int = 0
+    uploader: str = ''
+    last_editor: str = ''
+    text: str = ''
+    revision: int = 0
+    provenance: dict[str, str] = field(default_factory=dict)
+    redirect_to: str = ''
+
+    @property
+    def file_exists(self) -> bool:
+        return bool(self.sha1)
+
+
+# --- a batch, located and read ------------------------------------------------------------
+
+@dataclass(frozen=True)
+class Group:
+    """Titles to cache from one source, with what is known of them already."""
+
+    source: sites.Site
+    titles: list[str]
+    shared: dict[str, SharedFile] = field(default_factory=dict)
+    sources: dict[str, SourceFile | None] | None = None
+
+
+@dataclass
+class Located:
+    """Where a batch's files are to come from; *outcomes* for those that go no further."""
+
+    examined: int = 0
+    groups: list[Group] = field(default_factory=list)
+    outcomes: list[Outcome] = field(default_factory=list)
+    #: the run page as the batch's read of the shared repository found it (None: not read)
+    run_page: SharedFile | None = None
+
+
+@dataclass(frozen=True)
+class Snapshot:
+    """Both sides of a group's files, and what the state file says of them.
+
+    :ivar order: the titles to decide, canonical names of renamed files first
+    :ivar renamed: alias → the canonical name the source moved the file to
+    :ivar canonicals: canonical names this batch examines for the first time
+    :ivar also_available: canonical names found on the shared repository as the same file
+    :ivar deletions: the source's deletion comments of cached files it no longer has
+    """
+
+    source: sites.Site
+    order: list[str]
+    sources: dict[str, SourceFile | None]
+    shared: dict[str, SharedFile]
+    renamed: dict[str, str]
+    canonicals: list[str]
+    also_available: frozenset[str]
+    was_cached: frozenset[str]
+    corrupt: dict[str, str]
+    deletions: dict[str, str]
+    #: the run page, when it was read along with the shared repository (None: not read)
+    run_page: SharedFile | None = None
+
+
+# --- what to do, and what came of it ------------------------------------------------------
+
+Action = Literal['create', 'update-file', 'update-description', 'redirect', 'nothing', 'skip',
+                 'flag']
+
+@dataclass(frozen=True)
+class Verdict:
+    """What to do with a file, and why.
+
+    ``create`` uploads it; ``update-file`` uploads the source's new version and rewrites the
+    description; ``update-description`` rewrites the description; ``redirect`` makes the name
+    a redirect to the file's canonical name (the source renamed it); ``nothing`` leaves it
+    (the reason says why that is right); ``skip`` leaves it for a reason that needs no
+    person; ``flag`` leaves it for a person to review.
+    """
+
+    action: Action
+    reason: str = ''
+    details: str = ''
+
+
+Kind = Literal['cached', 'updated', 'nothing', 'skipped', 'flagged', 'failed', 'would cache']
+
+
+@dataclass(frozen=True)
+class Outcome:
+    """What came of one title.
+
+    :ivar copied: bytes that reached the shared repository
+    :ivar moved: of those, bytes that passed through the bot (0 for an upload by URL)
+    """
+
+    title: str
+    kind: Kind
+    reason: str = ''
+    details: str = ''
+    sha1: str = ''
+    copied: int = 0
+    moved: int = 0
+    #: the copy's size in bytes, where the outcome leaves one on the shared repository
+    size: int = 0
+    #: the flag causes this outcome looked at: open flags for other causes stay open
+    #: (:mod:`commonscache.flags`)
+    examined: frozenset[str] = frozenset()
+
+
+def skipped(title: str, reason: str, details: str) -> Outcome:
+    return Outcome(title, 'skipped', reason, details)
+
+
+def failed(title: str, reason: str, details: str, sha1: str = '') -> Outcome:
+    return Outcome(title, 'failed', reason, details, sha1)
+
+
+def flagged(title: str, reason: str, details: str, sha1: str = '') -> Outcome:
+    return Outcome(title, 'flagged', reason, details, sha1)

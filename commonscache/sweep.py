@@ -1,0 +1,228 @@
+"""The run's work: pages and files collected into batches, each batch taken through the
+stages (:mod:`commonscache.pipeline`, :mod:`commonscache.writes`), every outcome counted,
+logged and kept in the state.
+
+Pages are collected as the generator yields them and resolved to the files they embed one
+batch at a time; files go through the stages in batches too, so that every read costs one
+request per batch, never one per file. :meth:`Sweep.run_batch` is one batch's whole path,
+and :meth:`Sweep.record` the only place that counts.
+"""
+from __future__ import annotations
+
+from collections import Counter, defaultdict
+from collections.abc import Callable
+
+import pywikibot
+from pywikibot import config
+
+from commonscache import budget, sites
+from commonscache.datatypes import Located, Memory, Outcome, Settings, SharedFile, Snapshot
+from commonscache.detect import UsedFile, files_used_on
+from commonscache.operations import RunPage
+from commonscache.pipeline import (
+    judge,
+    judged,
+    locate,
+    locate_copies,
+    read_group,
+    source_conflicts,
+)
+from commonscache.progress import Progress
+from commonscache.state import State
+from commonscache.watch import RETRYABLE
+from commonscache.writes import Writer, act
+
+#: The counter each kind of outcome adds to.
+COUNTERS = {'nothing': 'up to date'}
+
+
+class Sweep:
+    """Batches of files through the stages, and what came of them.
+
+    :ivar counter: the bot's counters (Pywikibot prints them at exit)
+    :ivar copied: bytes that reached the shared repository
+    :ivar through_bot: of those, bytes that passed through the bot
+    :ivar outcomes: -watch: the titles of the poll's outcomes, each with whether it failed
+        because a wiki did not answer (to be tried again); None when not watching
+    :ivar budgeted: the consumers whose files now come from their recent changes, held to
+        the daily budget (-budget)
+    """
+
+    def __init__(self, *, settings: Settings, state: State, writer: Writer,
+                 run_page: RunPage, counter: Counter, batch_size: int, budget_bytes: int,
+                 purge_later: Callable[[str], None]) -> None:
+        self.settings, self.state, self.writer = settings, state, writer
+        self.run_page, self.counter, self.batch_size = run_page, counter, batch_size
+        self.budget_bytes, self.purge_later = budget_bytes, purge_later
+        self.memory = Memory(state=state)
+        self.progress = Progress()
+        self.copied = self.through_bot = 0
+        self.outcomes: dict[str, bool] | None = None
+        self.budgeted: set[sites.Site] = set()
+        self.pending_pages: dict[sites.Site, list[str]] = defaultdict(list)
+        self.pending_files: dict[sites.Site, list[str]] = defaultdict(list)
+        self.pending_refresh: list[str] = []
+
+    @property
+    def shared(self) -> sites.Site:
+        return self.settings.shared
+
+    # --- collecting ---------------------------------------------------------------------------
+
+    def treat(self, page: pywikibot.Page) -> None:
+        """Collect the page; its files are looked up with a batch of others."""
+        if page.site == self.shared:  # a cached copy to re-check (-refresh)
+            self.pending_refresh.append(page.title())
+            if len(self.pending_refresh) >= self.batch_size:
+                self._flush_refresh()
+        elif isinstance(page, UsedFile):  # a file the consumer uses (no generator given)
+            self.queue_files(page.site, [page.title()])
+        else:
+            pending = self.pending_pages[page.site]
+            pending.append(page.title())
+            if len(pending) >= self.batch_size:
+                self._flush_pages(page.site)
+
+    def queue_files(self, consumer: sites.Site, titles: list[str]) -> None:
+        pending = self.pending_files[consumer]
+        for title in titles:
+            # A file used on several consumers is examined, and copied, once.
+            if title not in self.memory.seen:
+                self.memory.seen.add(title)
+                pending.append(title)
+        if len(pending) >= self.batch_size:
+            self._flush_files(consumer)
+
+    def flush(self) -> None:
+        """Work off the partial batches."""
+        self._flush_refresh()
+        for consumer in list(self.pending_pages):
+            self._flush_pages(consumer)
+        for consumer in list(self.pending_files):
+            self._flush_files(consumer)
+
+    def forget(self) -> None:
+        """Drop what was collected and not worked off (a poll that met an outage or a
+        stop): its pages come back with the next poll."""
+        self.pending_pages.clear()
+        self.pending_files.clear()
+        self.memory.seen.clear()
+
+    def hold_to_budget(self, consumer: sites.Site) -> None:
+        """The files *consumer*'s changes bring are held to the day's budget (-budget);
+        those that waited for it since an earlier day are examined with them."""
+        if not self.budget_bytes:
+            return
+        self.budgeted.add(consumer)
+        waiting = self.state.deferred(shared=str(self.shared), consumer=str(consumer),
+                                      before=budget.today())
+        if waiting:
+            pywikibot.info(f'{consumer}: {len(waiting)} files waited for the daily budget')
+            self.queue_files(consumer, waiting)
+
+    def _flush_pages(self, consumer: sites.Site) -> None:
+        pages, self.pending_pages[consumer] = self.pending_pages[consumer], []
+        if pages:
+            self.queue_files(consumer, files_used_on(consumer, pages))
+
+    def _flush_refresh(self) -> None:
+        titles, self.pending_refresh = self.pending_refresh, []
+        titles = [title for title in titles if title not in self.memory.seen]
+        self.memory.seen.update(titles)
+        if titles:  # -refresh: cached copies against the sources their provenance names
+            self.run_page.new_batch()
+            self.run_batch(locate_copies(titles, self.settings))
+
+    def _flush_files(self, consumer: sites.Site) -> None:
+        titles, self.pending_files[consumer] = self.pending_files[consumer], []
+        if titles:  # files a consumer uses: cache those it gets from a foreign wiki
+            self.run_page.new_batch()
+            self.run_batch(locate(consumer, titles, self.settings, self.memory),
+                           held_to=consumer if consumer in self.budgeted else None)
+
+    # --- one batch ----------------------------------------------------------------------------
+
+    def run_batch(self, located: Located, *, held_to: sites.Site | None = None) -> None:
+        """The stages after :func:`~commonscache.pipeline.locate`, group by group: read both
+        sides, judge, act; every outcome recorded as it comes. *held_to*: the consumer whose
+        daily budget the batch's new copies are held to."""
+        self.counter['examined'] += located.examined
+        self._observe(located.run_page)
+        for outcome in located.outcomes:
+            self.record(outcome)
+        for group in located.groups:
+            snapshot = read_group(group, self.settings, self.memory)
+            if isinstance(snapshot, list):  # the source did not answer
+                for outcome in snapshot:
+                    self.record(outcome)
+                continue
+            self._observe(snapshot.run_page)
+            self.memory.seen.update(snapshot.canonicals)
+            self.memory.available.update(snapshot.also_available)
+            self.counter['examined'] += len(snapshot.canonicals)
+            verdicts = judge(snapshot, self.settings, bot=self.shared.user())
+            if held_to is not None:
+                sizes = {title: found.latest.size
+                         for title, found in snapshot.sources.items() if found}
+                left = self.budget_bytes - self.state.spent(str(held_to), budget.today())
+                verdicts = budget.within(verdicts, sizes, left=max(0, left),
+                                         limit=self.budget_bytes, consumer=str(held_to))
+            conflicts = source_conflicts(snapshot)
+            for outcome in act(snapshot, verdicts, self.writer, self.memory.available):
+                for marked in judged(outcome, conflicts):
+                    self.record(marked)
+                if held_to is not None:
+                    self._count_against(held_to, outcome, snapshot)
+                self.show_progress()
+
+    def _count_against(self, consumer: sites.Site, outcome: Outcome,
+                       snapshot: Snapshot) -> None:
+        """A new copy uses the consumer's budget up; a file past it waits in the state."""
+        if config.simulate:
+            return
+        if outcome.kind == 'cached' and outcome.size:
+            self.state.spend(str(consumer), budget.today(), outcome.size)
+        elif outcome.reason == budget.OVER_BUDGET:
+            found = snapshot.sources.get(outcome.title)
+            self.state.defer(shared=str(self.shared), consumer=str(consumer),
+                             title=outcome.title, size=found.latest.size if found else 0,
+                             day=budget.today())
+
+    def _observe(self, run_page: SharedFile | None) -> None:
+        """The run page as a read of the shared repository found it: a stop set there
+        takes effect before the batch's writes (:class:`~commonscache.operations.RunPage`)."""
+        if run_page is not None:
+            self.run_page.observe(exists=run_page.page_exists, text=run_page.text)
+
+    def record(self, outcome: Outcome) -> None:
+        """Count, log and keep an outcome (the state keeps the last one per file)."""
+        title, kind = outcome.title, outcome.kind
+        self.counter[COUNTERS.get(kind, kind)] += 1
+        self.copied += outcome.copied
+        self.through_bot += outcome.moved
+        if self.outcomes is not None:
+            self.outcomes[title] = kind == 'failed' and outcome.reason in RETRYABLE
+        if kind in ('cached', 'updated', 'nothing'):
+            self.memory.available.add(title)
+        if kind in ('cached', 'updated'):
+            self.purge_later(title)  # due from the end of the write, not its start
+        if kind == 'would cache':
+            return
+        if not config.simulate:
+            self.state.record(shared=str(self.shared), title=title, outcome=kind,
+                              reason=outcome.reason, details=outcome.details, sha1=outcome.sha1,
+                              size=outcome.size, examined=outcome.examined)
+        why = f'{outcome.reason} ({outcome.details})'
+        if kind == 'skipped':
+            pywikibot.info(f'skipped {title}: {why}')
+        elif kind == 'flagged':
+            pywikibot.warning(f'flagged {title} for review: {why}')
+        elif kind == 'failed':
+            pywikibot.error(f'failed {title}: {why}')
+        elif kind in ('cached', 'updated'):
+            pywikibot.info(f'{kind} {title} ({outcome.details})')
+
+    def show_progress(self) -> None:
+        self.progress.show(self.counter['examined'], len(self.memory.seen), self.copied,
+                           self.settings.policy.status())
+
