@@ -26,8 +26,10 @@ def main(*args: str) -> int:
     shared.login()
     urls: dict[str, tuple[str, int]] = {}
     for start in range(0, len(titles), 50):
-        for page in api.PropertyGenerator('imageinfo', site=source, iiprop='url|size',
-                                          parameters={'titles': titles[start:start + 50]}):
+        reply = api.Request(site=source, parameters={
+            'action': 'query', 'prop': 'imageinfo', 'iiprop': 'url|size',
+            'titles': titles[start:start + 50], 'formatversion': 2}).submit()
+        for page in reply['query']['pages']:
             info = page['imageinfo'][0]
             urls[page['title']] = (info['url'], info['size'])
 
