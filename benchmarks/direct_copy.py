@@ -35,10 +35,19 @@ def main(*args: str) -> int:
 
     def copy(title: str) -> int:
         url, size = urls[title]
-        done = shared.upload(pywikibot.FilePage(shared, title), source_url=url,
-                             comment='Direct copy', text='Direct copy', ignore_warnings=True,
-                             report_success=False)
-        return size if done else 0
+        for attempt in range(3):
+            try:
+                done = shared.upload(pywikibot.FilePage(shared, title), source_url=url,
+                                     comment='Direct copy', text='Direct copy',
+                                     ignore_warnings=True, report_success=False)
+                return size if done else 0
+            except pywikibot.exceptions.APIError as error:
+                # Uploads at once on a wiki with its file locks on disk can trip over each
+                # other's lock files (MediaWiki's FSLockManager): tried again, as the bot does.
+                if not error.code.startswith('lockmanager-fail-') or attempt == 2:
+                    raise
+                time.sleep(1)
+        return 0
 
     began = time.monotonic()
     with ThreadPoolExecutor(max_workers=at_once) as pool:

@@ -8,6 +8,7 @@ same dev farm, in the same run, with the same settings (put_throttle 0 for all).
     python benchmarks/run.py --mw 1.43            # on MediaWiki 1.43 (default: the host's)
     python benchmarks/run.py --small --files 13 --big 1 --big-mb 57   # a first try, no latency
     python benchmarks/run.py --db mariadb         # the farm's wikis in MariaDB, as in production
+    python benchmarks/run.py --wikis 50           # a farm of 50 consumer wikis: cost per wiki
 
 API requests and downloads are counted from the wikis' side: every wiki of the farm logs each
 API request and each file it serves with the client's User-Agent (devfarm/FarmSettings.php,
@@ -26,6 +27,7 @@ import random
 import re
 import resource
 import shutil
+import signal
 import statistics
 import subprocess
 import sys
@@ -648,6 +650,191 @@ def imagetransfer_rows(wikis: dict[str, farm.Wiki], titles: list[str],
              f'{requests_made / max(sweep.traffic.requests, 1):.2f}x fewer')]
 
 
+# --- a farm of many wikis ---------------------------------------------------------------------
+
+def own_name(wiki: str, n: int) -> str:
+    return f'Bench {wiki} {n:02d}.jpg'
+
+
+def seed_many(wikis: dict[str, farm.Wiki], consumers: list[str], per_wiki: int,
+              size_kb: int) -> None:
+    """*per_wiki* generated files of each consumer's own on Commons, embedded on a page of
+    that consumer (beside the sample files the farm's consumers share)."""
+    side = int(math.sqrt(size_kb * 1024 / NOISE_BYTES_PER_PIXEL))
+    with tempfile.TemporaryDirectory() as tmp:
+        folder = Path(tmp)
+        specs = [f'{own_name(name, n)}:noise:{side}:{side}:{i * 100 + n}'
+                 for i, name in enumerate(consumers) for n in range(1, per_wiki + 1)]
+        for start in range(0, len(specs), 100):
+            farm.run(['php', str(farm.HERE / 'make_media.php'), str(folder),
+                      *specs[start:start + 100]])
+        for path in list(folder.iterdir()):
+            (folder / f'{path.name}.txt').write_text(DESCRIPTION % {'n': path.stem})
+        farm.maintenance(wikis['commons'], 'importImages.php', str(folder), '--comment-ext=txt',
+                         '--user=Alice Example', '--summary=Benchmark upload')
+    for name in consumers:
+        farm.import_pages(wikis[name], {'Own files': '\n'.join(
+            f'[[File:{own_name(name, n)}|thumb]]' for n in range(1, per_wiki + 1))})
+        farm.maintenance(wikis[name], 'refreshLinks.php')
+
+
+def api_requests_by_wiki(traffic: Traffic) -> dict[str, int]:
+    found: dict[str, int] = {}
+    for line in traffic.api:
+        found[line[0]] = found.get(line[0], 0) + 1
+    return found
+
+
+def many_wikis(args: argparse.Namespace) -> list[str]:
+    """A farm of *args.wikis* consumers on one database server (consumer, consumer2 and
+    clones of consumer2, devfarm/farm.py): what a run costs per wiki in each mode."""
+    from commonscache.shards import Shard
+
+    root = farm.farm_dir()
+    farm.destroy(root)
+    wikis = farm.up(root, extra=args.wikis - 2)
+    consumers = [name for name in wikis if name.startswith('consumer')]
+    seed_many(wikis, consumers, args.files_per_wiki, args.size_kb)
+    farm.snapshot(root)
+    names = ','.join(f'devfarm:{name}' for name in consumers)
+    rows: list[tuple[str, str]] = []
+    targets: list[tuple[str, bool, str]] = []
+    count = len(consumers)
+    warm_up_many(wikis, names)
+
+    sweep = run_client(wikis, commonscache('-setup', '-nopurge', '-since:last',
+                                           f'-wikis:{names}'))
+    cached = int(re.findall(r'cached (\d+)', sweep.output)[-1])
+    examined = int(re.findall(r'examined (\d+)', sweep.output)[-1])
+    used = sum(1 for _ in used_titles(wikis, consumers))
+    rows += [('first -wikis sweep: wall time', f'{sweep.seconds:.1f} s'),
+             ('first -wikis sweep: files used on the farm, examined, cached',
+              f"{used} distinct ({args.files_per_wiki} of its own on each wiki, the farm's "
+              f'samples shared), {examined} examined, {cached} cached'),
+             ('first -wikis sweep: API requests', f'{sweep.traffic.requests} in all, '
+              f'{sweep.traffic.requests / max(examined, 1):.2f} per file examined')]
+    targets.append(('first -wikis sweep: each file examined once (no more examined than '
+                    'the farm uses)', examined <= used, f'{examined} examined, {used} used'))
+    targets.append(('first -wikis sweep: at most 1.2 requests per file, set-up included',
+                    sweep.traffic.requests <= 1.2 * examined,
+                    f'{sweep.traffic.requests / max(examined, 1):.2f}'))
+
+    quiet = run_client(wikis, commonscache('-nopurge', '-since:last', f'-wikis:{names}'))
+    per_wiki = api_requests_by_wiki(quiet.traffic)
+    on_consumers = sum(per_wiki.get(name, 0) for name in consumers)
+    rows += [('quiet -since:last: wall time', f'{quiet.seconds:.1f} s'),
+             ('quiet -since:last: API requests',
+              f'{quiet.traffic.requests} in all: {on_consumers} to the {count} consumers, '
+              f'{per_wiki.get("shared", 0)} to the shared repository, '
+              f'{per_wiki.get("commons", 0)} to Commons')]
+    targets.append(('quiet -since:last: at most 2 requests per consumer, set-up included',
+                    quiet.traffic.requests <= 2 * count,
+                    f'{quiet.traffic.requests / count:.2f}'))
+
+    shards = [Shard.parse(f'{k}/4') for k in range(1, 5)]
+    spread = [sum(1 for name in consumers if shard.takes(f'devfarm:{name}'))
+              for shard in shards]
+    sharded = 0
+    for k in range(1, 5):
+        sharded += run_client(wikis, commonscache('-nopurge', '-since:last', f'-wikis:{names}',
+                                                  f'-shard:{k}/4')).traffic.requests
+    rows += [(f'-shard:K/4 over {count} wikis: wikis per shard', ', '.join(map(str, spread))),
+             ('quiet -since:last, 4 shards: API requests', f'{sharded} in all')]
+    targets.append(("4 shards: quiet runs within 1.1x of one unsharded run's requests",
+                    sharded <= 1.1 * quiet.traffic.requests,
+                    f'{sharded / max(quiet.traffic.requests, 1):.2f}x'))
+
+    rows += watch_rows(wikis, consumers, names, args, targets)
+    hour = 3600
+    rows.append((f'a farm of {count} quiet wikis per hour',
+                 f'-since:last hourly: {quiet.traffic.requests} requests; -watch:30: at most '
+                 f'{count * hour // 30} polls, {count * hour // 240} once all are quiet'))
+    lines = [f'Farm of {count} consumer wikis ({args.db}) on {machine()}', '',
+             '| measure | result |', '| --- | --- |']
+    lines += [f'| {name} | {value} |' for name, value in rows]
+    lines += ['', '| target | result | |', '| --- | --- | --- |']
+    lines += [f'| {name} | {value} | {"PASS" if ok else "FAIL"} |'
+              for name, ok, value in targets]
+    return lines
+
+
+def warm_up_many(wikis: dict[str, farm.Wiki], names: str) -> None:
+    """Pywikibot's API cache and login cookie as a scheduled run finds them."""
+    run_client(wikis, commonscache('-setup', '-simulate', '-nopurge', f'-wikis:{names}'))
+    reset(wikis)
+
+
+def used_titles(wikis: dict[str, farm.Wiki], consumers: list[str]) -> set[str]:
+    """The distinct Commons files the consumers embed."""
+    found: set[str] = set()
+    for name in consumers:
+        reply = requests.get(wikis[name].api, params={
+            'action': 'query', 'list': 'allfileusages', 'afunique': 1, 'aflimit': 'max',
+            'format': 'json'}, timeout=60).json()
+        found.update(item['title'] for item in reply['query']['allfileusages'])
+    titles = sorted(found)
+    on_commons: set[str] = set()
+    for start in range(0, len(titles), 50):  # anonymous: 50 titles a request
+        pages = requests.post(wikis['commons'].api, data={
+            'action': 'query', 'titles': '|'.join(titles[start:start + 50]), 'format': 'json',
+            'formatversion': 2}, timeout=60).json()['query']['pages']
+        on_commons.update(page['title'] for page in pages if not page.get('missing'))
+    return on_commons
+
+
+def watch_rows(wikis: dict[str, farm.Wiki], consumers: list[str], names: str,
+               args: argparse.Namespace, targets: list[tuple[str, bool, str]]
+               ) -> list[tuple[str, str]]:
+    """-watch over every consumer, all quiet: requests per consumer and poll, how many polls
+    the quiet wikis were spared, and memory over *args.polls* polls of the interval."""
+    env = {**os.environ, 'PYWIKIBOT_DIR': str(farm.farm_dir() / 'pywikibot'),
+           'PYTHONUNBUFFERED': '1'}
+    start = mark(wikis)
+    watcher = subprocess.Popen(commonscache('-nopurge', f'-watch:{args.watch_interval}',
+                                            f'-wikis:{names}'),
+                               cwd=REPO, env=env, stdout=subprocess.DEVNULL,
+                               stderr=subprocess.PIPE, text=True)
+    began = time.monotonic()
+    samples: list[tuple[float, int]] = []
+    try:
+        while time.monotonic() - began < args.polls * args.watch_interval:
+            if watcher.poll() is not None:
+                raise SystemExit(f'the watch ended: {watcher.stderr.read()[-2000:]}')
+            elapsed = time.monotonic() - began
+            if elapsed > 50 * args.watch_interval and not samples:
+                samples.append((elapsed, rss_kib(watcher.pid)))
+            time.sleep(0.5)
+        samples.append((time.monotonic() - began, rss_kib(watcher.pid)))
+    finally:
+        watcher.send_signal(signal.SIGTERM)
+        watcher.communicate(timeout=300)
+    seconds = time.monotonic() - began
+    traffic = traffic_since(wikis, start)
+    polls = sum(1 for line in traffic.api if line[5] == 'recentchanges')
+    other = sum(1 for line in traffic.api if line[0] in consumers and line[5] != 'recentchanges')
+    ticks = seconds / args.watch_interval
+    (first_at, first), (last_at, last) = samples[0], samples[-1]
+    targets.append(('-watch: at most 1 request per consumer and poll (quiet farm)',
+                    polls <= ticks * len(consumers),
+                    f'{polls} recent-changes requests in {ticks:.0f} intervals of '
+                    f'{len(consumers)} consumers, {other} other requests to them'))
+    targets.append(('-watch: memory flat over the polls (within 5 MB)',
+                    abs(last - first) / 1024 < 5,
+                    f'{first / 1024:.1f} MB at {first_at:.0f} s, {last / 1024:.1f} MB at '
+                    f'{last_at:.0f} s'))
+    return [(f'-watch:{args.watch_interval:g} over {len(consumers)} quiet wikis for '
+             f'{seconds:.0f} s ({ticks:.0f} intervals)',
+             f'{polls} polls ({polls / len(consumers):.0f} per wiki; every interval would be '
+             f'{ticks * len(consumers):.0f}), {other} other requests to the consumers')]
+
+
+def rss_kib(pid: int) -> int:
+    for line in Path(f'/proc/{pid}/status').read_text().splitlines():
+        if line.startswith('VmRSS:'):
+            return int(line.split()[1])
+    return 0
+
+
 def format_results(args: argparse.Namespace, rows: list[tuple[str, str]],
                    targets: list[tuple[str, bool, str]], count: int,
                    megabytes: float) -> list[str]:
@@ -727,6 +914,15 @@ def main() -> int:
                         help='where the farm keeps its wikis: sqlite (default) or mariadb (one '
                              'server for the farm, the consumer reading the shared repository '
                              'from its database)')
+    parser.add_argument('--wikis', type=int, default=0,
+                        help='a farm of this many consumer wikis instead (e.g. 50): what a run '
+                             'costs per wiki in each mode')
+    parser.add_argument('--files-per-wiki', type=int, default=10,
+                        help='--wikis: files of its own each consumer embeds (default 10)')
+    parser.add_argument('--watch-interval', type=float, default=0.2,
+                        help="--wikis: the watch's interval (default 0.2 s)")
+    parser.add_argument('--polls', type=int, default=1000,
+                        help='--wikis: intervals the watch runs (default 1000)')
     parser.add_argument('--mw', default=os.environ.get('COMMONSCACHE_MW', 'host'),
                         help='the MediaWiki release of the farm: host (default), 1.39, 1.43')
     args = parser.parse_args()
@@ -735,7 +931,9 @@ def main() -> int:
     os.environ['COMMONSCACHE_FARM_DB'] = args.db
     farm.ensure_packages()
     try:
-        if args.scale:
+        if args.wikis:
+            lines = many_wikis(args)
+        elif args.scale:
             lines = scaling([int(n) for n in args.scale.split(',')], args.size_kb)
         elif args.strict:
             lines = strict(args)

@@ -13,9 +13,9 @@ import pywikibot
 from pywikibot import config, pagegenerators
 from pywikibot.bot import ConfigParserBot
 
-from commonscache import budget, limits, options, purges, sites, status, wiring
+from commonscache import budget, limits, options, purges, sites, status, watch, wiring
 from commonscache.datatypes import Settings
-from commonscache.detect import UsedFile, changed_pages, files_used_everywhere, request_pages
+from commonscache.detect import UsedFile, files_used_everywhere, request_pages
 from commonscache.errors import UsageError
 from commonscache.messages import msg
 from commonscache.operations import (
@@ -165,7 +165,6 @@ class CacheBot(ConfigParserBot):
             tick=lambda: self.sweep.show_progress())
         self.sweep = Sweep(settings=self.settings, state=self.wiring.state, writer=writer,
                            run_page=self.wiring.run_page, counter=self.counter,
-                           batch_size=min(c.maxlimit for c in self.wiring.consumers),
                            budget_bytes=self.run_options.budget_bytes,
                            purge_later=self.publisher.purge_later)
         wired = self.wiring
@@ -204,13 +203,17 @@ class CacheBot(ConfigParserBot):
             yield from factory.getCombinedGenerator(preload=False) or ()
             return
         if self.opt.since:
-            since = self.wiring.state.watermark(str(consumer))
-            self.watermarks[consumer] = consumer.server_time().isoformat()
-            if since:
-                pywikibot.info(f'{consumer}: pages changed since {since}')
+            mark = self.wiring.state.watermark(str(consumer))
+            if mark:
+                changes = watch.changes_since(consumer, mark)
+                self.watermarks[consumer] = watch.format_mark(changes.mark, changes.at_mark)
+                pywikibot.info(f'{consumer}: {len(changes.titles)} pages changed since '
+                               f'{watch.parse_mark(mark)[0]}')
                 self.sweep.hold_to_budget(consumer)
-                yield from changed_pages(consumer, since)
+                for title in changes.titles:
+                    yield pywikibot.Page(consumer, title)
                 return
+            self.watermarks[consumer] = consumer.server_time().isoformat()
             pywikibot.info(f'{consumer}: no earlier run, so every file it uses')
         elif self.opt.refresh:
             return  # -refresh alone: only the cached copies

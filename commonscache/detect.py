@@ -187,21 +187,6 @@ def changed_title(change: dict) -> str:
     return change.get('title', '') if where else ''
 
 
-def changed_pages(consumer: Site, since: str) -> Iterator[pywikibot.Page]:
-    """Pages created, edited, moved, imported or undeleted on the consumer since *since*
-    (ISO 8601), each once.
-
-    See https://www.mediawiki.org/wiki/API:RecentChanges
-    """
-    seen = set()
-    for change in list_query(consumer, list='recentchanges', rcstart=since, rcdir='newer',
-                             rctype=RC_TYPES, rcprop='title|loginfo', rclimit='max'):
-        title = changed_title(change)
-        if title and title not in seen:
-            seen.add(title)
-            yield pywikibot.Page(consumer, title)
-
-
 def pages_using(consumer: Site, files: list[str]) -> list[str]:
     """The consumer's pages that use any of *files* (``prop=fileusage``, batched)."""
     result = query_titles(consumer, files, prop='fileusage', fulimit='max')

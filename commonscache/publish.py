@@ -127,6 +127,7 @@ class Publisher:
             if not todo.now:
                 continue
             time.sleep(todo.wait)
+            sites.login_if_configured(consumer)  # a purge is a write; 500 titles a request
             began = time.monotonic()
             users = pages_using(consumer, todo.now)
             for batch in batches(users, consumer.maxlimit):

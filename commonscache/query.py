@@ -60,13 +60,24 @@ def _merge(into: Page, update: Page) -> None:
             into[key] = value
 
 
+#: Titles a request for a client that is not logged in (MediaWiki's limit without
+#: ``apihighlimits``).
+ANONYMOUS_LIMIT = 50
+
+
+def titles_per_request(site: pywikibot.site.APISite) -> int:
+    """``site.maxlimit`` (500 for a bot), or 50 for a site the run never logged in to: known
+    without asking it (``maxlimit`` would ask who the client is, a request of its own)."""
+    return site.maxlimit if site.logged_in() else ANONYMOUS_LIMIT
+
+
 def query_titles(site: pywikibot.site.APISite, titles: Iterable[str], **params: Any) -> QueryResult:
-    """Run a prop query over *titles*, ``site.maxlimit`` titles a request.
+    """Run a prop query over *titles*, as many titles a request as the site takes.
 
     :param params: the query's parameters (prop, iiprop ...), without titles
     """
     result = QueryResult()
-    for batch in batches(dict.fromkeys(titles), site.maxlimit):
+    for batch in batches(dict.fromkeys(titles), titles_per_request(site)):
         _query_batch(site, batch, params, result)
     return result
 

@@ -28,6 +28,7 @@ from commonscache.pipeline import (
     source_conflicts,
 )
 from commonscache.progress import Progress
+from commonscache.query import ANONYMOUS_LIMIT
 from commonscache.state import State
 from commonscache.watch import RETRYABLE
 from commonscache.writes import Writer, act
@@ -49,10 +50,12 @@ class Sweep:
     """
 
     def __init__(self, *, settings: Settings, state: State, writer: Writer,
-                 run_page: RunPage, counter: Counter, batch_size: int, budget_bytes: int,
+                 run_page: RunPage, counter: Counter, budget_bytes: int,
                  purge_later: Callable[[str], None]) -> None:
         self.settings, self.state, self.writer = settings, state, writer
-        self.run_page, self.counter, self.batch_size = run_page, counter, batch_size
+        self.run_page, self.counter = run_page, counter
+        #: each wiki's titles a request, known once the wiki has work (see :meth:`limit`)
+        self.limits: dict[sites.Site, int] = {}
         self.budget_bytes, self.purge_later = budget_bytes, purge_later
         self.memory = Memory(state=state)
         self.progress = Progress()
@@ -73,14 +76,14 @@ class Sweep:
         """Collect the page; its files are looked up with a batch of others."""
         if page.site == self.shared:  # a cached copy to re-check (-refresh)
             self.pending_refresh.append(page.title())
-            if len(self.pending_refresh) >= self.batch_size:
+            if len(self.pending_refresh) >= self.limit(self.shared):
                 self._flush_refresh()
         elif isinstance(page, UsedFile):  # a file the consumer uses (no generator given)
             self.queue_files(page.site, [page.title()])
         else:
             pending = self.pending_pages[page.site]
             pending.append(page.title())
-            if len(pending) >= self.batch_size:
+            if len(pending) >= self.limit(page.site, len(pending)):
                 self._flush_pages(page.site)
 
     def queue_files(self, consumer: sites.Site, titles: list[str]) -> None:
@@ -90,8 +93,19 @@ class Sweep:
             if title not in self.memory.seen:
                 self.memory.seen.add(title)
                 pending.append(title)
-        if len(pending) >= self.batch_size:
+        if pending and len(pending) >= self.limit(consumer, len(pending)):
             self._flush_files(consumer)
+
+    def limit(self, site: sites.Site, pending: int = ANONYMOUS_LIMIT) -> int:
+        """Titles a batch on *site*: 500 for a bot, 50 otherwise. A consumer is logged in only
+        once it has more than 50 titles to look up (*pending*): reads of fewer need no
+        login, and on a farm of many wikis most have a few files, or none."""
+        if site not in self.limits:
+            if pending < ANONYMOUS_LIMIT and site != self.shared:
+                return ANONYMOUS_LIMIT
+            sites.login_if_configured(site)
+            self.limits[site] = site.maxlimit
+        return self.limits[site]
 
     def flush(self) -> None:
         """Work off the partial batches."""

@@ -145,6 +145,11 @@ class UploadApi:
                 return reply['upload']
             if error.get('code') == 'maxlag' and attempt < attempts:
                 self._wait(attempt, 'maxlag', response.headers.get('retry-after'))
+            elif str(error.get('code', '')).startswith(LOCK_ERRORS) and attempt < attempts:
+                # Two uploads at once on a wiki whose file locks live on its disk (MediaWiki's
+                # FSLockManager) can trip over each other's lock files: a moment later it
+                # goes through. (A copy that did land is found the same, and not stored twice.)
+                self._wait(attempt, str(error['code']))
             elif error.get('code') in ('badtoken', 'assertuserfailed') and attempt < attempts:
                 # The session expired: Pywikibot's token request logs in again first.
                 if error.get('code') == 'assertuserfailed':
@@ -159,6 +164,10 @@ class UploadApi:
         delay = backoff(attempt, retry_hint(hint))
         pywikibot.log(f'upload to {self.site}: {why}; retrying in {delay:.0f} s')
         time.sleep(delay)
+
+
+#: The API's errors from the shared repository's file locks, which pass (see UploadApi.post).
+LOCK_ERRORS = ('lockmanager-fail-',)
 
 
 def _name(title: str) -> str:

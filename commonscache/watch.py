@@ -46,6 +46,15 @@ OUTAGES = (pywikibot.exceptions.Error, requests.exceptions.RequestException, OSE
 RETRYABLE = frozenset({'source-unreachable', 'upload-failed'})
 #: The longest wait before a file that keeps failing is tried again (seconds).
 MAX_RETRY_WAIT = 3600.0
+#: The longest watermark the state keeps (its column's length).
+MARK_LENGTH = 190
+#: A consumer quiet for this many polls in a row is polled half as often, then a quarter …
+QUIET_POLLS = 10
+#: … down to once in this many intervals …
+MAX_SLOWDOWN = 8
+#: … and never less often than this (seconds), unless the interval itself is longer: the
+#: bound on how long a new embed on a quiet wiki waits for its poll.
+MAX_QUIET_WAIT = 300.0
 
 def stop_on_sigterm() -> None:
     """Let SIGTERM (Toolforge stopping a job, systemd stopping a service) end the run
@@ -89,6 +98,60 @@ def recent_changes(consumer: Site, since: str, *, seen: frozenset[int] = frozens
         if stamp == mark:
             at_mark.add(rcid)
     return Changes(list(titles), mark, frozenset(at_mark))
+
+
+def parse_mark(value: str) -> tuple[str, frozenset[int]]:
+    """A consumer's watermark as the state keeps it: the newest change's timestamp, then
+    the ids of the changes at that timestamp that a run examined already ('' for none)."""
+    stamp, _, ids = value.partition(' ')
+    return stamp, frozenset(int(rcid) for rcid in ids.split(',') if rcid.isdigit())
+
+
+def format_mark(stamp: str, ids: frozenset[int]) -> str:
+    """The watermark to keep: with the ids while they fit; without them, the changes at
+    *stamp* are examined once more (harmless: their files are known by then)."""
+    text = f'{stamp} {",".join(str(rcid) for rcid in sorted(ids))}'.strip()
+    return text if len(text) <= MARK_LENGTH else stamp
+
+
+def changes_since(consumer: Site, mark: str) -> Changes:
+    """The changes on *consumer* after the watermark *mark* (:func:`format_mark`): one
+    request for a quiet wiki, whatever it is polled by (``-since:last``, ``-watch``)."""
+    since, seen = parse_mark(mark)
+    return recent_changes(consumer, since, seen=seen)
+
+
+@dataclass
+class Cadence:
+    """How often each consumer is polled: every interval while it changes; a wiki quiet for
+    :data:`QUIET_POLLS` polls in a row is polled every second interval, then every fourth,
+    … at most every :data:`MAX_SLOWDOWN`-th, and at least every :data:`MAX_QUIET_WAIT`
+    seconds (or every interval, if that is longer). A change found puts it back to every
+    interval. On a farm of many wikis, most of them quiet, this is most of the polls saved.
+
+    :ivar quiet: name → its quiet polls in a row
+    :ivar next_at: name → when it is next due (time.monotonic seconds)
+    """
+
+    interval: float
+    quiet: dict[str, int] = field(default_factory=dict)
+    next_at: dict[str, float] = field(default_factory=dict)
+
+    def gap(self, quiet: int) -> float:
+        """Seconds to the next poll of a wiki after *quiet* quiet polls in a row."""
+        slowdown = min(MAX_SLOWDOWN, 2 ** (quiet // QUIET_POLLS))
+        return max(self.interval, min(self.interval * slowdown, MAX_QUIET_WAIT))
+
+    def due(self, name: str, now: float) -> bool:
+        # Half an interval of slack: polls start an interval apart, give or take the timer.
+        return now >= self.next_at.get(name, now) - self.interval / 2
+
+    def polled(self, name: str, *, changed: bool, now: float) -> float:
+        """A poll of *name* at *now* that found changes or not: the gap to its next one."""
+        self.quiet[name] = 0 if changed else self.quiet.get(name, 0) + 1
+        gap = self.gap(self.quiet[name])
+        self.next_at[name] = now + gap
+        return gap
 
 
 class Backoff:
@@ -152,7 +215,7 @@ class Watcher:
         self.interval, self.copies, self.paused = interval, copies, paused
         self.retries = {consumer: Retries(interval) for consumer in consumers}
         self.marks = {consumer: state.watermark(str(consumer)) for consumer in consumers}
-        self.seen: dict[Site, frozenset[int]] = {}
+        self.cadence = Cadence(interval)
 
     def run(self) -> None:
         backoff = Backoff(self.interval)
@@ -173,7 +236,7 @@ class Watcher:
                         self.sweep.treat(page)
                     self.sweep.flush()
                     refreshed = began
-                held = self.poll()
+                held = self.poll(began)
                 wait = backoff.failed() if held else backoff.ok()
                 if held:
                     pywikibot.warning(f'watch: {held}; next poll in {wait:.0f} s')
@@ -217,30 +280,34 @@ class Watcher:
         except OUTAGES as error:
             pywikibot.warning(f'watch: the review and status pages wait: {error}')
 
-    def poll(self) -> str:
-        """One poll of every consumer: its changed pages examined, their new files cached,
-        and its files due to be tried again (:class:`Retries`); the pages using them purged,
-        its watermark advanced. What held a consumer's poll up, to wait before the next one:
-        files that failed because a wiki did not answer, when all its new files did (not
-        only files tried again); or ''."""
+    def poll(self, now: float) -> str:
+        """One poll of every consumer due at *now* (:class:`Cadence`, or files of its due to
+        be tried again): its changed pages examined, their new files cached, and its files
+        due to be tried again (:class:`Retries`); the pages using them purged, its watermark
+        advanced. What held a consumer's poll up, to wait before the next one: files that
+        failed because a wiki did not answer, when all its new files did (not only files
+        tried again); or ''."""
         held = []
         sweep = self.sweep
         for consumer in self.consumers:
             retries = self.retries[consumer]
             due = retries.due(time.monotonic())
+            if not due and not self.cadence.due(str(consumer), now):
+                continue
             sweep.outcomes = {}
             if self.marks[consumer]:
                 sweep.hold_to_budget(consumer)
-                changes = recent_changes(consumer, self.marks[consumer],
-                                         seen=self.seen.get(consumer, frozenset()))
+                changes = changes_since(consumer, self.marks[consumer])
                 for title in changes.titles:
                     sweep.treat(pywikibot.Page(consumer, title))
-                mark, at_mark = changes.mark, changes.at_mark
+                mark = format_mark(changes.mark, changes.at_mark)
+                changed = bool(changes.titles)
             else:  # the first poll ever: every file it uses, as a first -since:last run
-                mark, at_mark = consumer.server_time().isoformat(), frozenset()
+                mark, changed = consumer.server_time().isoformat(), True
                 pywikibot.info(f'{consumer}: no earlier run, so every file it uses')
                 for title in files_used_everywhere(consumer):
                     sweep.queue_files(consumer, [title])
+            self.cadence.polled(str(consumer), changed=changed, now=now)
             sweep.queue_files(consumer, due)
             sweep.flush()
             sweep.budgeted.discard(consumer)
@@ -252,10 +319,10 @@ class Watcher:
             if new and all(new):
                 held.append(f'{consumer}: {len(failing)} files wait for a wiki that did not '
                             'answer')
-            if mark != self.marks[consumer] or at_mark != self.seen.get(consumer):
+            if mark != self.marks[consumer]:
                 if not config.simulate:
                     self.state.set_watermark(str(consumer), mark)
-                self.marks[consumer], self.seen[consumer] = mark, at_mark
+                self.marks[consumer] = mark
         sweep.memory.seen.clear()  # a file embedded again later is examined again
         return '; '.join(held)
 

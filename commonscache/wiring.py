@@ -60,9 +60,9 @@ def connect(opt: object, run: RunOptions) -> Wiring:
         raise NothingToDo(f'shard {shard.index} of {shard.count} has none of the consumer '
                           'wikis (-wikis); nothing to do')
     shared = sites.connect_shared(str(opt.shared), consumers)
+    # The consumers are logged in when they have work (Sweep.limit): a quiet wiki of a farm
+    # costs no login.
     limits.pace(run.policy, [*consumers, shared])
-    for consumer in consumers:
-        sites.login_if_configured(consumer)
     store = _store(opt, shard)
     lock = store.lock()
     try:

@@ -36,6 +36,13 @@ REPO = Path(__file__).resolve().parent.parent
 HERE = REPO / 'devfarm'
 MW = mediawiki.MW
 WIKIS = ('commons', 'shared', 'consumer', 'consumer2')
+#: More consumers, as a farm of many wikis has them (``$COMMONSCACHE_FARM_EXTRA``, or
+#: :func:`up`'s *extra*): consumer3, consumer4 …, each a clone of consumer2 (its settings,
+#: accounts and pages, on the same code base) with a page of its own; ports base+20 on.
+EXTRA_PORT = 20
+#: The file each extra consumer's own page embeds, in turn: some are used on several wikis.
+EXTRA_FILES = ('Lighthouse at dusk.jpg', 'Town map.png', 'Mona Lisa test.png',
+               'Animated spinner.gif', 'Sample document.pdf', 'Example diagram.svg')
 
 ADMIN = 'Admin'
 ADMIN_PASSWORD = 'devfarm-admin-password'
@@ -123,8 +130,23 @@ class Wiki:
 
 
 def wikis(root: Path | None = None) -> dict[str, Wiki]:
+    """The farm's wikis: the four, then the extra consumers farm.json names."""
     root = root or farm_dir()
-    return {name: Wiki(name, base_port() + i + 1, root / name) for i, name in enumerate(WIKIS)}
+    found = {name: Wiki(name, base_port() + i + 1, root / name) for i, name in enumerate(WIKIS)}
+    config = root / 'farm.json'
+    extra = json.loads(config.read_text()).get('extra', []) if config.exists() else []
+    found.update((name, Wiki(name, base_port() + EXTRA_PORT + i, root / name))
+                 for i, name in enumerate(extra))
+    return found
+
+
+def extra_names(count: int) -> list[str]:
+    return [f'consumer{n}' for n in range(3, 3 + count)]
+
+
+def extra_count() -> int:
+    """The extra consumers a new farm gets (``$COMMONSCACHE_FARM_EXTRA``, default none)."""
+    return int(os.environ.get('COMMONSCACHE_FARM_EXTRA', '0') or 0)
 
 
 def log(message: str) -> None:
@@ -171,12 +193,14 @@ def ensure_packages() -> mediawiki.Runtime:
 
 # --- install ----------------------------------------------------------------------------------
 
-def farm_config(root: Path, db: str = 'sqlite') -> dict:
+def farm_config(root: Path, db: str = 'sqlite', extra: list[str] | None = None) -> dict:
     all_wikis = wikis(root)
     server = db_server(root)
+    extra = extra or []
     return {
         'dir': str(root),
         'db': db,
+        'extra': extra,
         'db_server': f'{server.host}:{server.port}',
         'db_user': mariadb.USER,
         'db_password': mariadb.PASSWORD,
@@ -196,6 +220,11 @@ def farm_config(root: Path, db: str = 'sqlite') -> dict:
             'consumer2': {'server': all_wikis['consumer2'].server, 'uploads': False,
                           'copy_uploads': False, 'file_extensions': EXTENSIONS,
                           'foreign_repos': ['shared', 'commons']},
+            # Extra consumers read the shared repository as consumer2 does, through its API.
+            **{name: {'server': f'http://127.0.0.1:{base_port() + EXTRA_PORT + i}',
+                      'uploads': False, 'copy_uploads': False, 'file_extensions': EXTENSIONS,
+                      'foreign_repos': ['shared', 'commons']}
+               for i, name in enumerate(extra)},
         },
     }
 
@@ -255,6 +284,11 @@ def install(wiki: Wiki) -> None:
                 f"$devFarmConfig = '{wiki.root.parent / 'farm.json'}';\n"
                 f"require '{HERE / 'FarmSettings.php'}';\n")
         marker.touch()
+    link_docroot(wiki)
+
+
+def link_docroot(wiki: Wiki) -> None:
+    """The wiki's document root: MediaWiki's one code base, linked, and its own images."""
     docroot = wiki.root / 'docroot' / 'w'
     docroot.mkdir(exist_ok=True)
     for entry in mediawiki.runtime().path(MW).iterdir():
@@ -328,7 +362,9 @@ def start(wiki: Wiki) -> None:
         raise SystemExit(f'devfarm: port {wiki.port} for {wiki.name} is taken by another '
                          'process (a farm left running? stop it, or set COMMONSCACHE_FARM_PORT)')
     log(f'starting {wiki.name} on {wiki.server}')
-    env = {**wiki.env(), 'PHP_CLI_SERVER_WORKERS': '6'}
+    # An extra consumer serves one client at a time, as a small wiki of a farm would.
+    workers = '2' if wiki.name not in WIKIS else '6'
+    env = {**wiki.env(), 'PHP_CLI_SERVER_WORKERS': workers}
     with (wiki.root / 'server.log').open('ab') as out:
         # A process group of its own, so that stop() reaches every worker.
         process = subprocess.Popen(
@@ -500,6 +536,39 @@ def seed_wiki(wiki: Wiki, all_wikis: dict[str, Wiki], *, samples: bool = True) -
     marker.touch()
 
 
+def clone_consumer(wiki: Wiki, template: Wiki, own_file: str) -> None:
+    """An extra consumer: *template*'s database, settings and accounts under *wiki*'s name
+    (a copy of the database, not a new install: seconds, not a minute), and a page of its
+    own that embeds *own_file* from Commons."""
+    if (wiki.root / '.seeded').exists():
+        return
+    log(f'cloning {template.name} as {wiki.name}')
+    shutil.rmtree(wiki.root, ignore_errors=True)
+    for sub in ('data/locks', 'cache', 'tmp', 'docroot', 'images/lockdir'):
+        (wiki.root / sub).mkdir(parents=True, exist_ok=True)
+    if database_kind(wiki.root.parent) == 'mariadb':
+        _copy_database(db_server(wiki.root.parent), template.dbname, wiki.dbname, create=True)
+    else:  # the wiki's database and those of its caches and job queue, each as it stands
+        for database in (template.root / 'data').glob('*.sqlite'):
+            with sqlite3.connect(database) as source, \
+                    sqlite3.connect(wiki.root / 'data' / database.name) as target:
+                source.backup(target)
+                target.execute('PRAGMA journal_mode=WAL')
+    settings = template.settings.read_text()
+    for old, new in ((str(template.root), str(wiki.root)), (template.dbname, wiki.dbname),
+                     (f"$devFarmWiki = '{template.name}'", f"$devFarmWiki = '{wiki.name}'"),
+                     (f'devfarm {template.name}', f'devfarm {wiki.name}'),
+                     (template.server, wiki.server)):
+        settings = settings.replace(old, new)
+    wiki.settings.write_text(settings)
+    link_docroot(wiki)
+    (wiki.root / '.installed').touch()
+    start(wiki)
+    import_pages(wiki, {'Local sights': f'[[File:{own_file}|thumb|Seen from {wiki.name}]]'})
+    maintenance(wiki, 'refreshLinks.php')
+    (wiki.root / '.seeded').touch()
+
+
 # --- pywikibot --------------------------------------------------------------------------------
 
 def write_pywikibot_dir(root: Path, extra: str = '') -> Path:
@@ -513,6 +582,7 @@ usernames['devfarm']['shared'] = {BOT!r}
 usernames['devfarm']['commons'] = {BOT!r}
 usernames['devfarm']['consumer'] = {BOT!r}
 usernames['devfarm']['consumer2'] = {BOT!r}
+usernames['devfarm']['*'] = {BOT!r}
 password_file = {str(pwb / 'user-password.py')!r}
 user_script_paths = ['scripts']
 user_families_paths = [{str(REPO / 'families')!r}]
@@ -560,8 +630,12 @@ def environment(root: Path | None = None) -> dict[str, str]:
 
 # --- commands ---------------------------------------------------------------------------------
 
-def up(root: Path | None = None, *, samples: bool = True) -> dict[str, Wiki]:
+def up(root: Path | None = None, *, samples: bool = True,
+       extra: int | None = None) -> dict[str, Wiki]:
+    """Install what is missing, start the wikis and seed them; *extra* consumers beyond
+    the first two (default ``$COMMONSCACHE_FARM_EXTRA``)."""
     root = root or farm_dir()
+    extra = extra_count() if extra is None else extra
     runtime = ensure_packages()
     root.mkdir(parents=True, exist_ok=True)
     # In a tree of its own, PHP sees the farm, the checkout and /tmp at the same paths.
@@ -571,15 +645,19 @@ def up(root: Path | None = None, *, samples: bool = True) -> dict[str, Wiki]:
     if db == 'mariadb':
         mariadb.up(db_server(root).root, port=db_server(root).port)
         log('the wikis keep their databases in MariaDB')
-    (root / 'farm.json').write_text(json.dumps(farm_config(root, db), indent=1))
+    names = extra_names(extra)
+    (root / 'farm.json').write_text(json.dumps(farm_config(root, db, names), indent=1))
     all_wikis = wikis(root)
-    for wiki in all_wikis.values():
+    core = [all_wikis[name] for name in WIKIS]
+    for wiki in core:
         install(wiki)
-    for wiki in all_wikis.values():
+    for wiki in core:
         start(wiki)
     # Commons first: the consumer's link tables are built by asking it for its files.
-    for wiki in all_wikis.values():
+    for wiki in core:
         seed_wiki(wiki, all_wikis, samples=samples)
+    for n, name in enumerate(names):
+        clone_consumer(all_wikis[name], all_wikis['consumer2'], EXTRA_FILES[n % len(EXTRA_FILES)])
     write_pywikibot_dir(root)
     log('up: ' + ', '.join(f'{w.name} {w.server}' for w in all_wikis.values()))
     return all_wikis

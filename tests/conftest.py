@@ -20,6 +20,8 @@ REPO = Path(__file__).resolve().parent.parent
 os.environ.setdefault('COMMONSCACHE_FARM_PORT', '8880')
 os.environ.setdefault('COMMONSCACHE_FARM_DIR',
                       os.path.join(tempfile.gettempdir(), 'commonscache-testfarm'))
+# Five consumer wikis, as a farm of many has them (tests/test_many_wikis.py).
+os.environ.setdefault('COMMONSCACHE_FARM_EXTRA', '3')
 sys.path.insert(0, str(REPO))
 
 from devfarm import farm  # noqa: E402

@@ -1,7 +1,17 @@
-"""-watch's list of files to try again (offline; end to end in test_watch.py)."""
+"""-watch's list of files to try again, how often it polls each consumer, and the watermark
+it keeps (offline; end to end in test_watch.py)."""
 from __future__ import annotations
 
-from commonscache.watch import MAX_RETRY_WAIT, Retries
+import pytest
+
+from commonscache.watch import (
+    MARK_LENGTH,
+    MAX_RETRY_WAIT,
+    Cadence,
+    Retries,
+    format_mark,
+    parse_mark,
+)
 
 
 def test_a_failing_file_waits_twice_as_long_after_each_failure_up_to_an_hour():
@@ -21,3 +31,48 @@ def test_a_file_is_due_once_its_wait_is_over_and_leaves_when_done():
     retries.done('File:A.png')
     retries.done('File:C.png')  # never failed: nothing to forget
     assert retries.due(1000.0) == ['File:B.png']
+
+
+# --- how often each consumer is polled (Cadence), and the watermark kept --------------------
+
+@pytest.mark.parametrize(('interval', 'quiet', 'gap'), [
+    (30, 0, 30), (30, 9, 30),          # a wiki that changes, or was quiet for a little while
+    (30, 10, 60), (30, 20, 120),       # quiet for 10 polls: half as often, and so on
+    (30, 30, 240), (30, 500, 240),     # at most every 8th interval
+    (60, 30, 300), (100, 10, 200),     # and at least every MAX_QUIET_WAIT seconds …
+    (100, 30, 300), (600, 50, 600),    # … unless the interval itself is longer
+    (0.5, 1000, 4.0),
+])
+def test_a_quiet_wiki_is_polled_less_often_within_a_bound(interval, quiet, gap):
+    assert Cadence(interval).gap(quiet) == gap
+
+
+def test_a_change_puts_a_quiet_wiki_back_to_every_interval():
+    cadence, now, polls = Cadence(10), 0.0, []
+    for _ in range(150):  # 25 minutes of ticks, one every interval
+        if cadence.due('devfarm:quiet', now):
+            polls.append(now)
+            cadence.polled('devfarm:quiet', changed=False, now=now)
+        now += 10
+    gaps = [b - a for a, b in zip(polls, polls[1:], strict=False)]
+    assert gaps[:9] == [10] * 9 and gaps[9:19] == [20] * 10 and max(gaps) == 80
+    assert len(polls) < 50  # of 150 ticks
+    cadence.polled('devfarm:quiet', changed=True, now=now)
+    assert not cadence.due('devfarm:quiet', now + 4) and cadence.due('devfarm:quiet', now + 10)
+    assert cadence.due('devfarm:never-polled', now)  # a new consumer: at once
+
+
+@pytest.mark.parametrize(('stamp', 'ids', 'kept'), [
+    ('2026-12-05T00:00:00Z', frozenset(), '2026-12-05T00:00:00Z'),
+    ('2026-12-05T00:00:00Z', frozenset({12, 3}), '2026-12-05T00:00:00Z 3,12'),
+    # Too many changes at one second to keep: examined once more next time.
+    ('2026-12-05T00:00:00Z', frozenset(range(10**9, 10**9 + 40)), '2026-12-05T00:00:00Z'),
+])
+def test_the_watermark_keeps_the_ids_of_the_changes_at_its_second(stamp, ids, kept):
+    assert format_mark(stamp, ids) == kept
+    assert len(kept) <= MARK_LENGTH
+    assert parse_mark(kept) == (stamp, ids if kept != stamp else frozenset())
+
+
+def test_a_watermark_of_an_earlier_version_is_read_as_a_timestamp():
+    assert parse_mark('2026-11-30T12:00:00Z') == ('2026-11-30T12:00:00Z', frozenset())

@@ -1,0 +1,112 @@
+"""A farm of many consumer wikis (issue 26): one ``-wikis`` run serves them all, and a file
+used on several of them is examined and copied once. The session's farm has three extra
+consumers beside the first two (``COMMONSCACHE_FARM_EXTRA``, conftest.py): clones of
+consumer2 on the same code base, each with a page of its own."""
+from __future__ import annotations
+
+import time
+
+import pytest
+
+from commonscache.state import State
+from devfarm import farm
+from tests.conftest import PYWIKIBOT_DIR, run_cli
+from tests.test_reliability import bot
+from tests.test_sweep import SHARED, api, api_log, repositories, shared_uploads, summary_of
+from tests.test_watch import on_shared, stop, wait_until
+from tests.wikiclient import WikiClient
+
+pytestmark = pytest.mark.e2e
+
+PANORAMA = 'File:Harbour panorama.jpg'
+
+
+def used_files(wiki: farm.Wiki) -> set[str]:
+    """Every file *wiki*'s pages embed, wherever it is (or missing)."""
+    data = api(wiki, action='query', list='allfileusages', afunique=1, aflimit='max')
+    return {item['title'] for item in data['query']['allfileusages']}
+
+
+def commons_files(wiki: farm.Wiki) -> set[str]:
+    """The files *wiki*'s pages embed that Commons holds (the consumer's own view)."""
+    return {title for title, where in repositories(wiki, used_files(wiki)).items()
+            if where == 'devfarm-commons'}
+
+
+def test_one_wikis_run_serves_five_consumers_and_copies_each_file_once(farm_wikis):
+    consumers = [wiki for name, wiki in farm_wikis.items() if name.startswith('consumer')]
+    assert len(consumers) >= 5, 'the session farm has extra consumers (conftest.py)'
+    wanted = {name: commons_files(wiki) for name, wiki in
+              ((wiki.name, wiki) for wiki in consumers)}
+    everywhere = set().union(*wanted.values())
+    # Files used on several wikis, each extra consumer with one more than consumer2 has.
+    assert sum(len(files) for files in wanted.values()) > len(everywhere)
+    assert all(len(wanted[name]) > len(wanted['consumer2']) for name in wanted
+               if name not in ('consumer', 'consumer2'))
+
+    names = ','.join(f'devfarm:{wiki.name}' for wiki in consumers)
+    result = run_cli(SHARED, '-always', '-setup', f'-wikis:{names}')
+    assert result.returncode == 0, result.stderr
+
+    counts = summary_of(result.stderr)
+    # Each file examined once, whichever wikis use it (the missing one too).
+    used = set().union(*(used_files(wiki) for wiki in consumers))
+    assert counts['examined'] == len(used), result.stderr
+    uploads = shared_uploads(farm_wikis['shared'])
+    assert len(uploads) == len(set(uploads)) >= counts['cached'] - 1  # a redirect: no upload
+    for wiki in consumers:
+        where = repositories(wiki, wanted[wiki.name])
+        # Every copy is served from the shared repository (an old name too, as a redirect).
+        assert {title for title, repo in where.items() if repo == 'devfarm-shared'} >= {
+            title for title in wanted[wiki.name] if title in uploads}, wiki.name
+        assert set(where.values()) <= {'devfarm-shared', 'devfarm-commons'}
+
+    rerun = run_cli(SHARED, '-always', f'-wikis:{names}')
+    assert summary_of(rerun.stderr)['cached'] == 0
+    assert shared_uploads(farm_wikis['shared']) == uploads
+
+
+def rc_polls(wiki: farm.Wiki, since: int) -> int:
+    """The bot's recent-changes requests *wiki* answered after its log's line *since*."""
+    return sum(1 for line in api_log(wiki)[since:]
+               if line['list'] == 'recentchanges' and line['agent'].startswith('commonscache/'))
+
+
+def test_a_watch_polls_quiet_wikis_less_often_and_still_finds_a_new_embed(farm_wikis):
+    """-watch:0.5 over five consumers: one request a poll to each consumer polled, quiet
+    ones less and less often (watch.Cadence), and an embed on a wiki that was quiet for long
+    is cached within the documented bound (8 intervals here, and the poll's own work)."""
+    consumers = [wiki for name, wiki in farm_wikis.items() if name.startswith('consumer')]
+    names = ','.join(f'devfarm:{wiki.name}' for wiki in consumers)
+    state = State(PYWIKIBOT_DIR / 'commonscache.sqlite')
+    for wiki in consumers:  # an earlier run of each, so that the watch starts from now
+        state.set_watermark(f'devfarm:{wiki.name}', api(
+            wiki, action='query', meta='siteinfo')['query']['general']['time'])
+    state.close()
+    marks = {wiki.name: len(api_log(wiki)) for wiki in consumers}
+    quiet_one = consumers[-1]
+
+    watcher = bot(PYWIKIBOT_DIR, SHARED, '-always', '-nopurge', '-watch:0.5', f'-wikis:{names}')
+    try:
+        # From its first poll on, after its start-up (logins, site data, the probes).
+        wait_until(lambda: all(rc_polls(wiki, marks[wiki.name]) for wiki in consumers), 60)
+        marks = {wiki.name: len(api_log(wiki)) for wiki in consumers}
+        began = time.monotonic()
+        time.sleep(20)  # 40 intervals, all quiet
+        elapsed = time.monotonic() - began
+        polls = {wiki.name: rc_polls(wiki, marks[wiki.name]) for wiki in consumers}
+        other = {wiki.name: sum(1 for line in api_log(wiki)[marks[wiki.name]:]
+                                if line['agent'].startswith('commonscache/')
+                                and line['list'] != 'recentchanges') for wiki in consumers}
+        editor = WikiClient(quiet_one, farm.ADMIN, farm.ADMIN_PASSWORD)
+        editor.edit('Harbour walk', text='[[File:Harbour panorama.jpg|thumb]]')
+        waited = wait_until(lambda: on_shared(farm_wikis['shared'], PANORAMA), 30)
+    finally:
+        status, err = stop(watcher)
+    assert status == 0, err
+    # Every interval would be 40 polls of each; quiet wikis were polled less and less.
+    ticks = elapsed / 0.5
+    assert all(3 <= n <= ticks + 2 for n in polls.values()), polls
+    assert sum(polls.values()) < 0.75 * ticks * len(consumers), (polls, ticks)
+    assert other == dict.fromkeys(other, 0), other  # nothing else asked of a quiet wiki
+    assert waited < 0.5 * 8 + 10, waited
