@@ -127,7 +127,10 @@ Options:
                      SECONDS (default: 30) one request per consumer asks what changed since
                      the last poll, and the files newly embedded are cached at once, their
                      pages purged. The watermark is kept in the state file as for
-                     -since:last (the first poll ever examines the whole wiki). A wiki that
+                     -since:last (the first poll ever examines the whole wiki). A wiki quiet
+                     for 10 polls is polled half as often, then less, down to every 8th
+                     interval and at least every 5 minutes; a change brings it back to
+                     every interval. A wiki that
                      does not answer is waited out, longer after each failure (up to 10
                      minutes), and its changes are examined when it is back. SIGTERM ends
                      the run after the files in flight, with exit status 0. The review page

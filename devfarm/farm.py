@@ -575,6 +575,8 @@ def write_pywikibot_dir(root: Path, extra: str = '') -> Path:
     """A ready PYWIKIBOT_DIR: user-config.py, the BotPassword file, scripts and families."""
     pwb = root / 'pywikibot'
     pwb.mkdir(exist_ok=True)
+    extra_users = ''.join(f"usernames['devfarm'][{name!r}] = {BOT!r}\n"
+                          for name in wikis(root) if name not in WIKIS)
     (pwb / 'user-config.py').write_text(f"""# Written by devfarm; rewritten on every `up`.
 family = 'devfarm'
 mylang = 'consumer'
@@ -582,8 +584,7 @@ usernames['devfarm']['shared'] = {BOT!r}
 usernames['devfarm']['commons'] = {BOT!r}
 usernames['devfarm']['consumer'] = {BOT!r}
 usernames['devfarm']['consumer2'] = {BOT!r}
-usernames['devfarm']['*'] = {BOT!r}
-password_file = {str(pwb / 'user-password.py')!r}
+{extra_users}password_file = {str(pwb / 'user-password.py')!r}
 user_script_paths = ['scripts']
 user_families_paths = [{str(REPO / 'families')!r}]
 user_agent_description = 'commonscache dev farm; mailto:devfarm@example.org'
