@@ -43,7 +43,10 @@ def main(*args: str) -> int:
                 return size if done else 0
             except pywikibot.exceptions.APIError as error:
                 # Uploads at once on a wiki with its file locks on disk can trip over each
-                # other's lock files (MediaWiki's FSLockManager): tried again, as the bot does.
+                # other's lock files (MediaWiki's FSLockManager): tried again, as the bot does;
+                # the upload may have landed all the same.
+                if attempt and error.code == 'fileexists-no-change':
+                    return size
                 if not error.code.startswith('lockmanager-fail-') or attempt == 2:
                     raise
                 time.sleep(1)
