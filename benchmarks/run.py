@@ -700,10 +700,14 @@ def many_wikis(args: argparse.Namespace) -> list[str]:
     rows: list[tuple[str, str]] = []
     targets: list[tuple[str, bool, str]] = []
     count = len(consumers)
+    # On MariaDB the state is a database of the farm's server, as a farm's shards share it
+    # (README, Toolforge): the shards' runs below find the watermarks the first run left.
+    state = ((f'-state:{farm.db_server(root).url("commonscache_bench")}',
+              f'-statecnf:{farm.db_server(root).cnf}') if args.db == 'mariadb' else ())
     warm_up_many(wikis, names)
 
     sweep = run_client(wikis, commonscache('-setup', '-nopurge', '-since:last',
-                                           f'-wikis:{names}'))
+                                           f'-wikis:{names}', *state))
     cached = int(re.findall(r'cached (\d+)', sweep.output)[-1])
     examined = int(re.findall(r'examined (\d+)', sweep.output)[-1])
     used = sum(1 for _ in used_titles(wikis, consumers))
@@ -719,7 +723,8 @@ def many_wikis(args: argparse.Namespace) -> list[str]:
                     sweep.traffic.requests <= 1.2 * examined,
                     f'{sweep.traffic.requests / max(examined, 1):.2f}'))
 
-    quiet = run_client(wikis, commonscache('-nopurge', '-since:last', f'-wikis:{names}'))
+    quiet = run_client(wikis, commonscache('-nopurge', '-since:last', f'-wikis:{names}',
+                                           *state))
     per_wiki = api_requests_by_wiki(quiet.traffic)
     on_consumers = sum(per_wiki.get(name, 0) for name in consumers)
     rows += [('quiet -since:last: wall time', f'{quiet.seconds:.1f} s'),
@@ -737,14 +742,14 @@ def many_wikis(args: argparse.Namespace) -> list[str]:
     sharded = 0
     for k in range(1, 5):
         sharded += run_client(wikis, commonscache('-nopurge', '-since:last', f'-wikis:{names}',
-                                                  f'-shard:{k}/4')).traffic.requests
+                                                  f'-shard:{k}/4', *state)).traffic.requests
     rows += [(f'-shard:K/4 over {count} wikis: wikis per shard', ', '.join(map(str, spread))),
              ('quiet -since:last, 4 shards: API requests', f'{sharded} in all')]
     targets.append(("4 shards: quiet runs within 1.1x of one unsharded run's requests",
                     sharded <= 1.1 * quiet.traffic.requests,
                     f'{sharded / max(quiet.traffic.requests, 1):.2f}x'))
 
-    rows += watch_rows(wikis, consumers, names, args, targets)
+    rows += watch_rows(wikis, consumers, names, args, targets, state)
     hour = 3600
     rows.append((f'a farm of {count} quiet wikis per hour',
                  f'-since:last hourly: {quiet.traffic.requests} requests; -watch:30: at most '
@@ -765,33 +770,27 @@ def warm_up_many(wikis: dict[str, farm.Wiki], names: str) -> None:
 
 
 def used_titles(wikis: dict[str, farm.Wiki], consumers: list[str]) -> set[str]:
-    """The distinct Commons files the consumers embed."""
+    """The distinct file titles the consumers embed, wherever the files are (or none is):
+    what a sweep examines, each once."""
     found: set[str] = set()
     for name in consumers:
         reply = requests.get(wikis[name].api, params={
             'action': 'query', 'list': 'allfileusages', 'afunique': 1, 'aflimit': 'max',
             'format': 'json'}, timeout=60).json()
         found.update(item['title'] for item in reply['query']['allfileusages'])
-    titles = sorted(found)
-    on_commons: set[str] = set()
-    for start in range(0, len(titles), 50):  # anonymous: 50 titles a request
-        pages = requests.post(wikis['commons'].api, data={
-            'action': 'query', 'titles': '|'.join(titles[start:start + 50]), 'format': 'json',
-            'formatversion': 2}, timeout=60).json()['query']['pages']
-        on_commons.update(page['title'] for page in pages if not page.get('missing'))
-    return on_commons
+    return found
 
 
 def watch_rows(wikis: dict[str, farm.Wiki], consumers: list[str], names: str,
-               args: argparse.Namespace, targets: list[tuple[str, bool, str]]
-               ) -> list[tuple[str, str]]:
+               args: argparse.Namespace, targets: list[tuple[str, bool, str]],
+               state: tuple[str, ...]) -> list[tuple[str, str]]:
     """-watch over every consumer, all quiet: requests per consumer and poll, how many polls
     the quiet wikis were spared, and memory over *args.polls* polls of the interval."""
     env = {**os.environ, 'PYWIKIBOT_DIR': str(farm.farm_dir() / 'pywikibot'),
            'PYTHONUNBUFFERED': '1'}
     start = mark(wikis)
     watcher = subprocess.Popen(commonscache('-nopurge', f'-watch:{args.watch_interval}',
-                                            f'-wikis:{names}'),
+                                            f'-wikis:{names}', *state),
                                cwd=REPO, env=env, stdout=subprocess.DEVNULL,
                                stderr=subprocess.PIPE, text=True)
     began = time.monotonic()
