@@ -754,13 +754,7 @@ def many_wikis(args: argparse.Namespace) -> list[str]:
     rows.append((f'a farm of {count} quiet wikis per hour',
                  f'-since:last hourly: {quiet.traffic.requests} requests; -watch:30: at most '
                  f'{count * hour // 30} polls, {count * hour // 240} once all are quiet'))
-    lines = [f'Farm of {count} consumer wikis ({args.db}) on {machine()}', '',
-             '| measure | result |', '| --- | --- |']
-    lines += [f'| {name} | {value} |' for name, value in rows]
-    lines += ['', '| target | result | |', '| --- | --- | --- |']
-    lines += [f'| {name} | {value} | {"PASS" if ok else "FAIL"} |'
-              for name, ok, value in targets]
-    return lines
+    return tables(f'Farm of {count} consumer wikis ({args.db}) on {machine()}', rows, targets)
 
 
 def warm_up_many(wikis: dict[str, farm.Wiki], names: str) -> None:
@@ -837,10 +831,16 @@ def rss_kib(pid: int) -> int:
 def format_results(args: argparse.Namespace, rows: list[tuple[str, str]],
                    targets: list[tuple[str, bool, str]], count: int,
                    megabytes: float) -> list[str]:
-    lines = [f'Benchmark: {count} files ({args.files} of ~{args.size_kb} KB, {args.big} of '
-             f'{args.big_mb} MB; {megabytes:.0f} MB in all) on {machine()}; the Commons '
-             f'stand-in {args.source_latency_ms} ms away during the compared sweeps', '',
-             '| measure | result |', '| --- | --- |']
+    return tables(f'Benchmark: {count} files ({args.files} of ~{args.size_kb} KB, {args.big} '
+                  f'of {args.big_mb} MB; {megabytes:.0f} MB in all) on {machine()}; the '
+                  f'Commons stand-in {args.source_latency_ms} ms away during the compared '
+                  'sweeps', rows, targets)
+
+
+def tables(heading: str, rows: list[tuple[str, str]],
+           targets: list[tuple[str, bool, str]]) -> list[str]:
+    """The run's heading, its measures, and its targets with PASS or FAIL."""
+    lines = [heading, '', '| measure | result |', '| --- | --- |']
     lines += [f'| {name} | {value} |' for name, value in rows]
     lines += ['', '| target | result | |', '| --- | --- | --- |']
     lines += [f'| {name} | {value} | {"PASS" if ok else "FAIL"} |'
