@@ -737,7 +737,7 @@ def many_wikis(args: argparse.Namespace) -> list[str]:
                     f'{quiet.traffic.requests / count:.2f}'))
 
     shards = [Shard.parse(f'{k}/4') for k in range(1, 5)]
-    spread = [sum(1 for name in consumers if shard.takes(f'devfarm:{name}'))
+    spread = [len(shard.select([f'devfarm:{name}' for name in consumers]))
               for shard in shards]
     sharded = 0
     for k in range(1, 5):

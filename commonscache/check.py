@@ -52,7 +52,7 @@ def check_setup(opt: object) -> Iterator[Finding]:
                              'FAMILY:CODE" in scripts.ini, section [commonscache]')
         return
     try:
-        consumers = sites.consumer_sites(str(opt.wikis), pywikibot.Site())
+        consumers = sites.consumer_sites(str(opt.wikis))
         shared = sites.connect_shared(str(opt.shared), consumers)
     except UsageError as error:
         yield Finding(False, str(error))

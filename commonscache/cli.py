@@ -214,7 +214,11 @@ from pywikibot.bot import init_handlers, show_help
 from commonscache.errors import UsageError
 from commonscache.limits import wait_out_429s
 from commonscache.logs import shorten_retry_tracebacks
-from commonscache.sites import configure_user_agent, renew_tokens_on_relogin
+from commonscache.sites import (
+    configure_user_agent,
+    configured_site_made_lazily,
+    renew_tokens_on_relogin,
+)
 from commonscache.watch import DEFAULT_POLL, stop_on_sigterm
 
 docuReplacements = {'&params;': pagegenerators.parameterHelp}  # noqa: N816
@@ -399,7 +403,8 @@ def main(*args: str) -> int:
     renew_tokens_on_relogin()
     wait_out_429s()
     try:
-        local_args = pywikibot.handle_args(args)
+        with configured_site_made_lazily():
+            local_args = pywikibot.handle_args(args)
     except (pywikibot.exceptions.Error, requests.exceptions.RequestException) as error:
         raise UsageError(f'cannot reach the consumer wiki {config_site()}: {error}') from None
 

@@ -1,9 +1,14 @@
-"""``-shard:K/N``: a farm's consumer wikis split among N jobs. Each job takes the wikis whose
-name (``family:code``) hashes to its K, stably: the same wiki lands in the same shard on
-every run and every machine, whatever the order or number of the other wikis. Each shard
-keeps a state file, a lock and a review page of its own, so that N jobs run side by side;
-the shared repository is what they have in common, and a file used in two shards is copied
-by the first and found there by the other.
+"""``-shard:K/N``: a farm's consumer wikis split among N jobs, balanced by count. The wikis
+are put in the order of a hash of their names (``family:code``) and dealt to the shards in
+turn, so that shards differ by one wiki at most, and every run and every machine deals the
+same list the same way, whatever order -wikis names them in. A wiki added to the farm
+moves some others to the next shard: with the state in a database the shards share, that
+costs nothing; with a state file per shard, a moved wiki's next ``-since:last`` is a first
+run of it in its new shard (a sweep of what it uses, with nothing left to copy).
+
+A shard keeps a state file, a lock and a review page of its own, unless the shards share a
+database; the shared repository is what they have in common, and a file used in two shards
+is copied by the first and found there by the other.
 """
 from __future__ import annotations
 
@@ -42,10 +47,14 @@ class Shard:
     def whole(self) -> bool:
         return self.count == 1
 
-    def takes(self, wiki: str) -> bool:
-        """Whether the wiki named *wiki* (``family:code``) belongs to this shard."""
-        digest = int(hashlib.sha1(wiki.encode('utf-8')).hexdigest(), 16)
-        return self.whole or digest % self.count + 1 == self.index
+    def select(self, wikis: list[str]) -> list[str]:
+        """The wikis of *wikis* (``family:code`` names) that belong to this shard, in the
+        order given."""
+        if self.whole:
+            return list(wikis)
+        dealt = sorted(set(wikis), key=lambda wiki: hashlib.sha1(wiki.encode()).hexdigest())
+        mine = set(dealt[self.index - 1::self.count])
+        return [wiki for wiki in wikis if wiki in mine]
 
     def path(self, path: Path) -> Path:
         """This shard's own file beside *path* (its state file; the lock goes beside it)."""

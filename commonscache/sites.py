@@ -5,14 +5,15 @@ https://meta.wikimedia.org/wiki/User-Agent_policy
 """
 from __future__ import annotations
 
-from collections.abc import Callable
+import socket
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from pathlib import Path
 from urllib.parse import urlsplit
 
 import pywikibot
 import requests
 from pywikibot import config
-from pywikibot.comms import http
 from pywikibot.exceptions import APIError, Error, NoUsernameError, SiteDefinitionError
 
 from commonscache import __version__
@@ -45,7 +46,9 @@ def site_from_spec(spec: str, what: str = 'shared repository') -> Site:
         base = pywikibot.family.Family.load(family).base_url(code, api_url)
     except SiteDefinitionError as error:
         raise UsageError(f'unknown {what} {spec}: {error}') from None
-    probe(base, f'the {what} {spec}')
+    reason = unreachable(base)
+    if reason:  # one line, where Pywikibot would retry for minutes
+        raise UsageError(f'cannot reach the {what} {spec} at {base} ({reason})')
     try:
         return pywikibot.Site(code, family)
     except SiteDefinitionError as error:
@@ -54,28 +57,105 @@ def site_from_spec(spec: str, what: str = 'shared repository') -> Site:
         raise UsageError(f'cannot reach the {what} {spec}: {error}') from None
 
 
-def probe(api_url: str, what: str) -> None:
-    """Fail fast, in one line, when a wiki does not answer at all. Pywikibot would retry
-    for minutes and print a traceback for every attempt."""
-    try:
-        requests.head(api_url, timeout=config.socket_timeout,
-                      headers={'User-Agent': http.user_agent()})
-    except requests.exceptions.RequestException as error:
-        reason = type(error).__name__
-        raise UsageError(f'cannot reach {what} at {api_url} ({reason})') from None
+class ConsumerSite(Site):
+    """A consumer wiki, asked nothing until the run has work there.
 
-
-def consumer_sites(spec: str, default: Site,
-                   keep: Callable[[str], bool] = lambda name: True) -> list[Site]:
-    """The consumer wikis: *default*, or those ``-wikis`` names (``FAMILY:CODE`` items,
-    comma-separated, or ``FAMILY`` for every code of a family); of those, the ones whose
-    name *keep* takes (a shard's), decided before any is contacted.
-
-    :raises UsageError: for a malformed, unknown or unreachable wiki
+    Pywikibot's APISite asks the wiki who the bot is as soon as the object is made
+    (``login(cookie_only=True)``, one request); on a farm of many wikis most have nothing to
+    do in a quiet run, and every query it does make answers that question anyway (Pywikibot
+    adds ``meta=userinfo`` to each). A consumer with work is logged in when it needs to be
+    (:func:`login_if_configured`: more than 50 titles to read, or a purge to make).
     """
-    if not spec:
-        return [default] if keep(str(default)) else []
+
+    def login(self, autocreate: bool = False, user: str | None = None, *,
+              cookie_only: bool = False) -> None:
+        if cookie_only:
+            return  # the construction's check: left to the first query
+        super().login(autocreate, user)
+
+
+def consumer_site(family: str, code: str) -> Site:
+    """The consumer wiki *family*:*code*, made without a request (:class:`ConsumerSite`)."""
+    return pywikibot.Site(code, family, interface=ConsumerSite)
+
+
+@contextmanager
+def configured_site_made_lazily() -> Iterator[None]:
+    """Pywikibot's ``handle_args`` makes the configured site to check that it exists; made
+    as a :class:`ConsumerSite` (which the run uses when that site is its consumer), it
+    costs no request."""
+    before = config.site_interface
+    config.site_interface = ConsumerSite
+    try:
+        yield
+    finally:
+        config.site_interface = before
+
+
+_ANSWERS: dict[tuple[str, int], str] = {}
+
+
+def unreachable(api_url: str) -> str:
+    """Why the server of *api_url* does not take connections ('' when it does): a TCP
+    connection, not a request, so that the check costs the wiki nothing; checked once a
+    run per host and port (a farm's wikis mostly share their servers). Pywikibot would retry
+    a dead wiki for minutes, printing a traceback for every attempt."""
+    parts = urlsplit(api_url)
+    port = parts.port or (443 if parts.scheme == 'https' else 80)
+    key = (parts.hostname or '', port)
+    if key not in _ANSWERS:
+        timeout = config.socket_timeout
+        try:
+            with socket.create_connection(
+                    key, timeout=timeout[0] if isinstance(timeout, tuple) else timeout):
+                _ANSWERS[key] = ''
+        except OSError as error:
+            _ANSWERS[key] = f'{type(error).__name__}: {error.strerror or error}'
+    return _ANSWERS[key]
+
+
+def consumer_sites(spec: str, keep: Callable[[list[str]], list[str]] = list) -> list[Site]:
+    """The consumer wikis: the configured site (-family/-lang, -site), or those ``-wikis``
+    names (``FAMILY:CODE`` items, comma-separated, or ``FAMILY`` for every code of a
+    family); of those, the ones *keep* picks from the names (a shard's), decided before any
+    is contacted. Of several, one whose server takes no connections is left out with a warning,
+    so that a wiki that is down does not stop the farm's run.
+
+    :raises UsageError: for a malformed or unknown wiki, a single one that does not answer,
+        or when none answers
+    """
+    names = _consumer_names(spec) if spec else [f'{config.family}:{config.mylang}']
     consumers: list[Site] = []
+    down: list[str] = []
+    for name in keep(names):
+        family, _, code = name.partition(':')
+        try:
+            api_url = pywikibot.family.Family.load(family).apipath(code)
+            api_url = pywikibot.family.Family.load(family).base_url(code, api_url)
+        except SiteDefinitionError as error:
+            raise UsageError(f'unknown consumer wiki {name}: {error}') from None
+        reason = unreachable(api_url)
+        if reason:
+            down.append(f'cannot reach the consumer wiki {name} at {api_url} ({reason})')
+            continue
+        try:
+            site = consumer_site(family, code)
+        except SiteDefinitionError as error:
+            raise UsageError(f'unknown consumer wiki {name}: {error}') from None
+        if site not in consumers:
+            consumers.append(site)
+    if down and not consumers:
+        raise UsageError(down[0] if len(down) == 1 else
+                         f'none of the {len(down)} consumer wikis answers; the first: '
+                         f'{down[0]}')
+    for line in down:
+        pywikibot.warning(f'{line}; left out of this run')
+    return consumers
+
+
+def _consumer_names(spec: str) -> list[str]:
+    """``FAMILY:CODE`` of each wiki that -wikis names, in order, each once."""
+    names: list[str] = []
     for item in filter(None, (part.strip() for part in spec.split(','))):
         family, sep, code = item.partition(':')
         if sep:
@@ -85,13 +165,8 @@ def consumer_sites(spec: str, default: Site,
                 codes = sorted(pywikibot.family.Family.load(family).codes)
             except SiteDefinitionError as error:
                 raise UsageError(f'-wikis: unknown family {family}: {error}') from None
-        for name in codes:
-            if not keep(f'{family}:{name}'):
-                continue
-            site = site_from_spec(f'{family}:{name}', what='consumer wiki')
-            if site not in consumers:
-                consumers.append(site)
-    return consumers
+        names += [f'{family}:{name}' for name in codes if f'{family}:{name}' not in names]
+    return names
 
 
 def connect_shared(spec: str, consumers: list[Site]) -> Site:

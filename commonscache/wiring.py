@@ -98,7 +98,7 @@ def connect_for_reading(opt: object) -> Wiring:
 
 def _consumers(opt: object) -> tuple[Shard, list[sites.Site]]:
     shard = Shard.parse(str(opt.shard or ''))
-    return shard, sites.consumer_sites(str(opt.wikis), pywikibot.Site(), keep=shard.takes)
+    return shard, sites.consumer_sites(str(opt.wikis), keep=shard.select)
 
 
 def _store(opt: object, shard: Shard) -> stores.Store:

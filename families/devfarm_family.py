@@ -42,6 +42,3 @@ class Family(family.Family):  # noqa: D101
     def protocol(self, code: str) -> str:
         # Pywikibot assumes https; the farm's php -S speaks plain http.
         return 'http'
-
-    def interface(self, code: str) -> str:
-        return 'APISite'

@@ -110,3 +110,55 @@ def test_a_watch_polls_quiet_wikis_less_often_and_still_finds_a_new_embed(farm_w
     assert sum(polls.values()) < 0.75 * ticks * len(consumers), (polls, ticks)
     assert other == dict.fromkeys(other, 0), other  # nothing else asked of a quiet wiki
     assert waited < 0.5 * 8 + 10, waited
+
+
+def set_watermarks_to_now(consumers: list[farm.Wiki]) -> None:
+    """An earlier run of each consumer, as of the wiki's time now."""
+    state = State(PYWIKIBOT_DIR / 'commonscache.sqlite')
+    for wiki in consumers:
+        state.set_watermark(f'devfarm:{wiki.name}', api(
+            wiki, action='query', meta='siteinfo')['query']['general']['time'])
+    state.close()
+
+
+def bot_requests(wiki: farm.Wiki, since: int) -> list[dict[str, str]]:
+    """The requests of commonscache that *wiki* answered after its log's line *since*."""
+    return [line for line in api_log(wiki)[since:] if line['agent'].startswith('commonscache/')]
+
+
+def test_a_quiet_run_asks_each_consumer_one_thing(farm_wikis):
+    """-since:last over five quiet consumers: no check of its own, no login and no 'who am
+    I' per wiki, only the recent changes (the site data Pywikibot keeps from the first
+    run)."""
+    consumers = [wiki for name, wiki in farm_wikis.items() if name.startswith('consumer')]
+    names = ','.join(f'devfarm:{wiki.name}' for wiki in consumers)
+    set_watermarks_to_now(consumers)
+    first = run_cli(SHARED, '-always', '-since:last', f'-wikis:{names}')
+    assert first.returncode == 0, first.stderr
+    marks = {wiki.name: len(api_log(wiki)) for wiki in consumers}
+    result = run_cli(SHARED, '-always', '-since:last', f'-wikis:{names}')
+    assert result.returncode == 0, result.stderr
+    assert summary_of(result.stderr)['examined'] == 0
+    asked = {wiki.name: [(line['method'], line['list']) for line in
+                         bot_requests(wiki, marks[wiki.name])] for wiki in consumers}
+    assert asked == {wiki.name: [('POST', 'recentchanges')] for wiki in consumers}
+
+
+def test_a_consumer_that_does_not_answer_is_left_out_and_the_others_are_served(farm_wikis):
+    consumers = [wiki for name, wiki in farm_wikis.items() if name.startswith('consumer')]
+    names = ','.join(f'devfarm:{wiki.name}' for wiki in consumers)
+    down = consumers[-1]
+    farm.stop(down)
+    result = run_cli(SHARED, '-always', '-setup', f'-wikis:{names}')
+    assert result.returncode == 0, result.stderr
+    assert f'cannot reach the consumer wiki devfarm:{down.name} at {down.server}' in \
+        result.stderr
+    assert 'left out of this run' in result.stderr
+    assert 'Traceback' not in result.stderr
+    assert summary_of(result.stderr)['cached'] > 0
+    assert on_shared(farm_wikis['shared'], 'File:Sunset over the harbour.jpg')
+
+    alone = run_cli(SHARED, '-always', f'-wikis:devfarm:{down.name}')
+    assert alone.returncode == 2, alone.stderr
+    assert f'cannot reach the consumer wiki devfarm:{down.name} at' in alone.stderr
+    assert 'Traceback' not in alone.stderr

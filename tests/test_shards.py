@@ -1,6 +1,6 @@
-"""-shard:K/N: the consumer wikis split among jobs by a stable hash of their names (table
-tests), and, end to end, two shards over the dev farm's two consumers at the same time leave
-the shared repository exactly as one unsharded run does."""
+"""-shard:K/N: the consumer wikis dealt to the jobs in the order of a hash of their names,
+balanced by count (table tests), and, end to end, two shards over the dev farm's two
+consumers at the same time leave the shared repository exactly as one unsharded run does."""
 from __future__ import annotations
 
 from pathlib import Path
@@ -25,19 +25,26 @@ def test_a_malformed_shard_names_what_to_write(value):
         Shard.parse(value)
 
 
-@pytest.mark.parametrize('count', [1, 2, 3, 8])
-def test_every_wiki_is_in_exactly_one_shard_and_the_shards_are_even(count):
-    shards = [Shard(index, count) for index in range(1, count + 1)]
-    owners = {wiki: [s.index for s in shards if s.takes(wiki)] for wiki in WIKIS}
-    assert all(len(found) == 1 for found in owners.values())
-    sizes = [sum(1 for found in owners.values() if found == [s.index]) for s in shards]
-    assert min(sizes) >= len(WIKIS) / count * 0.6  # a hash spreads them evenly enough
+@pytest.mark.parametrize('count', [1, 2, 3, 4, 8])
+@pytest.mark.parametrize('wikis', [5, 50, 202])
+def test_every_wiki_is_in_exactly_one_shard_and_the_shards_differ_by_one_at_most(count, wikis):
+    farm = WIKIS[:wikis]
+    picked = [Shard(index, count).select(farm) for index in range(1, count + 1)]
+    assert sorted(wiki for shard in picked for wiki in shard) == sorted(farm)
+    sizes = [len(shard) for shard in picked]
+    assert max(sizes) - min(sizes) <= 1, sizes
 
 
-def test_the_hash_is_stable():
+def test_the_order_of_the_names_does_not_change_the_shards():
+    assert Shard(2, 4).select(WIKIS) == Shard(2, 4).select(WIKIS[::-1])[::-1]
+    assert Shard(1, 1).select(WIKIS) == WIKIS
+
+
+def test_the_deal_is_stable():
     """The same wiki in the same shard on every run and every machine (sha1, not hash())."""
-    assert [Shard(1, 2).takes(w) for w in ('devfarm:consumer', 'devfarm:consumer2')] == \
-        [False, True]
+    pair = ['devfarm:consumer', 'devfarm:consumer2']
+    assert (Shard(1, 2).select(pair), Shard(2, 2).select(pair)) == \
+        (['devfarm:consumer2'], ['devfarm:consumer'])
 
 
 def test_each_shard_has_its_own_state_file_and_review_page():
@@ -89,8 +96,8 @@ def test_an_empty_shard_says_so_and_does_nothing(farm_wikis):
     from tests.conftest import PYWIKIBOT_DIR, run_cli
     from tests.test_sweep import SHARED
 
-    # the default consumer, devfarm:consumer, is shard 2's of 2
-    result = run_cli(SHARED, '-always', '-shard:1/2')
+    # the default consumer, devfarm:consumer, alone: dealt to shard 1 of 2
+    result = run_cli(SHARED, '-always', '-shard:2/2')
     assert result.returncode == 0, result.stderr
-    assert 'shard 1 of 2 has none of the consumer wikis (-wikis); nothing to do' in result.stderr
-    assert not (PYWIKIBOT_DIR / 'commonscache-shard1of2.sqlite').exists()
+    assert 'shard 2 of 2 has none of the consumer wikis (-wikis); nothing to do' in result.stderr
+    assert not (PYWIKIBOT_DIR / 'commonscache-shard2of2.sqlite').exists()
