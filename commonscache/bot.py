@@ -143,7 +143,8 @@ class CacheBot(ConfigParserBot):
         wired = self.wiring
         return status.read_status(
             wired.state, wired.shared, wired.consumers, template=self.opt.template,
-            review_page=wiring.page_title(wired.store, wired.shard, self.opt.reviewpage))
+            review_page=wiring.page_title(wired.store, wired.shard, self.opt.reviewpage),
+            keep=False)
 
     def setup(self) -> None:
         super().setup()

@@ -147,6 +147,23 @@ class Group:
 
 
 @dataclass
+class Surveyed:
+    """Files that consumers with the same foreign *repositories* (description URLs, in
+    lookup order) do not have as their own; *outcomes* for those they do."""
+
+    repositories: tuple[str, ...]
+    titles: list[str] = field(default_factory=list)
+    outcomes: list[Outcome] = field(default_factory=list)
+    examined: int = 0
+
+    def add(self, other: Surveyed) -> None:
+        """Take *other*'s files in (a batch of a consumer with the same repositories)."""
+        self.titles += other.titles
+        self.outcomes += other.outcomes
+        self.examined += other.examined
+
+
+@dataclass
 class Located:
     """Where a batch's files are to come from; *outcomes* for those that go no further."""
 

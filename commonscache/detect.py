@@ -15,6 +15,7 @@ See https://www.mediawiki.org/wiki/API:Filerepoinfo and API:Allimages
 """
 from __future__ import annotations
 
+from collections import Counter
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from typing import Literal
@@ -60,6 +61,12 @@ SURVEY_LIMIT = 4
 
 
 _REPOSITORIES: dict[Site, list[str]] = {}
+#: consumer → its own files, when a listing of everything it uses found them all
+#: (:func:`files_used_everywhere`)
+_LOCAL: dict[Site, frozenset[str]] = {}
+#: consumer → the pages that use each file it does not have as its own, when a listing
+#: counted them all (:func:`files_used_everywhere`)
+_USES: dict[Site, dict[str, int]] = {}
 
 
 def _example_url(repository: dict) -> str:
@@ -91,6 +98,12 @@ def survey(consumer: Site, titles: Iterable[str]) -> Survey | None:
     names = sorted({title.split(':', 1)[1].replace(' ', '_') for title in titles})
     if not names:
         return Survey((), frozenset())
+    if consumer in _LOCAL and consumer in _REPOSITORIES:  # known from the listing
+        repositories = _REPOSITORIES[consumer]
+        if not all(repositories):
+            return None
+        wanted = {title.replace('_', ' ') for title in titles}
+        return Survey(tuple(repositories), _LOCAL[consumer] & wanted)
     params: dict = {'action': 'query', 'formatversion': 2, 'list': 'allimages',
                     'aifrom': names[0], 'aito': names[-1], 'ailimit': 'max', 'aiprop': ''}
     # Asked once a run: the consumer answers filerepoinfo by asking each API repository
@@ -146,10 +159,55 @@ class UsedFile(pywikibot.FilePage):
     for the files it embeds."""
 
 
-def files_used_everywhere(consumer: Site) -> Iterable[str]:
-    """Every file title used on any page of the consumer (``list=allfileusages``, unique)."""
-    for item in list_query(consumer, list='allfileusages', afunique=1, aflimit='max'):
-        yield item['title']
+def files_used_everywhere(consumer: Site) -> Iterator[str]:
+    """Every file title used on any page of the consumer (``list=allfileusages``).
+
+    The first request also lists the consumer's own files and its repositories
+    (``list=allimages``, ``meta=filerepoinfo``), and each use of a file rather than each file
+    once: a wiki of a farm has few files of its own or none, so its batches are surveyed
+    with no request of their own (:func:`survey`), and the status page counts the pages that
+    use each file without asking the wiki again (:func:`take_usage_counts`). A wiki whose
+    files or uses do not fit one answer is listed file by file from there on, surveyed batch
+    by batch, and its savings asked separately.
+    """
+    params: dict = {'action': 'query', 'formatversion': 2, 'list': 'allfileusages|allimages',
+                    'aflimit': 'max', 'ailimit': 'max', 'aiprop': ''}
+    if consumer not in _REPOSITORIES:
+        params['meta'] = 'filerepoinfo'
+    data = pywikibot.data.api.Request(site=consumer, parameters=params).submit()
+    query, more = data.get('query', {}), data.get('continue', {})
+    _REPOSITORIES.setdefault(consumer, [_example_url(repo) for repo in query.get('repos', [])
+                                        if not repo.get('local')])
+    local = None if 'aicontinue' in more else frozenset(
+        item['title'] for item in query.get('allimages', []))
+    if local is not None:
+        _LOCAL[consumer] = local
+    uses = Counter(item['title'] for item in query.get('allfileusages', []))
+    yield from uses
+    if 'afcontinue' not in more:
+        if local is not None:
+            _USES[consumer] = {title: n for title, n in uses.items() if title not in local}
+        return
+    # More uses than one answer holds: each file once from the last one listed on.
+    last = next(reversed(uses), '')
+    for item in list_query(consumer, list='allfileusages', afunique=1, aflimit='max',
+                           affrom=last.split(':', 1)[-1]):
+        if item['title'] != last:
+            yield item['title']
+
+
+def take_usage_counts() -> dict[Site, dict[str, int]]:
+    """consumer → the pages that use each file it gets from elsewhere, for the consumers
+    that a listing this run (or poll) counted whole; counted once, then forgotten."""
+    counts = dict(_USES)
+    _USES.clear()
+    return counts
+
+
+def forget_listings() -> None:
+    """The consumers' own files as listed are forgotten (at the end of a sweep, of a poll):
+    a file uploaded to a consumer later is found by the next survey."""
+    _LOCAL.clear()
 
 
 def files_used_on(consumer: Site, titles: Iterable[str]) -> list[str]:
@@ -185,13 +243,6 @@ def changed_title(change: dict) -> str:
     if where == 'target':
         return (change.get('logparams') or {}).get('target_title', '')
     return change.get('title', '') if where else ''
-
-
-def pages_using(consumer: Site, files: list[str]) -> list[str]:
-    """The consumer's pages that use any of *files* (``prop=fileusage``, batched)."""
-    result = query_titles(consumer, files, prop='fileusage', fulimit='max')
-    return sorted({use['title'] for page in result.pages.values()
-                   for use in page.get('fileusage', [])})
 
 
 def request_pages(consumer: Site, target: str) -> Iterator[pywikibot.Page]:

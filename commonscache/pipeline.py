@@ -29,6 +29,7 @@ from commonscache.datatypes import (
     SharedFile,
     Snapshot,
     SourceFile,
+    Surveyed,
     Verdict,
     failed,
     flagged,
@@ -78,17 +79,37 @@ def locate(consumer: sites.Site, titles: list[str], settings: Settings,
     """Where the consumer gets each file: from its own survey and direct reads of the shared
     repository and the sources when its repositories are known wikis with the shared
     repository first (see :mod:`commonscache.detect`), else as the consumer classifies them."""
+    surveyed = survey_batch(consumer, titles, settings)
+    if surveyed is None:
+        return locate_classified(consumer, titles, settings)
+    return locate_surveyed(surveyed, settings, memory)
+
+
+def survey_batch(consumer: sites.Site, titles: list[str], settings: Settings
+                 ) -> Surveyed | None:
+    """The consumer's own files among *titles* set aside; None when the consumer must
+    classify them itself (its repositories are not known wikis with the shared repository
+    first). Surveyed batches of consumers with the same repositories can be located as one
+    (:meth:`Surveyed.add`): a farm of small wikis then costs the shared repository and the
+    sources what one large wiki does."""
     found = survey(consumer, titles)
     if found is None or not found.repositories or \
             not sites.is_on(settings.shared, found.repositories[0]):
-        return _locate_classified(consumer, titles, settings)
-    located = Located(examined=len(titles))
-    rest = []
+        return None
+    surveyed = Surveyed(found.repositories, examined=len(titles))
     for title in titles:
         if title in found.local:
-            located.outcomes.append(skipped(title, 'local-file', 'the consumer has it as local'))
+            surveyed.outcomes.append(skipped(title, 'local-file', 'the consumer has it as local'))
         else:
-            rest.append(title)
+            surveyed.titles.append(title)
+    return surveyed
+
+
+def locate_surveyed(surveyed: Surveyed, settings: Settings, memory: Memory) -> Located:
+    """Where the surveyed files are: on the shared repository, on a source (in the
+    consumers' lookup order), or nowhere."""
+    located = Located(examined=surveyed.examined, outcomes=list(surveyed.outcomes))
+    rest = surveyed.titles
     shared = read_shared(settings.shared, rest, template=settings.template,
                          ride=settings.run_page)
     located.run_page = shared.pop(settings.run_page, None)
@@ -105,7 +126,7 @@ def locate(consumer: sites.Site, titles: list[str], settings: Settings,
         remaining += [outcome.title for outcome in waiting]
     else:
         located.outcomes += waiting
-    for url in found.repositories[1:]:
+    for url in surveyed.repositories[1:]:
         if not remaining:
             break
         try:
@@ -149,7 +170,7 @@ def _not_waiting(titles: list[str], settings: Settings, memory: Memory
     return [title for title in titles if title not in waiting], kept
 
 
-def _locate_classified(consumer: sites.Site, titles: list[str], settings: Settings) -> Located:
+def locate_classified(consumer: sites.Site, titles: list[str], settings: Settings) -> Located:
     """:func:`locate` by the consumer's own classification (``prop=imageinfo``)."""
     located = Located()
     foreign: dict[sites.Site | None, list[FileUse]] = defaultdict(list)

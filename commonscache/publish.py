@@ -13,7 +13,7 @@ import pywikibot
 from pywikibot import config
 
 from commonscache import purges, sites, status
-from commonscache.detect import pages_using
+from commonscache.detect import take_usage_counts
 from commonscache.messages import msg
 from commonscache.operations import ControlPages, RunPage, answer_requests
 from commonscache.query import batches
@@ -47,10 +47,12 @@ class Publisher:
         return tuple(sorted((f.title, f.reason)
                             for f in self.state.flags(shared=str(self.shared))))
 
-    def read_status(self) -> status.Status:
-        """The figures of the status page, from the state and the wikis."""
+    def read_status(self, listed: dict | None = None) -> status.Status:
+        """The figures of the status page, from the state and the wikis; *listed*: the uses
+        this run's listings counted (:func:`~commonscache.detect.take_usage_counts`)."""
         return status.read_status(self.state, self.shared, self.consumers,
-                                  template=self.opt.template, review_page=self.review_page)
+                                  template=self.opt.template, review_page=self.review_page,
+                                  listed=listed)
 
     def _status_due(self, written_copies: int) -> bool:
         """Whether the status page is worth its reads: the bot wrote copies or the open
@@ -68,9 +70,10 @@ class Publisher:
         """Rewrite the status page when it is due and its content changed; *written_copies*:
         the copies this run cached or updated so far."""
         title = self.status_page
+        listed = take_usage_counts()  # counted by this run's listings, used now or never
         if not title or config.simulate or not self._status_due(written_copies):
             return
-        text = status.as_wikitext(self.read_status(), self.shared)
+        text = status.as_wikitext(self.read_status(listed), self.shared)
         page = pywikibot.Page(self.shared, title)
         if not page.exists() or page.text.strip() != text.strip():
             self._save(page, text, 'summary-status')
@@ -129,15 +132,29 @@ class Publisher:
             time.sleep(todo.wait)
             sites.login_if_configured(consumer)  # a purge is a write; 500 titles a request
             began = time.monotonic()
-            users = pages_using(consumer, todo.now)
-            for batch in batches(users, consumer.maxlimit):
-                # Invalidated, not re-parsed now: the next view parses the page, and
-                # finds the file on the shared repository.
-                consumer.purgepages([pywikibot.Page(consumer, t) for t in batch])
+            users = purge_pages_using(consumer, todo.now)
             if users:
-                pywikibot.info(f'purged {len(users)} pages on {consumer} in '
+                pywikibot.info(f'purged {users} pages on {consumer} in '
                                f'{time.monotonic() - began:.2f} s'
                                + (f', {todo.wait:.1f} s after the last write of their files'
                                   if todo.wait else ''))
             self.state.purged(shared=str(self.shared), consumer=str(consumer),
                               titles=todo.now)
+
+
+def purge_pages_using(consumer: sites.Site, files: list[str]) -> int:
+    """Purge the consumer's pages that use any of *files*: ``action=purge`` over
+    ``generator=fileusage``, so that finding the pages and purging them is one request per
+    batch of files. The pages are invalidated, not parsed now: the next view parses them and
+    finds the files on the shared repository. Returns how many were purged."""
+    purged = 0
+    for batch in batches(files, consumer.maxlimit):
+        params: dict = {'action': 'purge', 'generator': 'fileusage', 'titles': batch,
+                        'gfulimit': 'max', 'formatversion': 2}
+        while True:
+            data = consumer.simple_request(**params).submit()
+            purged += sum(1 for page in data.get('purge', []) if page.get('purged'))
+            if 'continue' not in data:
+                break
+            params.update(data['continue'])
+    return purged

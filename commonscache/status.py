@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import json
 from collections import Counter
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 from dataclasses import asdict, dataclass, field
 from datetime import datetime
 
@@ -21,7 +21,7 @@ from commonscache.messages import Language, msg
 from commonscache.query import query_generator, query_titles
 from commonscache.review import escape_cell
 from commonscache.sites import Site, is_on
-from commonscache.state import Run, State
+from commonscache.state import Run, State, ago, now
 
 #: Seconds after which the status page is rewritten even when no copy or flag changed (its
 #: last runs, its savings as pages of the consumers change).
@@ -78,13 +78,56 @@ def copies_on(shared: Site, template: str) -> dict[str, int]:
             for title, page in result.pages.items()}
 
 
+def counted_saving(consumer: Site, uses: Mapping[str, int], served: set[str]) -> Saving:
+    """The saving of a consumer whose listing counted *uses* (file → pages using it; its own
+    files left out), *served*: the titles the shared repository has."""
+    found = [pages for title, pages in uses.items() if title in served]
+    return Saving(str(consumer), len(found), sum(found))
+
+
+def on_shared(shared: Site, titles: Iterable[str]) -> set[str]:
+    """Those of *titles* that *shared* has as a file or a redirect to one (batched)."""
+    result = query_titles(shared, titles, prop='imageinfo', iiprop='size', redirects=1)
+    return {title for title in titles if (result.page(title) or {}).get('imageinfo')}
+
+
+def _stored(state: State, shared: str, consumer: Site) -> Saving | None:
+    """The consumer's saving as last counted, if that was less than a day ago."""
+    found = state.watermark(f'savings {shared} {consumer}')
+    if not found:
+        return None
+    figures = json.loads(found)
+    if figures.get('at', '') <= ago(REWRITE_EVERY):
+        return None
+    return Saving(str(consumer), figures['files'], figures['lookups'])
+
+
 def read_status(state: State, shared: Site, consumers: Iterable[Site], *, template: str,
-                review_page: str = '') -> Status:
+                review_page: str = '',
+                listed: Mapping[Site, Mapping[str, int]] | None = None,
+                keep: bool = True) -> Status:
+    """The status page's figures. A consumer's saving comes from *listed* (consumer → file →
+    pages using it, as this run's listing counted them, checked against the shared
+    repository in one batched read for all), else as counted within the last day, else
+    from a query of its own; each saving counted is kept in the state (unless not to
+    *keep*: a report that only reads)."""
     key = str(shared)
     sizes = copies_on(shared, template)
+    listed = listed or {}
+    served = on_shared(shared, sorted(set().union(*listed.values()))) if listed else set()
+    savings = []
+    for consumer in consumers:
+        found = None if consumer in listed else _stored(state, key, consumer)
+        if found is None:
+            found = (counted_saving(consumer, listed[consumer], served) if consumer in listed
+                     else saving(consumer, shared, sorted(sizes)))
+            if keep:
+                state.set_watermark(f'savings {key} {consumer}', json.dumps(
+                    {'files': found.files, 'lookups': found.lookups, 'at': now()}))
+        savings.append(found)
     return Status(
         shared=key,
-        savings=tuple(saving(consumer, shared, sorted(sizes)) for consumer in consumers),
+        savings=tuple(savings),
         files=len(sizes), bytes=sum(sizes.values()),
         flags=dict(sorted(Counter(f.reason for f in state.flags(shared=key)).items())),
         runs=tuple(state.runs(shared=key)), review_page=review_page,

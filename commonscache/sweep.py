@@ -16,16 +16,27 @@ import pywikibot
 from pywikibot import config
 
 from commonscache import budget, sites
-from commonscache.datatypes import Located, Memory, Outcome, Settings, SharedFile, Snapshot
-from commonscache.detect import UsedFile, files_used_on
+from commonscache.datatypes import (
+    Located,
+    Memory,
+    Outcome,
+    Settings,
+    SharedFile,
+    Snapshot,
+    Surveyed,
+)
+from commonscache.detect import UsedFile, files_used_on, forget_listings
 from commonscache.operations import RunPage
 from commonscache.pipeline import (
     judge,
     judged,
     locate,
+    locate_classified,
     locate_copies,
+    locate_surveyed,
     read_group,
     source_conflicts,
+    survey_batch,
 )
 from commonscache.progress import Progress
 from commonscache.query import ANONYMOUS_LIMIT
@@ -65,6 +76,8 @@ class Sweep:
         self.pending_pages: dict[sites.Site, list[str]] = defaultdict(list)
         self.pending_files: dict[sites.Site, list[str]] = defaultdict(list)
         self.pending_refresh: list[str] = []
+        #: surveyed files of consumers with the same repositories, located together
+        self.pools: dict[tuple[str, ...], Surveyed] = {}
 
     @property
     def shared(self) -> sites.Site:
@@ -114,12 +127,16 @@ class Sweep:
             self._flush_pages(consumer)
         for consumer in list(self.pending_files):
             self._flush_files(consumer)
+        for repositories in list(self.pools):
+            self._flush_pool(repositories)
+        forget_listings()
 
     def forget(self) -> None:
         """Drop what was collected and not worked off (a poll that met an outage or a
         stop): its pages come back with the next poll."""
         self.pending_pages.clear()
         self.pending_files.clear()
+        self.pools.clear()
         self.memory.seen.clear()
 
     def hold_to_budget(self, consumer: sites.Site) -> None:
@@ -148,11 +165,34 @@ class Sweep:
             self.run_batch(locate_copies(titles, self.settings))
 
     def _flush_files(self, consumer: sites.Site) -> None:
+        """Files a consumer uses: cache those it gets from a foreign wiki. Once the consumer
+        has set its own files aside, the rest wait in a pool with other consumers' (those
+        with the same repositories) until the pool makes a batch: fifty wikis of ten files
+        cost the shared repository and the sources one batch, not fifty. Files held to a
+        consumer's budget go as a batch of their own."""
         titles, self.pending_files[consumer] = self.pending_files[consumer], []
-        if titles:  # files a consumer uses: cache those it gets from a foreign wiki
+        if not titles:
+            return
+        if consumer in self.budgeted:
             self.run_page.new_batch()
             self.run_batch(locate(consumer, titles, self.settings, self.memory),
-                           held_to=consumer if consumer in self.budgeted else None)
+                           held_to=consumer)
+            return
+        surveyed = survey_batch(consumer, titles, self.settings)
+        if surveyed is None:
+            self.run_page.new_batch()
+            self.run_batch(locate_classified(consumer, titles, self.settings))
+            return
+        pool = self.pools.setdefault(surveyed.repositories, Surveyed(surveyed.repositories))
+        pool.add(surveyed)
+        if len(pool.titles) >= self.limit(self.shared):
+            self._flush_pool(surveyed.repositories)
+
+    def _flush_pool(self, repositories: tuple[str, ...]) -> None:
+        surveyed = self.pools.pop(repositories, None)
+        if surveyed and (surveyed.titles or surveyed.outcomes):
+            self.run_page.new_batch()
+            self.run_batch(locate_surveyed(surveyed, self.settings, self.memory))
 
     # --- one batch ----------------------------------------------------------------------------
 

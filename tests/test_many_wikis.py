@@ -45,8 +45,22 @@ def test_one_wikis_run_serves_five_consumers_and_copies_each_file_once(farm_wiki
                if name not in ('consumer', 'consumer2'))
 
     names = ','.join(f'devfarm:{wiki.name}' for wiki in consumers)
+    marks = {wiki.name: len(api_log(wiki)) for wiki in [*consumers, farm_wikis['commons']]}
     result = run_cli(SHARED, '-always', '-setup', f'-wikis:{names}')
     assert result.returncode == 0, result.stderr
+    # Each consumer is asked for what it uses (its own files and repositories with it) and
+    # to purge the pages that use new copies; nothing per batch, nothing for the status
+    # page. Pywikibot's own set-up (site data, login for the purge) aside.
+    for wiki in consumers:
+        asked = [(line['action'], line['prop'], line['list']) for line in
+                 bot_requests(wiki, marks[wiki.name]) if line['prop'] or line['list']
+                 or line['action'] not in ('query', 'paraminfo', 'login')]
+        assert asked == [('query', '', 'allfileusages|allimages'), ('purge', '', '')], \
+            (wiki.name, asked)
+    # The five wikis' files are located together: one read of the source for all.
+    source_reads = [line for line in bot_requests(farm_wikis['commons'], marks['commons'])
+                    if 'imageinfo' in line['prop']]
+    assert len(source_reads) == 1, source_reads
 
     counts = summary_of(result.stderr)
     # Each file examined once, whichever wikis use it (the missing one too).

@@ -83,3 +83,16 @@ def test_everything_from_outside_is_escaped_on_the_status_page():
     assert '| 2026-12-02T03:00:00Z || 0:01:05 || a:b || examined 0, cached 2, updated 0, ' \
         'flagged 0, failed 0 || completed' in page
     assert as_lines(status).splitlines()[1] == 'copies: 2 files, 2048 bytes'
+
+
+@pytest.mark.parametrize(('uses', 'served', 'expected'), [
+    pytest.param({}, set(), (0, 0), id='nothing-used'),
+    pytest.param({'File:A.jpg': 3, 'File:B.jpg': 1}, {'File:A.jpg'}, (1, 3), id='one-served'),
+    pytest.param({'File:A.jpg': 3, 'File:B.jpg': 1}, {'File:A.jpg', 'File:B.jpg', 'File:C.jpg'},
+                 (2, 4), id='all-served'),
+])
+def test_a_saving_is_counted_from_the_listing(uses, served, expected):
+    from commonscache.status import counted_saving
+
+    found = counted_saving('devfarm:consumer', uses, served)
+    assert (found.files, found.lookups) == expected
