@@ -754,7 +754,8 @@ def many_wikis(args: argparse.Namespace) -> list[str]:
     rows.append((f'a farm of {count} quiet wikis per hour',
                  f'-since:last hourly: {quiet.traffic.requests} requests; -watch:30: at most '
                  f'{count * hour // 30} polls, {count * hour // 240} once all are quiet'))
-    return tables(f'Farm of {count} consumer wikis ({args.db}) on {machine()}', rows, targets)
+    return tables(f'Farm of {count} consumer wikis ({args.db}, object cache {args.cache}) on '
+                  f'{machine()}', rows, targets)
 
 
 def warm_up_many(wikis: dict[str, farm.Wiki], names: str) -> None:
@@ -832,9 +833,9 @@ def format_results(args: argparse.Namespace, rows: list[tuple[str, str]],
                    targets: list[tuple[str, bool, str]], count: int,
                    megabytes: float) -> list[str]:
     return tables(f'Benchmark: {count} files ({args.files} of ~{args.size_kb} KB, {args.big} '
-                  f'of {args.big_mb} MB; {megabytes:.0f} MB in all) on {machine()}; the '
-                  f'Commons stand-in {args.source_latency_ms} ms away during the compared '
-                  'sweeps', rows, targets)
+                  f'of {args.big_mb} MB; {megabytes:.0f} MB in all; wikis in {args.db}, '
+                  f'object cache {args.cache}) on {machine()}; the Commons stand-in '
+                  f'{args.source_latency_ms} ms away during the compared sweeps', rows, targets)
 
 
 def tables(heading: str, rows: list[tuple[str, str]],
@@ -913,6 +914,10 @@ def main() -> int:
                         help='where the farm keeps its wikis: sqlite (default) or mariadb (one '
                              'server for the farm, the consumer reading the shared repository '
                              'from its database)')
+    parser.add_argument('--cache', choices=('none', 'memcached'), default='',
+                        help="the wikis' object cache: memcached (one for the farm, the "
+                             "default with --db mariadb, as production farms run) or none "
+                             '(the default with sqlite)')
     parser.add_argument('--wikis', type=int, default=0,
                         help='a farm of this many consumer wikis instead (e.g. 50): what a run '
                              'costs per wiki in each mode')
@@ -928,6 +933,8 @@ def main() -> int:
     # Read by devfarm.mediawiki when the farm first runs PHP.
     os.environ['COMMONSCACHE_MW'] = args.mw
     os.environ['COMMONSCACHE_FARM_DB'] = args.db
+    args.cache = args.cache or ('memcached' if args.db == 'mariadb' else 'none')
+    os.environ['COMMONSCACHE_FARM_CACHE'] = args.cache
     farm.ensure_packages()
     try:
         if args.wikis:

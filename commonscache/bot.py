@@ -6,6 +6,7 @@ hands them the pages its generator yields.
 """
 from __future__ import annotations
 
+import functools
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -198,6 +199,7 @@ class CacheBot(ConfigParserBot):
             yield from self._consumer_pages(consumer)
 
     def _consumer_pages(self, consumer: sites.Site) -> Iterator[pywikibot.Page]:
+        started = None
         if self.generator_args:
             factory = pagegenerators.GeneratorFactory(site=consumer)
             factory.handle_args(self.generator_args)
@@ -214,11 +216,12 @@ class CacheBot(ConfigParserBot):
                 for title in changes.titles:
                     yield pywikibot.Page(consumer, title)
                 return
-            self.watermarks[consumer] = consumer.server_time().isoformat()
             pywikibot.info(f'{consumer}: no earlier run, so every file it uses')
+            # The watermark: the wiki's time as its listing began.
+            started = functools.partial(self.watermarks.__setitem__, consumer)
         elif self.opt.refresh:
             return  # -refresh alone: only the cached copies
-        for title in files_used_everywhere(consumer):
+        for title in files_used_everywhere(consumer, started=started):
             yield UsedFile(consumer, title)
 
     def _cached_files(self) -> Iterator[pywikibot.FilePage]:

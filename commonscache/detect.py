@@ -16,7 +16,7 @@ See https://www.mediawiki.org/wiki/API:Filerepoinfo and API:Allimages
 from __future__ import annotations
 
 from collections import Counter
-from collections.abc import Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
 from typing import Literal
 
@@ -159,7 +159,8 @@ class UsedFile(pywikibot.FilePage):
     for the files it embeds."""
 
 
-def files_used_everywhere(consumer: Site) -> Iterator[str]:
+def files_used_everywhere(consumer: Site,
+                          started: Callable[[str], None] | None = None) -> Iterator[str]:
     """Every file title used on any page of the consumer (``list=allfileusages``).
 
     The first request also lists the consumer's own files and its repositories
@@ -169,13 +170,22 @@ def files_used_everywhere(consumer: Site) -> Iterator[str]:
     use each file without asking the wiki again (:func:`take_usage_counts`). A wiki whose
     files or uses do not fit one answer is listed file by file from there on, surveyed batch
     by batch, and its savings asked separately.
+
+    *started* is told the wiki's time as the listing began (from the same request): the
+    watermark of a first ``-since:last`` run or ``-watch`` poll.
     """
     params: dict = {'action': 'query', 'formatversion': 2, 'list': 'allfileusages|allimages',
                     'aflimit': 'max', 'ailimit': 'max', 'aiprop': ''}
-    if consumer not in _REPOSITORIES:
-        params['meta'] = 'filerepoinfo'
+    meta = ['filerepoinfo'] if consumer not in _REPOSITORIES else []
+    if started:
+        meta.append('siteinfo')
+        params['siprop'] = 'general'
+    if meta:
+        params['meta'] = '|'.join(meta)
     data = pywikibot.data.api.Request(site=consumer, parameters=params).submit()
     query, more = data.get('query', {}), data.get('continue', {})
+    if started:
+        started(query['general']['time'])
     _REPOSITORIES.setdefault(consumer, [_example_url(repo) for repo in query.get('repos', [])
                                         if not repo.get('local')])
     local = None if 'aicontinue' in more else frozenset(

@@ -5,8 +5,10 @@ lookups one view of each of its pages no longer makes (a page that shows a file 
 Commons asks Commons about it on a view by a logged-in user; per file, the pages using it,
 summed). Then the totals of files and bytes the bot holds, the open flags by reason, and
 the last runs. The copies and their sizes come from the shared repository (the pages
-carrying the provenance template), the savings from one batched query per 500 copies and
-consumer (``prop=imageinfo|fileusage``), flags and runs from the state file.
+carrying the provenance template); a consumer's savings from the run's listing of what it
+uses (:func:`~commonscache.detect.files_used_everywhere`), else as counted within the last
+day, else from one batched query per 500 copies (``prop=imageinfo|fileusage``); flags and
+runs from the state file.
 """
 from __future__ import annotations
 

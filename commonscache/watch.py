@@ -303,10 +303,11 @@ class Watcher:
                 mark = format_mark(changes.mark, changes.at_mark)
                 changed = bool(changes.titles)
             else:  # the first poll ever: every file it uses, as a first -since:last run
-                mark, changed = consumer.server_time().isoformat(), True
+                began: list[str] = []  # the wiki's time as its listing began
                 pywikibot.info(f'{consumer}: no earlier run, so every file it uses')
-                for title in files_used_everywhere(consumer):
+                for title in files_used_everywhere(consumer, started=began.append):
                     sweep.queue_files(consumer, [title])
+                mark, changed = began[0], True
             self.cadence.polled(str(consumer), changed=changed, now=now)
             sweep.queue_files(consumer, due)
             sweep.flush()

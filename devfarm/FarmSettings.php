@@ -22,7 +22,15 @@ $wgUsePathInfo = true;
 // Cookies are not separated by port, so each wiki needs its own names.
 $wgCookiePrefix = 'devfarm_' . $devFarmWiki;
 $wgSessionName = 'devfarm_' . $devFarmWiki . '_session';
-$wgMainCacheType = CACHE_NONE;
+// One memcached for the farm when it runs one (devfarm/memcache.py), as production farms do;
+// else no object cache, so that every lookup shows as a database query.
+$devFarmMemcached = ( $devFarm['cache'] ?? 'none' ) === 'memcached';
+if ( $devFarmMemcached ) {
+	$wgMainCacheType = CACHE_MEMCACHED;
+	$wgMemCachedServers = [ $devFarm['memcached'] ];
+} else {
+	$wgMainCacheType = CACHE_NONE;
+}
 $wgSessionCacheType = CACHE_DB;
 $wgParserCacheType = CACHE_DB;
 
@@ -137,7 +145,9 @@ foreach ( $devFarmSelf['foreign_repos'] as $repo ) {
 			'class' => ForeignDBViaLBRepo::class,
 			'name' => "devfarm-$repo",
 			'wiki' => "devfarm_$repo",
-			'hasSharedCache' => false,
+			// The farm's memcached is the repository's too: lookups come from memory, and
+			// an upload there clears them for every wiki.
+			'hasSharedCache' => $devFarmMemcached,
 			'directory' => $devFarm['dir'] . "/$repo/images",
 			'url' => $other['server'] . '/w/images',
 			'hashLevels' => 2,

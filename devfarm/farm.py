@@ -30,7 +30,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from xml.sax.saxutils import escape
 
-from devfarm import mariadb, mediawiki, seed
+from devfarm import mariadb, mediawiki, memcache, seed
 
 REPO = Path(__file__).resolve().parent.parent
 HERE = REPO / 'devfarm'
@@ -85,6 +85,24 @@ def database_kind(root: Path | None = None) -> str:
     if kind not in ('sqlite', 'mariadb'):
         raise SystemExit(f'devfarm: COMMONSCACHE_FARM_DB={kind} is not sqlite or mariadb')
     return kind
+
+
+def cache_kind(root: Path | None = None) -> str:
+    """The wikis' object cache: ``none`` (each lookup a database query) or ``memcached``
+    (one memcached for the farm, as production farms run): as the farm was set up
+    (farm.json), else ``$COMMONSCACHE_FARM_CACHE``."""
+    config = (root or farm_dir()) / 'farm.json'
+    if config.exists():
+        return json.loads(config.read_text()).get('cache', 'none')
+    kind = os.environ.get('COMMONSCACHE_FARM_CACHE', 'none') or 'none'
+    if kind not in ('none', 'memcached'):
+        raise SystemExit(f'devfarm: COMMONSCACHE_FARM_CACHE={kind} is not none or memcached')
+    return kind
+
+
+def cache_server(root: Path | None = None) -> memcache.Server:
+    """The farm's memcached (a farm with ``cache`` memcached): port base+6."""
+    return memcache.Server((root or farm_dir()).resolve() / 'memcached', base_port() + 6)
 
 
 def db_server(root: Path | None = None) -> mariadb.Server:
@@ -193,7 +211,8 @@ def ensure_packages() -> mediawiki.Runtime:
 
 # --- install ----------------------------------------------------------------------------------
 
-def farm_config(root: Path, db: str = 'sqlite', extra: list[str] | None = None) -> dict:
+def farm_config(root: Path, db: str = 'sqlite', extra: list[str] | None = None,
+                cache: str = 'none') -> dict:
     all_wikis = wikis(root)
     server = db_server(root)
     extra = extra or []
@@ -201,6 +220,8 @@ def farm_config(root: Path, db: str = 'sqlite', extra: list[str] | None = None) 
         'dir': str(root),
         'db': db,
         'extra': extra,
+        'cache': cache,
+        'memcached': cache_server(root).address,
         'db_server': f'{server.host}:{server.port}',
         'db_user': mariadb.USER,
         'db_password': mariadb.PASSWORD,
@@ -646,8 +667,12 @@ def up(root: Path | None = None, *, samples: bool = True,
     if db == 'mariadb':
         mariadb.up(db_server(root).root, port=db_server(root).port)
         log('the wikis keep their databases in MariaDB')
+    cache = cache_kind(root)
+    if cache == 'memcached':
+        memcache.up(cache_server(root).root, port=cache_server(root).port)
+        log('the wikis keep their object cache in memcached')
     names = extra_names(extra)
-    (root / 'farm.json').write_text(json.dumps(farm_config(root, db, names), indent=1))
+    (root / 'farm.json').write_text(json.dumps(farm_config(root, db, names, cache), indent=1))
     all_wikis = wikis(root)
     core = [all_wikis[name] for name in WIKIS]
     for wiki in core:
@@ -668,6 +693,7 @@ def down(root: Path | None = None) -> None:
     for wiki in wikis(root).values():
         stop(wiki)
     mariadb.down(db_server(root).root)
+    memcache.down(cache_server(root).root)
     log('down')
 
 
@@ -746,6 +772,8 @@ def restore(root: Path | None = None, name: str = 'snapshot') -> dict[str, Wiki]
             shutil.copytree(root / name / wiki.name / sub, wiki.root / sub, symlinks=True)
         if database_kind(root) == 'mariadb':
             _copy_database(db_server(root), _saved(name, wiki), wiki.dbname)
+    if cache_kind(root) == 'memcached':
+        cache_server(root).flush()
     for wiki in all_wikis.values():
         start(wiki)
     return all_wikis

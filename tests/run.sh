@@ -18,14 +18,15 @@ if [ "$#" -gt 0 ]; then
   exec python3 -m pytest "$@"
 fi
 # The whole suite on MediaWiki 1.39 with the wikis in SQLite, and the end-to-end tests again
-# on 1.43 with the wikis in MariaDB, the consumer reading the shared repository from its
-# database (COMMONSCACHE_OTHER_DB=sqlite keeps them in SQLite) (all but those
-# of the network between the bot and the wikis: faults, kills, Commons' limits, the watch,
-# marked first_release_only); each release from the host's Debian package where the host
-# ships it, else from a Debian tree that the dev farm builds once with debootstrap
-# (devfarm/mediawiki.py). To keep within CI's time, the releases run side by side, each
-# with a farm of its own (ports and folder), and the first_release_only tests run last,
-# alone, because some of them measure rates and waits.
+# on 1.43 with the wikis in MariaDB and their object cache in one memcached, the consumer
+# reading the shared repository from its database with hasSharedCache, as production farms
+# run (COMMONSCACHE_OTHER_DB=sqlite and COMMONSCACHE_OTHER_CACHE=none keep the plain farm)
+# (all but those of the network between the bot and the wikis: faults, kills, Commons'
+# limits, the watch, marked first_release_only); each release from the host's Debian
+# package where the host ships it, else from a Debian tree that the dev farm builds once
+# with debootstrap (devfarm/mediawiki.py). To keep within CI's time, the releases run side
+# by side, each with a farm of its own (ports and folder), and the first_release_only tests
+# run last, alone, because some of them measure rates and waits.
 set -- ${COMMONSCACHE_MW_VERSIONS:-1.39 1.43}
 # Each release's MediaWiki and PHP first, one after the other: apt and debootstrap must not
 # run at the same time.
@@ -34,6 +35,8 @@ for mw in "$@"; do
 done
 # MariaDB, for the state's tests on a database server (each farm starts a server of its own).
 python3 -c 'from devfarm import mariadb; mariadb.ensure_installed()'
+# memcached, for the MariaDB farm's object cache (each farm starts one of its own).
+python3 -c 'from devfarm import memcache; memcache.ensure_installed()'
 first="$1"
 shift
 others=()
@@ -42,6 +45,7 @@ for mw in "$@"; do
   log="$(mktemp)"
   COMMONSCACHE_MW="$mw" COMMONSCACHE_FARM_PORT="$port" \
     COMMONSCACHE_FARM_DB="${COMMONSCACHE_OTHER_DB:-mariadb}" \
+    COMMONSCACHE_FARM_CACHE="${COMMONSCACHE_OTHER_CACHE:-memcached}" \
     COMMONSCACHE_FARM_DIR="${TMPDIR:-/tmp}/commonscache-testfarm-$mw" \
     python3 -m pytest -p no:cacheprovider -m 'e2e and not first_release_only' >"$log" 2>&1 &
   others+=("$!:$mw:$log")

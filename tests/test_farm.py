@@ -46,6 +46,21 @@ def test_consumer_resolves_from_shared_once_the_file_is_there(farm_wikis, tmp_pa
         time.sleep(0.5)
 
 
+@pytest.mark.skipif(farm.cache_kind() != 'memcached', reason='the farm runs no memcached')
+def test_the_wikis_keep_their_file_lookups_in_the_farms_memcached(farm_wikis):
+    """A farm with memcached (the MariaDB run of the tests, as production farms run): the
+    consumer's lookups of a file come from memory once made, and the test above shows that
+    an upload to the shared repository still reaches it at once (hasSharedCache)."""
+    cache = farm.cache_server()
+    consumer_api = farm_wikis['consumer'].api
+    assert repository_of(consumer_api, SEEDED) == 'devfarm-commons'
+    before = cache.stats()
+    for _ in range(3):
+        repository_of(consumer_api, SEEDED)
+    after = cache.stats()
+    assert after['get_hits'] - before['get_hits'] >= 3, (before, after)
+
+
 def test_a_consumer_can_read_the_shared_repository_from_its_database(farm_wikis,
                                                                       tmp_path: Path):
     """The farm's ``db_repos`` setting (what the benchmark uses): ForeignDBRepo on SQLite."""

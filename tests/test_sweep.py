@@ -151,7 +151,8 @@ def test_a_sweep_makes_the_consumer_look_nothing_up_on_commons(farm_wikis):
     asked = api_log(consumer)[before_consumer:]
     bot = [entry for entry in asked if 'commonscache' in entry['agent']]
     assert [e for e in bot if e['prop'] == 'imageinfo'] == []
-    assert len([e for e in bot if e['list'] == 'allimages']) == 1  # one batch
+    # Its own files come with the listing of what it uses: no survey of its own.
+    assert [e['list'] for e in bot if 'allimages' in e['list']] == ['allfileusages|allimages']
     by_mediawiki = [entry for entry in api_log(commons)[before_commons:]
                     if entry['agent'].startswith('MediaWiki/')]
     # No file looked up on Commons for the bot: one request for the repository's favicon,

@@ -1,0 +1,126 @@
+"""A memcached of the farm's own, shared by its wikis, as production farms run one: Debian's
+``memcached``, installed when missing, started on 127.0.0.1 on a port of the farm's (never
+the system's service). With it the wikis keep MediaWiki's object cache there
+(``CACHE_MEMCACHED``, MediaWiki's own PHP client: no PHP extension needed), and a wiki that
+reads the shared repository from its database does so with ``hasSharedCache``: file
+lookups are answered from memory, and an upload to the shared repository clears them for
+every wiki at once.
+
+    cache = memcache.up(root / 'memcached', port=8786)
+    cache.flush()    # after the farm's databases are put back (devfarm.farm.restore)
+    memcache.down(root / 'memcached')
+"""
+from __future__ import annotations
+
+import os
+import shutil
+import signal
+import socket
+import subprocess
+import time
+from dataclasses import dataclass
+from pathlib import Path
+
+
+def log(message: str) -> None:
+    print(f'devfarm: {message}', file=__import__('sys').stderr, flush=True)
+
+
+@dataclass(frozen=True)
+class Server:
+    root: Path
+    port: int
+    host: str = '127.0.0.1'
+
+    @property
+    def address(self) -> str:
+        return f'{self.host}:{self.port}'
+
+    def command(self, line: str) -> str:
+        """Send one line of memcached's text protocol; its answer up to END or OK."""
+        with socket.create_connection((self.host, self.port), timeout=5) as conn:
+            conn.sendall(line.encode() + b'\r\n')
+            answer = b''
+            while not answer.endswith((b'END\r\n', b'OK\r\n', b'ERROR\r\n')):
+                chunk = conn.recv(65536)
+                if not chunk:
+                    break
+                answer += chunk
+        return answer.decode(errors='replace')
+
+    def flush(self) -> None:
+        """Forget everything: the databases were put back, so what the wikis cached is
+        not true any more."""
+        self.command('flush_all')
+
+    def stats(self) -> dict[str, int]:
+        """memcached's counters (``get_hits``, ``get_misses``, ``curr_items`` ...)."""
+        found = {}
+        for line in self.command('stats').splitlines():
+            parts = line.split()
+            if len(parts) == 3 and parts[0] == 'STAT' and parts[2].isdigit():
+                found[parts[1]] = int(parts[2])
+        return found
+
+
+def ensure_installed() -> None:
+    """Debian's memcached, installed when missing (as root); the system's service stays
+    stopped."""
+    if shutil.which('memcached'):
+        return
+    if os.geteuid() != 0:
+        raise SystemExit('devfarm: memcached is missing; as root: apt-get install memcached')
+    log('installing memcached')
+    env = {**os.environ, 'DEBIAN_FRONTEND': 'noninteractive'}
+    subprocess.run(['apt-get', 'update', '-qq'], check=True, env=env)
+    subprocess.run(['apt-get', 'install', '-y', '-qq', '--no-install-recommends', 'memcached'],
+                   check=True, env=env, stdout=subprocess.DEVNULL)
+    subprocess.run(['service', 'memcached', 'stop'], check=False, capture_output=True)
+
+
+def _pid(root: Path) -> int:
+    try:
+        return int((root / 'memcached.pid').read_text().strip())
+    except (OSError, ValueError):
+        return 0
+
+
+def _alive(pid: int) -> bool:
+    if not pid:
+        return False
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    return True
+
+
+def up(root: Path, *, port: int) -> Server:
+    """Start the farm's memcached (64 MB, TCP on 127.0.0.1 only) unless it runs already."""
+    ensure_installed()
+    server = Server(root, port)
+    root.mkdir(parents=True, exist_ok=True)
+    if _alive(_pid(root)):
+        return server
+    user = ['-u', 'root'] if os.geteuid() == 0 else []
+    subprocess.run(['memcached', '-d', '-l', server.host, '-p', str(port), '-U', '0',
+                    '-m', '64', '-P', str(root / 'memcached.pid'), *user], check=True)
+    for _ in range(100):
+        try:
+            server.stats()
+            log(f'memcached on {server.address}')
+            return server
+        except OSError:
+            time.sleep(0.05)
+    raise SystemExit(f'devfarm: memcached did not start on {server.address}')
+
+
+def down(root: Path) -> None:
+    pid = _pid(root)
+    if _alive(pid):
+        os.kill(pid, signal.SIGTERM)
+        for _ in range(100):
+            if not _alive(pid):
+                break
+            time.sleep(0.05)
+    (root / 'memcached.pid').unlink(missing_ok=True)
