@@ -139,10 +139,12 @@ Options:
 
 -wikis:LIST          The consumer wikis: FAMILY:CODE items separated by commas, or FAMILY for
                      every code of a family. Files used on several are copied once. Page
-                     generators apply to each.
+                     generators apply to each. A wiki whose server takes no connections is
+                     left out of the run with a warning.
 
--shard:K/N           Take only the consumer wikis of shard K of N (1 <= K <= N): those
-                     whose name (FAMILY:CODE) hashes to K, the same on every run. Each
+-shard:K/N           Take only the consumer wikis of shard K of N (1 <= K <= N): dealt in
+                     turn in the order of a hash of their names (FAMILY:CODE), so shards
+                     differ by one wiki at most, the same on every run. Each
                      shard has its own state file and lock (NAME-shardKofN.sqlite beside
                      -state) and its own review page (the review page's subpage
                      "Shard K of N"), so N jobs run side by side; a file used in two shards
