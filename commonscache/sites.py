@@ -95,15 +95,16 @@ def configured_site_made_lazily() -> Iterator[None]:
 _ANSWERS: dict[tuple[str, int], str] = {}
 
 
-def unreachable(api_url: str) -> str:
+def unreachable(api_url: str, *, fresh: bool = False) -> str:
     """Why the server of *api_url* does not take connections ('' when it does): a TCP
     connection, not a request, so that the check costs the wiki nothing; checked once a
     run per host and port (a farm's wikis mostly share their servers). Pywikibot would retry
-    a dead wiki for minutes, printing a traceback for every attempt."""
+    a dead wiki for minutes, printing a traceback for every attempt. *fresh*: check again
+    (a watch, for a wiki that was down)."""
     parts = urlsplit(api_url)
     port = parts.port or (443 if parts.scheme == 'https' else 80)
     key = (parts.hostname or '', port)
-    if key not in _ANSWERS:
+    if fresh or key not in _ANSWERS:
         timeout = config.socket_timeout
         try:
             with socket.create_connection(
@@ -114,12 +115,14 @@ def unreachable(api_url: str) -> str:
     return _ANSWERS[key]
 
 
-def consumer_sites(spec: str, keep: Callable[[list[str]], list[str]] = list) -> list[Site]:
+def consumer_sites(spec: str, keep: Callable[[list[str]], list[str]] = list, *,
+                   waits: bool = False) -> list[Site]:
     """The consumer wikis: the configured site (-family/-lang, -site), or those ``-wikis``
     names (``FAMILY:CODE`` items, comma-separated, or ``FAMILY`` for every code of a
     family); of those, the ones *keep* picks from the names (a shard's), decided before any
-    is contacted. Of several, one whose server takes no connections is left out with a warning,
-    so that a wiki that is down does not stop the farm's run.
+    is contacted. Of several, one whose server takes no connections is left out with a
+    warning, so that a wiki that is down does not stop the farm's run; a watch (*waits*)
+    keeps it, and its polls wait it out as they do any outage.
 
     :raises UsageError: for a malformed or unknown wiki, a single one that does not answer,
         or when none answers
@@ -137,19 +140,21 @@ def consumer_sites(spec: str, keep: Callable[[list[str]], list[str]] = list) -> 
         reason = unreachable(api_url)
         if reason:
             down.append(f'cannot reach the consumer wiki {name} at {api_url} ({reason})')
-            continue
+            if not waits:
+                continue
         try:
             site = consumer_site(family, code)
         except SiteDefinitionError as error:
             raise UsageError(f'unknown consumer wiki {name}: {error}') from None
         if site not in consumers:
             consumers.append(site)
-    if down and not consumers:
+    if down and len(down) == len(consumers if waits else [*consumers, *down]):
         raise UsageError(down[0] if len(down) == 1 else
                          f'none of the {len(down)} consumer wikis answers; the first: '
                          f'{down[0]}')
     for line in down:
-        pywikibot.warning(f'{line}; left out of this run')
+        pywikibot.warning(f'{line}; ' + ('its polls wait for it' if waits
+                                         else 'left out of this run'))
     return consumers
 
 

@@ -21,6 +21,7 @@ import pywikibot
 import requests
 from pywikibot import config
 
+from commonscache import sites
 from commonscache.detect import RC_TYPES, changed_title, files_used_everywhere
 from commonscache.operations import TERMINATE, EmergencyStop, RunPage
 from commonscache.query import list_query
@@ -216,6 +217,10 @@ class Watcher:
         self.retries = {consumer: Retries(interval) for consumer in consumers}
         self.marks = {consumer: state.watermark(str(consumer)) for consumer in consumers}
         self.cadence = Cadence(interval)
+        #: consumers whose server took no connections when last checked, each waited out
+        #: on its own: the others' polls go on (as the run began: sites.consumer_sites)
+        self.down = {consumer: Backoff(interval) for consumer in consumers
+                     if sites.unreachable(consumer.base_url(consumer.apipath()))}
 
     def run(self) -> None:
         backoff = Backoff(self.interval)
@@ -294,6 +299,8 @@ class Watcher:
             due = retries.due(time.monotonic())
             if not due and not self.cadence.due(str(consumer), now):
                 continue
+            if consumer in self.down and self._still_down(consumer, now):
+                continue
             sweep.outcomes = {}
             if self.marks[consumer]:
                 sweep.hold_to_budget(consumer)
@@ -326,6 +333,21 @@ class Watcher:
                 self.marks[consumer] = mark
         sweep.memory.seen.clear()  # a file embedded again later is examined again
         return '; '.join(held)
+
+    def _still_down(self, consumer: Site, now: float) -> bool:
+        """Whether a consumer that was down still takes no connections (checked with one
+        TCP connection, no request); if so its next poll waits longer (:class:`Backoff`),
+        while the other consumers' polls go on."""
+        reason = sites.unreachable(consumer.base_url(consumer.apipath()), fresh=True)
+        if not reason:
+            pywikibot.info(f'watch: {consumer} answers again')
+            del self.down[consumer]
+            return False
+        wait = self.down[consumer].failed()
+        self.cadence.next_at[str(consumer)] = now + wait
+        pywikibot.warning(f'watch: cannot reach {consumer} ({reason}); its next poll in '
+                          f'{wait:.0f} s')
+        return True
 
     def _note_retries(self, retries: Retries, due: list[str]) -> list[str]:
         """After a consumer's poll: files that failed because a wiki did not answer wait to

@@ -55,7 +55,7 @@ def connect(opt: object, run: RunOptions) -> Wiring:
     """The wikis, logged in and paced; the run lock taken; the control pages read; the
     provenance template (and with -setup, the review page and protections) in place."""
     sites.check_password_file()
-    shard, consumers = _consumers(opt)
+    shard, consumers = _consumers(opt, watching=bool(run.poll))
     if not consumers:
         raise NothingToDo(f'shard {shard.index} of {shard.count} has none of the consumer '
                           'wikis (-wikis); nothing to do')
@@ -96,9 +96,9 @@ def connect_for_reading(opt: object) -> Wiring:
                   shard=shard, store=store, state=_open_state(store))
 
 
-def _consumers(opt: object) -> tuple[Shard, list[sites.Site]]:
+def _consumers(opt: object, *, watching: bool = False) -> tuple[Shard, list[sites.Site]]:
     shard = Shard.parse(str(opt.shard or ''))
-    return shard, sites.consumer_sites(str(opt.wikis), keep=shard.select)
+    return shard, sites.consumer_sites(str(opt.wikis), keep=shard.select, waits=watching)
 
 
 def _store(opt: object, shard: Shard) -> stores.Store:

@@ -176,3 +176,29 @@ def test_a_consumer_that_does_not_answer_is_left_out_and_the_others_are_served(f
     assert alone.returncode == 2, alone.stderr
     assert f'cannot reach the consumer wiki devfarm:{down.name} at' in alone.stderr
     assert 'Traceback' not in alone.stderr
+
+
+def test_a_watch_waits_for_a_consumer_that_is_down_and_serves_it_once_back(farm_wikis):
+    """-watch over five consumers, one of them down when it starts: the others are polled
+    all along, and once the wiki is back a new embed there is cached."""
+    consumers = [wiki for name, wiki in farm_wikis.items() if name.startswith('consumer')]
+    names = ','.join(f'devfarm:{wiki.name}' for wiki in consumers)
+    set_watermarks_to_now(consumers)
+    down = consumers[-1]
+    farm.stop(down)
+    marks = {wiki.name: len(api_log(wiki)) for wiki in consumers if wiki is not down}
+    watcher = bot(PYWIKIBOT_DIR, SHARED, '-always', '-nopurge', '-watch:0.5', f'-wikis:{names}')
+    try:
+        wait_until(lambda: all(rc_polls(wiki, marks[wiki.name]) >= 3 for wiki in consumers
+                               if wiki is not down), 60)
+        farm.start(down)
+        editor = WikiClient(down, farm.ADMIN, farm.ADMIN_PASSWORD)
+        editor.edit('Harbour walk', text='[[File:Harbour panorama.jpg|thumb]]')
+        wait_until(lambda: on_shared(farm_wikis['shared'], PANORAMA), 60)
+    finally:
+        status, err = stop(watcher)
+    assert status == 0, err
+    assert f'cannot reach the consumer wiki devfarm:{down.name}' in err
+    assert 'its polls wait for it' in err
+    assert f'watch: devfarm:{down.name} answers again' in err
+    assert 'Traceback' not in err
