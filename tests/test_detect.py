@@ -43,3 +43,64 @@ def test_each_repository_gets_a_description_url_to_find_its_wiki_by(repository: 
 ])
 def test_the_page_a_recent_change_brings_content_to(change, title):
     assert changed_title(change) == title
+
+
+class _Answers:
+    """Stands in for pywikibot's api.Request: each submit() gives the next canned answer and
+    keeps the parameters it was asked with."""
+
+    def __init__(self, answers: list[dict]) -> None:
+        self.answers, self.asked = list(answers), []
+
+    def __call__(self, site: object, parameters: dict) -> _Answers:
+        self.asked.append(dict(parameters))
+        return self
+
+    def submit(self) -> dict:
+        return self.answers.pop(0)
+
+
+def _uses(*pairs: tuple[str, int]) -> list[dict]:
+    return [{'title': title} for title, count in pairs for _ in range(count)]
+
+
+@pytest.mark.parametrize(('answer', 'rest', 'titles', 'uses', 'local'), [
+    pytest.param(
+        {'query': {'allfileusages': _uses(('File:A.jpg', 2), ('File:Own.png', 1),
+                                          ('File:B.jpg', 3)),
+                   'allimages': [{'title': 'File:Own.png'}], 'repos': [],
+                   'general': {'time': '2026-12-05T04:00:00Z'}}},
+        [], ['File:A.jpg', 'File:Own.png', 'File:B.jpg'],
+        {'File:A.jpg': 2, 'File:B.jpg': 3}, {'File:Own.png'}, id='one-answer'),
+    pytest.param(
+        {'query': {'allfileusages': _uses(('File:A.jpg', 2), ('File:B.jpg', 1)),
+                   'allimages': [], 'repos': [], 'general': {'time': '2026-12-05T04:00:00Z'}},
+         'continue': {'afcontinue': 'B.jpg|12', 'continue': '-||allimages'}},
+        [{'title': 'File:B.jpg'}, {'title': 'File:C.jpg'}],
+        ['File:A.jpg', 'File:B.jpg', 'File:C.jpg'], None, set(), id='more-uses-than-an-answer'),
+    pytest.param(
+        {'query': {'allfileusages': _uses(('File:A.jpg', 1)), 'allimages': [{'title': 'X'}],
+                   'repos': [], 'general': {'time': '2026-12-05T04:00:00Z'}},
+         'continue': {'aicontinue': 'Y', 'continue': '-||allfileusages'}},
+        [], ['File:A.jpg'], None, None, id='more-own-files-than-an-answer'),
+])
+def test_the_listing_of_what_a_consumer_uses_carries_its_own_files_and_uses(
+        monkeypatch, answer, rest, titles, uses, local):
+    """One request for a small wiki: the titles (each once), its own files, each file's
+    uses (its own left out) and the wiki's time; past one answer, each title once from the
+    last one on, and no counts (the status page then asks)."""
+    from commonscache import detect
+
+    requests = _Answers([answer])
+    monkeypatch.setattr(detect.pywikibot.data.api, 'Request', requests)
+    monkeypatch.setattr(detect, 'list_query', lambda site, **params: iter(rest))
+    monkeypatch.setattr(detect, '_REPOSITORIES', {})
+    monkeypatch.setattr(detect, '_LOCAL', {})
+    monkeypatch.setattr(detect, '_USES', {})
+    times: list[str] = []
+    assert list(detect.files_used_everywhere('wiki', started=times.append)) == titles
+    assert times == ['2026-12-05T04:00:00Z']
+    assert requests.asked[0]['list'] == 'allfileusages|allimages'
+    assert requests.asked[0]['meta'] == 'filerepoinfo|siteinfo'
+    assert detect.take_usage_counts() == ({'wiki': uses} if uses is not None else {})
+    assert detect._LOCAL.get('wiki') == (frozenset(local) if local is not None else None)
