@@ -15,7 +15,15 @@ from commonscache.operations import RunLock
 from commonscache.state import State
 from devfarm import farm
 from tests.conftest import PYWIKIBOT_DIR, REPO, run_cli
-from tests.test_sweep import CACHEABLE, EXTENSIONS_ALL, SHARED, shared_uploads, summary_of
+from tests.test_sweep import (
+    CACHEABLE,
+    EXTENSIONS_ALL,
+    SHARED,
+    api,
+    shared_uploads,
+    summary_of,
+)
+from tests.test_watch import wait_until
 from tests.wikiclient import WikiClient
 
 pytestmark = pytest.mark.e2e
@@ -44,6 +52,10 @@ def test_an_incremental_run_examines_only_pages_changed_since_the_last_completed
     # Formats uses the one file the first run could not cache (the shared repository refuses
     # webp), so the consumer still asks the Commons stand-in about it.
     admin(farm_wikis['consumer']).edit('Formats', appendtext='\nEdited.')
+    # MediaWiki records the change after answering the edit: the run below is to see it.
+    wait_until(lambda: any(change['title'] == 'Formats' for change in api(
+        farm_wikis['consumer'], action='query', list='recentchanges', rcprop='title',
+        rclimit=5)['query']['recentchanges']), 30)
     # A run that does not complete (here: interrupted while the Commons stand-in hangs)
     # leaves the watermark where it was.
     commons = int(farm_wikis['commons'].pidfile.read_text())
