@@ -13,7 +13,7 @@ import requests
 
 from commonscache.operations import RunLock
 from commonscache.state import State
-from devfarm import farm
+from devfarm import farm, seed
 from tests.conftest import PYWIKIBOT_DIR, REPO, run_cli
 from tests.test_sweep import (
     CACHEABLE,
@@ -50,8 +50,13 @@ def test_an_incremental_run_examines_only_pages_changed_since_the_last_completed
     assert summary_of(quiet.stderr)['examined'] == 0
 
     # Formats uses the one file the first run could not cache (the shared repository refuses
-    # webp), so the consumer still asks the Commons stand-in about it.
-    admin(farm_wikis['consumer']).edit('Formats', appendtext='\nEdited.')
+    # webp); now it embeds a file new on the Commons stand-in too, which the bot must read
+    # there, so the run below meets the hung wiki whatever the consumer does.
+    farm.import_files(farm_wikis['commons'], [seed.SeedFile(
+        'Fresh from Commons.png', 'png', farm.ADMIN, 'New on Commons', 40, 30, 31)],
+        overwrite=False)
+    admin(farm_wikis['consumer']).edit('Formats',
+                                       appendtext='\n[[File:Fresh from Commons.png]]')
     # MediaWiki records the change after answering the edit: the run below is to see it.
     wait_until(lambda: any(change['title'] == 'Formats' for change in api(
         farm_wikis['consumer'], action='query', list='recentchanges', rcprop='title',
@@ -77,7 +82,9 @@ def test_an_incremental_run_examines_only_pages_changed_since_the_last_completed
 
     again = run_cli(SHARED, '-always', '-since:last')
     assert again.returncode == 0, again.stderr
-    assert summary_of(again.stderr)['examined'] == 1  # File:Modern format sample.webp
+    # File:Modern format sample.webp again, and the new file, now cached
+    assert summary_of(again.stderr)['examined'] == 2
+    assert summary_of(again.stderr)['cached'] == 1
 
 
 def test_a_farm_run_copies_a_file_used_on_two_consumers_once(farm_wikis):
