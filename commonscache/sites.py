@@ -32,6 +32,18 @@ def configure_user_agent() -> None:
     config.user_agent_format = USER_AGENT_FORMAT
 
 
+def api_url_of(family: str, code: str, what: str) -> str:
+    """The API URL of *family*:*code*, from its family file, without asking the wiki.
+
+    :raises UsageError: for an unknown family or code (*what*: the wiki's role)
+    """
+    try:
+        found = pywikibot.family.Family.load(family)
+        return found.base_url(code, found.apipath(code))
+    except SiteDefinitionError as error:
+        raise UsageError(f'unknown {what} {family}:{code}: {error}') from None
+
+
 def site_from_spec(spec: str, what: str = 'shared repository') -> Site:
     """The site for ``FAMILY:CODE``.
 
@@ -41,11 +53,7 @@ def site_from_spec(spec: str, what: str = 'shared repository') -> Site:
     if not sep or not family or not code:
         raise UsageError(f'-shared:{spec} is not of the form FAMILY:CODE, '
                          'e.g. -shared:myfarm:media')
-    try:
-        api_url = pywikibot.family.Family.load(family).apipath(code)
-        base = pywikibot.family.Family.load(family).base_url(code, api_url)
-    except SiteDefinitionError as error:
-        raise UsageError(f'unknown {what} {spec}: {error}') from None
+    base = api_url_of(family, code, what)
     reason = unreachable(base)
     if reason:  # one line, where Pywikibot would retry for minutes
         raise UsageError(f'cannot reach the {what} {spec} at {base} ({reason})')
@@ -132,11 +140,7 @@ def consumer_sites(spec: str, keep: Callable[[list[str]], list[str]] = list, *,
     down: list[str] = []
     for name in keep(names):
         family, _, code = name.partition(':')
-        try:
-            api_url = pywikibot.family.Family.load(family).apipath(code)
-            api_url = pywikibot.family.Family.load(family).base_url(code, api_url)
-        except SiteDefinitionError as error:
-            raise UsageError(f'unknown consumer wiki {name}: {error}') from None
+        api_url = api_url_of(family, code, 'consumer wiki')
         reason = unreachable(api_url)
         if reason:
             down.append(f'cannot reach the consumer wiki {name} at {api_url} ({reason})')

@@ -10,11 +10,12 @@ from __future__ import annotations
 
 import os
 import shutil
-import signal
 import subprocess
 import time
 from dataclasses import dataclass
 from pathlib import Path
+
+from devfarm import daemons
 
 USER = 'commonscache'
 PASSWORD = 'devfarm-mariadb-password'
@@ -66,23 +67,6 @@ def ensure_installed() -> None:
     subprocess.run(['service', 'mariadb', 'stop'], check=False, capture_output=True)
 
 
-def _pid(root: Path) -> int:
-    try:
-        return int((root / 'mariadb.pid').read_text().strip())
-    except (OSError, ValueError):
-        return 0
-
-
-def _alive(pid: int) -> bool:
-    if not pid:
-        return False
-    try:
-        os.kill(pid, 0)
-    except OSError:
-        return False
-    return True
-
-
 def up(root: Path, *, port: int) -> Server:
     """The farm's server, started (idempotent), with the bot's user and its my.cnf."""
     ensure_installed()
@@ -93,7 +77,7 @@ def up(root: Path, *, port: int) -> Server:
         subprocess.run(['mariadb-install-db', '--no-defaults', f'--datadir={data}',
                         '--user=root', '--auth-root-authentication-method=socket',
                         '--skip-test-db'], check=True, capture_output=True)
-    if not _alive(_pid(server.root)):
+    if not daemons.alive(daemons.pid_in(server.root / 'mariadb.pid')):
         log(f'starting MariaDB on {server.host}:{port}')
         subprocess.Popen(
             ['mariadbd', '--no-defaults', f'--datadir={data}', f'--socket={server.socket}',
@@ -121,10 +105,4 @@ def up(root: Path, *, port: int) -> Server:
 
 def down(root: Path) -> None:
     """Stop the farm's server (its data stays)."""
-    pid = _pid(root)
-    if _alive(pid):
-        os.kill(pid, signal.SIGTERM)
-        for _ in range(200):
-            if not _alive(pid):
-                break
-            time.sleep(0.1)
+    daemons.stop(root / 'mariadb.pid', seconds=20)

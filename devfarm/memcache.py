@@ -14,12 +14,13 @@ from __future__ import annotations
 
 import os
 import shutil
-import signal
 import socket
 import subprocess
 import time
 from dataclasses import dataclass
 from pathlib import Path
+
+from devfarm import daemons
 
 
 def log(message: str) -> None:
@@ -78,29 +79,12 @@ def ensure_installed() -> None:
     subprocess.run(['service', 'memcached', 'stop'], check=False, capture_output=True)
 
 
-def _pid(root: Path) -> int:
-    try:
-        return int((root / 'memcached.pid').read_text().strip())
-    except (OSError, ValueError):
-        return 0
-
-
-def _alive(pid: int) -> bool:
-    if not pid:
-        return False
-    try:
-        os.kill(pid, 0)
-    except ProcessLookupError:
-        return False
-    return True
-
-
 def up(root: Path, *, port: int) -> Server:
     """Start the farm's memcached (64 MB, TCP on 127.0.0.1 only) unless it runs already."""
     ensure_installed()
     server = Server(root, port)
     root.mkdir(parents=True, exist_ok=True)
-    if _alive(_pid(root)):
+    if daemons.alive(daemons.pid_in(root / 'memcached.pid')):
         return server
     user = ['-u', 'root'] if os.geteuid() == 0 else []
     subprocess.run(['memcached', '-d', '-l', server.host, '-p', str(port), '-U', '0',
@@ -116,11 +100,5 @@ def up(root: Path, *, port: int) -> Server:
 
 
 def down(root: Path) -> None:
-    pid = _pid(root)
-    if _alive(pid):
-        os.kill(pid, signal.SIGTERM)
-        for _ in range(100):
-            if not _alive(pid):
-                break
-            time.sleep(0.05)
+    daemons.stop(root / 'memcached.pid', seconds=5)
     (root / 'memcached.pid').unlink(missing_ok=True)
