@@ -166,6 +166,9 @@ def warm_up(wikis: dict[str, farm.Wiki]) -> None:
     run_client(wikis, commonscache('-setup', '-simulate', '-nopurge'))
     run_client(wikis, [sys.executable, 'benchmarks/naive_loop.py', 'devfarm:consumer',
                        'devfarm:commons', 'devfarm:shared', '-simulate'])
+    # The wikis keep their sessions in their databases: kept with them, or every restore
+    # would log each client out again, and a scheduled run finds itself logged in.
+    farm.snapshot(farm.farm_dir())
     reset(wikis)
 
 

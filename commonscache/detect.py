@@ -91,6 +91,14 @@ def repository_urls(consumer: Site) -> list[str]:
     return _REPOSITORIES[consumer]
 
 
+def listed_repositories(consumer: Site) -> list[str]:
+    """*consumer*'s foreign repositories when its listing this run told them and its own
+    files, so that its batches are surveyed with no request to it (:func:`survey`); [] when
+    not, or when a repository has no URL to find its wiki by."""
+    repositories = _REPOSITORIES.get(consumer, []) if consumer in _LOCAL else []
+    return repositories if all(repositories) else []
+
+
 def survey(consumer: Site, titles: Iterable[str]) -> Survey | None:
     """The consumer's own files among *titles* and its foreign repositories, in one request
     per batch (more only past 5,000 local files in the range); None when a repository has no

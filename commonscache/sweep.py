@@ -25,7 +25,7 @@ from commonscache.datatypes import (
     Snapshot,
     Surveyed,
 )
-from commonscache.detect import UsedFile, files_used_on, forget_listings
+from commonscache.detect import UsedFile, files_used_on, forget_listings, listed_repositories
 from commonscache.operations import RunPage
 from commonscache.pipeline import (
     judge,
@@ -106,8 +106,17 @@ class Sweep:
             if title not in self.memory.seen:
                 self.memory.seen.add(title)
                 pending.append(title)
-        if pending and len(pending) >= self.limit(consumer, len(pending)):
+        if pending and len(pending) >= self.file_batch(consumer, len(pending)):
             self._flush_files(consumer)
+
+    def file_batch(self, consumer: sites.Site, pending: int) -> int:
+        """Titles a batch of *consumer*'s files. Files its listing surveyed already (its own
+        set aside, the shared repository its first) need no request to it: they wait for a
+        batch of the shared repository's size, and the consumer no login."""
+        repositories = listed_repositories(consumer)
+        if repositories and sites.is_on(self.shared, repositories[0]):
+            return self.limit(self.shared)
+        return self.limit(consumer, pending)
 
     def limit(self, site: sites.Site, pending: int = ANONYMOUS_LIMIT) -> int:
         """Titles a batch on *site*: 500 for a bot, 50 otherwise. A consumer is logged in only
