@@ -103,11 +103,12 @@ class Publisher:
 
     # --- purges -------------------------------------------------------------------------------
 
-    def purge_later(self, title: str) -> None:
-        """Before a write, and again after it: the consumers' pages using *title* are to be
-        purged -purgedelay seconds after the write (:mod:`~commonscache.purges`), at the end
-        of the run or poll, or by the next one if this one is killed after the write."""
-        self.state.purge_later(shared=str(self.shared), title=title,
+    def purge_later(self, *titles: str) -> None:
+        """Before a write, and again after it: the consumers' pages using each of *titles*
+        are to be purged -purgedelay seconds after the write (:mod:`~commonscache.purges`),
+        at the end of the run or poll, or by the next one if this one is killed after the
+        write."""
+        self.state.purge_later(shared=str(self.shared), titles=titles,
                                consumers=[str(consumer) for consumer in self.consumers],
                                due=time.time() + self.purge_delay)
 

@@ -127,6 +127,19 @@ class Run:
 
 
 @dataclass(frozen=True)
+class Record:
+    """A file's outcome to keep: :meth:`State.record`'s arguments."""
+
+    title: str
+    outcome: str
+    reason: str = ''
+    details: str = ''
+    sha1: str = ''
+    size: int = 0
+    examined: frozenset[str] = frozenset()
+
+
+@dataclass(frozen=True)
 class Outcome:
     """A file's row in the files table (what :meth:`State.record` keeps)."""
 
@@ -234,17 +247,19 @@ def upsert(db: sa.Connection, table: sa.Table, rows: list[dict],
     if not rows:
         return
     dialect = db.dialect.name
+    # The rows go as parameters, not in the statement: its compiled form is then the same
+    # every time, and SQLAlchemy compiles it once a run rather than once a row.
     if dialect == 'sqlite':
-        statement = sqlite.insert(table).values(rows)
+        statement = sqlite.insert(table)
         statement = statement.on_conflict_do_update(
             index_elements=[c.name for c in table.primary_key],
             set_=update(statement.excluded))
     elif dialect in ('mysql', 'mariadb'):
-        statement = mysql.insert(table).values(rows)
+        statement = mysql.insert(table)
         statement = statement.on_duplicate_key_update(update(statement.inserted))
     else:  # stores.py opens SQLite files and MariaDB/MySQL databases only
         raise ValueError(f'the state cannot be kept in a {dialect} database')
-    db.execute(statement)
+    db.execute(statement, rows)
 
 
 def greatest(db: sa.Connection, *values: object) -> object:
@@ -309,40 +324,14 @@ class State:
         outcome looked at, *examined* (:func:`commonscache.flags.settle`). A flag that
         stands beside the outcome (:data:`commonscache.flags.BESIDE`) leaves the last
         outcome as it was."""
-        raised = {reason: details} if outcome == 'flagged' else {}
+        self.record_all(shared=shared, records=[
+            Record(title, outcome, reason, details, sha1, size, examined)])
+
+    def record_all(self, *, shared: str, records: Iterable[Record]) -> None:
+        """:meth:`record` each of *records*, in order, in one transaction."""
         with self.engine.begin() as db:
-            self._settle_flags(db, shared, title, raised=raised, examined=examined)
-            if outcome != 'flagged' or reason not in flags.BESIDE:
-                self._record_outcome(db, shared, title, outcome, reason, details, sha1, size)
-            if reason != OVER_BUDGET and outcome != 'would cache':
-                # Examined again, for any reason: it no longer waits for a budget.
-                t = deferred_table.c
-                db.execute(deferred_table.delete().where(t.shared == shared, t.title == title))
-
-    def _settle_flags(self, db: sa.Connection, shared: str, title: str, *,
-                      raised: Mapping[str, str], examined: frozenset[str]) -> None:
-        t = flags_table.c
-        where = (t.shared == shared, t.title == title)
-        rows = db.execute(locking(db, sa.select(t.reason, t.details).where(*where))).all()
-        change = flags.settle(dict(rows), raised=raised, examined=examined)
-        if change.close:
-            db.execute(flags_table.delete().where(*where, t.reason.in_(sorted(change.close))))
-        upsert(db, flags_table, [
-            {'shared': shared, 'title': title, 'reason': reason, 'details': details,
-             'since': now()} for reason, details in change.raise_.items()],
-            lambda new: {'details': new.details})
-
-    def _record_outcome(self, db: sa.Connection, shared: str, title: str, outcome: str,
-                        reason: str, details: str, sha1: str, size: int) -> None:
-        c = files_table.c
-        found = db.execute(locking(db, sa.select(
-            c.outcome, c.reason, c.details, c.sha1, c.failures, c.size, c.first_seen,
-            c.last_seen).where(c.shared == shared, c.title == title))).first()
-        row = next_outcome(Outcome(*found) if found else None, outcome=outcome, reason=reason,
-                           details=details, sha1=sha1, size=size, stamp=now())
-        values = {'shared': shared, 'title': title, **vars(row)}
-        upsert(db, files_table, [values],
-                     lambda new: {name: getattr(new, name) for name in vars(row)})
+            for record in records:
+                _keep(db, shared, record)
 
     def outcomes(self, *, shared: str) -> dict[str, tuple[str, str, str]]:
         """title → (outcome, reason, details) for every file recorded for *shared*."""
@@ -409,16 +398,21 @@ class State:
 
     # --- purges ---------------------------------------------------------------------------------
 
-    def purge_later(self, *, shared: str, consumers: list[str], title: str,
-                    due: float) -> None:
-        """Remember that the pages using *title* on each of *consumers* need a purge, not
-        before *due* (Unix time; a later write of the file moves it on, never back): kept
-        until that consumer's purge is done, so that a run killed before it, or a run for
-        another consumer of the farm, leaves it to that consumer's next run."""
+    def purge_later(self, *, shared: str, consumers: list[str], title: str = '',
+                    due: float, titles: Iterable[str] = ()) -> None:
+        """Remember that the pages using *title* (and each of *titles*) on each of
+        *consumers* need a purge, not before *due* (Unix time; a later write of the file
+        moves it on, never back): kept until that consumer's purge is done, so that a run
+        killed before it, or a run for another consumer of the farm, leaves it to that
+        consumer's next run."""
+        files = [title] if title else []
+        files += titles
+        if not files:
+            return
         with self.engine.begin() as db:
             upsert(db, purges_table, [
-                {'shared': shared, 'consumer': consumer, 'title': title, 'due': due}
-                for consumer in consumers],
+                {'shared': shared, 'consumer': consumer, 'title': file, 'due': due}
+                for file in files for consumer in consumers],
                 lambda new: {'due': greatest(db, purges_table.c.due, new.due)})
 
     def pending_purges(self, *, shared: str, consumer: str) -> dict[str, float]:
@@ -494,6 +488,45 @@ class State:
                               .where(c.shared == shared).group_by(c.consumer)
                               .order_by(c.consumer)).all()
         return {consumer: (int(files), int(size)) for consumer, files, size in rows}
+
+
+def _keep(db: sa.Connection, shared: str, record: Record) -> None:
+    """One outcome into the state, in the caller's transaction (see State.record)."""
+    title, outcome, reason = record.title, record.outcome, record.reason
+    raised = {reason: record.details} if outcome == 'flagged' else {}
+    _settle_flags(db, shared, title, raised=raised, examined=record.examined)
+    if outcome != 'flagged' or reason not in flags.BESIDE:
+        _record_outcome(db, shared, title, outcome, reason, record.details,
+                             record.sha1, record.size)
+    if reason != OVER_BUDGET and outcome != 'would cache':
+        # Examined again, for any reason: it no longer waits for a budget.
+        t = deferred_table.c
+        db.execute(deferred_table.delete().where(t.shared == shared, t.title == title))
+
+def _settle_flags(db: sa.Connection, shared: str, title: str, *,
+                  raised: Mapping[str, str], examined: frozenset[str]) -> None:
+    t = flags_table.c
+    where = (t.shared == shared, t.title == title)
+    rows = db.execute(locking(db, sa.select(t.reason, t.details).where(*where))).all()
+    change = flags.settle(dict(rows), raised=raised, examined=examined)
+    if change.close:
+        db.execute(flags_table.delete().where(*where, t.reason.in_(sorted(change.close))))
+    upsert(db, flags_table, [
+        {'shared': shared, 'title': title, 'reason': reason, 'details': details,
+         'since': now()} for reason, details in change.raise_.items()],
+        lambda new: {'details': new.details})
+
+def _record_outcome(db: sa.Connection, shared: str, title: str, outcome: str,
+                    reason: str, details: str, sha1: str, size: int) -> None:
+    c = files_table.c
+    found = db.execute(locking(db, sa.select(
+        c.outcome, c.reason, c.details, c.sha1, c.failures, c.size, c.first_seen,
+        c.last_seen).where(c.shared == shared, c.title == title))).first()
+    row = next_outcome(Outcome(*found) if found else None, outcome=outcome, reason=reason,
+                       details=details, sha1=sha1, size=size, stamp=now())
+    values = {'shared': shared, 'title': title, **vars(row)}
+    upsert(db, files_table, [values],
+                 lambda new: {name: getattr(new, name) for name in vars(row)})
 
 
 def _migrate_sqlite(db: sa.Connection, had: set[str]) -> None:

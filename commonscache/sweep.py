@@ -26,6 +26,7 @@ from commonscache.datatypes import (
     Surveyed,
 )
 from commonscache.detect import UsedFile, files_used_on, forget_listings, listed_repositories
+from commonscache.ledger import Ledger
 from commonscache.operations import RunPage
 from commonscache.pipeline import (
     judge,
@@ -46,6 +47,10 @@ from commonscache.writes import Writer, act
 
 #: The counter each kind of outcome adds to.
 COUNTERS = {'nothing': 'up to date'}
+#: Outcomes are kept in the state this many at a time, or after this many seconds, and at
+#: the end of each batch: one transaction for many files, not three for each. A run killed
+#: in between leaves them to the next run, which finds the same on the wikis.
+RECORD_EVERY, RECORD_SECONDS = 50, 2.0
 
 
 class Sweep:
@@ -62,12 +67,12 @@ class Sweep:
 
     def __init__(self, *, settings: Settings, state: State, writer: Writer,
                  run_page: RunPage, counter: Counter, budget_bytes: int,
-                 purge_later: Callable[[str], None]) -> None:
+                 purge_later: Callable[..., None]) -> None:
         self.settings, self.state, self.writer = settings, state, writer
         self.run_page, self.counter = run_page, counter
         #: each wiki's titles a request, known once the wiki has work (see :meth:`limit`)
         self.limits: dict[sites.Site, int] = {}
-        self.budget_bytes, self.purge_later = budget_bytes, purge_later
+        self.budget_bytes = budget_bytes
         self.memory = Memory(state=state)
         self.progress = Progress()
         self.copied = self.through_bot = 0
@@ -78,6 +83,8 @@ class Sweep:
         self.pending_refresh: list[str] = []
         #: surveyed files of consumers with the same repositories, located together
         self.pools: dict[tuple[str, ...], Surveyed] = {}
+        #: outcomes on their way into the state
+        self.ledger = Ledger(state, str(settings.shared), purge_later)
 
     @property
     def shared(self) -> sites.Site:
@@ -143,6 +150,7 @@ class Sweep:
     def forget(self) -> None:
         """Drop what was collected and not worked off (a poll that met an outage or a
         stop): its pages come back with the next poll."""
+        self.ledger.write_down()
         self.pending_pages.clear()
         self.pending_files.clear()
         self.pools.clear()
@@ -209,11 +217,18 @@ class Sweep:
         """The stages after :func:`~commonscache.pipeline.locate`, group by group: read both
         sides, judge, act; every outcome recorded as it comes. *held_to*: the consumer whose
         daily budget the batch's new copies are held to."""
+        try:
+            self._run_batch(located, held_to)
+        finally:
+            self.ledger.write_down()
+
+    def _run_batch(self, located: Located, held_to: sites.Site | None) -> None:
         self.counter['examined'] += located.examined
         self._observe(located.run_page)
         for outcome in located.outcomes:
             self.record(outcome)
         for group in located.groups:
+            self.ledger.write_down()  # what the state says of earlier groups is read with this one
             snapshot = read_group(group, self.settings, self.memory)
             if isinstance(snapshot, list):  # the source did not answer
                 for outcome in snapshot:
@@ -267,14 +282,7 @@ class Sweep:
             self.outcomes[title] = kind == 'failed' and outcome.reason in RETRYABLE
         if kind in ('cached', 'updated', 'nothing'):
             self.memory.available.add(title)
-        if kind in ('cached', 'updated'):
-            self.purge_later(title)  # due from the end of the write, not its start
-        if kind == 'would cache':
-            return
-        if not config.simulate:
-            self.state.record(shared=str(self.shared), title=title, outcome=kind,
-                              reason=outcome.reason, details=outcome.details, sha1=outcome.sha1,
-                              size=outcome.size, examined=outcome.examined)
+        self.ledger.add(outcome)
         why = f'{outcome.reason} ({outcome.details})'
         if kind == 'skipped':
             pywikibot.info(f'skipped {title}: {why}')
