@@ -6,6 +6,7 @@ import os
 import signal
 import subprocess
 import sys
+import threading
 import time
 
 import pytest
@@ -74,9 +75,18 @@ def test_an_incremental_run_examines_only_pages_changed_since_the_last_completed
         for line in interrupted.stderr:
             if 'pages changed since' in line:
                 break
+        # The rest of its output is read as it comes: a run never waits on a full pipe.
+        rest: list[str] = []
+        threading.Thread(target=lambda: rest.extend(interrupted.stderr), daemon=True).start()
         time.sleep(2)  # now waiting for the hung wiki
         interrupted.send_signal(signal.SIGINT)
-        assert interrupted.wait(timeout=60) == 1
+        try:
+            status = interrupted.wait(timeout=60)
+        except subprocess.TimeoutExpired:
+            interrupted.kill()
+            raise AssertionError('the interrupted run did not end within 60 s:\n'
+                                 + ''.join(rest)[-3000:]) from None
+        assert status == 1, ''.join(rest)[-3000:]
     finally:
         os.killpg(commons, signal.SIGCONT)
 

@@ -13,7 +13,7 @@ from commonscache.target import provenance_of
 from devfarm import farm
 from tests.conftest import run_cli
 from tests.realcommons import real_json
-from tests.test_sweep import SHARED, api, summary_of
+from tests.test_sweep import SHARED, api, copies_listed, summary_of
 from tests.test_sync import DIAGRAM, POSTCARD, SUNSET, review
 from tests.wikiclient import WikiClient
 
@@ -127,6 +127,7 @@ def test_structured_data_travels_with_the_copy_and_a_self_contradicting_source_i
         'entity-type': 'item', 'numeric-id': 20007257, 'id': 'Q20007257'}  # CC BY 4.0
     farm.set_entity(commons, DIAGRAM, {'statements': agreeing}, summary='licence corrected')
 
+    copies_listed(shared)
     result = run_cli(SHARED, '-always', '-refresh')
     assert result.returncode == 0, result.stderr
     assert summary_of(result.stderr)['updated'] == 2
@@ -137,6 +138,7 @@ def test_structured_data_travels_with_the_copy_and_a_self_contradicting_source_i
         'Q20007257 (CC BY 4.0)'
     # The diagram's flag went by itself; the postcard's stays, through a no-op rerun too.
     assert review(SHARED) == [('sdc-conflict', POSTCARD)]
+    copies_listed(shared)
     result = run_cli(SHARED, '-always', '-refresh')
     assert result.returncode == 0, result.stderr
     assert review(SHARED) == [('sdc-conflict', POSTCARD)]
@@ -148,6 +150,7 @@ def test_structured_data_travels_with_the_copy_and_a_self_contradicting_source_i
     person.edit(SUNSET, text=corrected)
     edited['labels']['fr']['value'] = 'Soleil couchant'
     farm.set_entity(commons, SUNSET, edited, summary='caption edited again')
+    copies_listed(shared)
     result = run_cli(SHARED, '-always', '-refresh')
     assert result.returncode == 0, result.stderr
     assert review(SHARED) == [('local-changed', SUNSET), ('sdc-conflict', POSTCARD)]

@@ -36,6 +36,27 @@ def api(wiki: farm.Wiki, **params: object) -> dict:
     return reply.json()
 
 
+def copies_listed(shared: farm.Wiki) -> None:
+    """Wait until every file whose latest version the bot uploaded embeds the provenance
+    template as -refresh lists them (``list=embeddedin``). MediaWiki records a page's links
+    after answering the upload or edit, or in a job when that update fails under load; the
+    farm runs no jobs by itself, where a farm's job runner would."""
+    from tests.test_watch import wait_until
+
+    farm.maintenance(shared, 'runJobs.php', '--quiet')
+
+    def listed() -> bool:
+        uploaded = {image['title'] for image in api(
+            shared, action='query', list='allimages', aiprop='user', ailimit='max')[
+            'query']['allimages'] if image.get('user') == farm.BOT}
+        embedding = {page['title'] for page in api(
+            shared, action='query', list='embeddedin', einamespace=6, eilimit='max',
+            eititle='Template:Cached Commons Media')['query']['embeddedin']}
+        return uploaded <= embedding
+
+    wait_until(listed, 30)
+
+
 def imageinfo(wiki: farm.Wiki, titles: set[str]) -> dict[str, dict]:
     data = api(wiki, action='query', titles='|'.join(sorted(titles)), prop='imageinfo',
                iiprop='sha1|url|user|size')
@@ -277,16 +298,9 @@ def test_an_unreachable_shared_repository_exits_2(farm_wikis):
 
 
 def test_a_refresh_of_unchanged_copies_costs_a_few_requests_and_no_downloads(farm_wikis):
-    from tests.test_watch import wait_until
-
     commons, shared = farm_wikis['commons'], farm_wikis['shared']
     assert run_cli(SHARED, '-always', '-setup').returncode == 0
-    # MediaWiki records a copy's template links after answering its upload, or in a job
-    # when that update fails under load; the farm runs no jobs by itself, a farm's runner does.
-    farm.maintenance(shared, 'runJobs.php', '--quiet')
-    wait_until(lambda: len(api(shared, action='query', list='embeddedin', einamespace=6,
-                               eititle='Template:Cached Commons Media', eilimit='max')[
-        'query']['embeddedin']) == len(CACHEABLE) + 1, 30)
+    copies_listed(shared)
     requests_before, downloads = api_requests(commons, shared), file_downloads(commons)
     result = run_cli(SHARED, '-always', '-refresh')
     assert result.returncode == 0, result.stderr

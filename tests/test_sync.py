@@ -12,7 +12,7 @@ import requests
 from commonscache.target import provenance_of
 from devfarm import farm, seed
 from tests.conftest import run_cli
-from tests.test_sweep import SHARED, api, summary_of
+from tests.test_sweep import SHARED, api, copies_listed, summary_of
 from tests.wikiclient import WikiClient
 
 pytestmark = pytest.mark.e2e
@@ -78,6 +78,7 @@ def test_every_conflict_is_flagged_and_what_people_did_stays(farm_wikis, people,
     commons.edit(POSTCARD, text=commons.text(POSTCARD).replace('{{cc-by-4.0}}',
                                                                '{{cc-by-sa-4.0}}'))
     kept = {title: shared_user.page(title) for title in (DIAGRAM, PAINTING, SPINNER)}
+    copies_listed(farm_wikis['shared'])
     time.sleep(1.2)  # the consumer's foreign-file metadata cache
 
     result = run_cli(*EVERYTHING)
@@ -121,6 +122,7 @@ def test_flags_clear_when_their_cause_goes_and_admins_can_detach_or_force(
         farm_wikis, people, tmp_path):
     commons, shared_admin = people['commons admin'], people['shared admin']
     assert run_cli(SHARED, '-always', '-setup').returncode == 0
+    copies_listed(farm_wikis['shared'])
 
     commons.edit(PANORAMA, prependtext='{{Delete|reason=Out of scope}}\n')
     assert run_cli(SHARED, '-always', '-refresh').returncode == 0
@@ -154,6 +156,7 @@ def test_flags_clear_when_their_cause_goes_and_admins_can_detach_or_force(
 def test_a_refresh_after_commons_reformatted_licence_names_flags_nothing(farm_wikis):
     """Copies made when Commons wrote "CC-BY-SA-4.0" compare equal to "CC BY-SA 4.0" now."""
     assert run_cli(SHARED, '-always', '-setup').returncode == 0
+    copies_listed(farm_wikis['shared'])
     # What an older commonscache wrote: the old spelling, one name, no set of licences.
     bot = WikiClient(farm_wikis['shared'], farm.BOT, farm.BOT_PASSWORD + '-main')
     text = bot.text(SUNSET)
