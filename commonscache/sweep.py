@@ -217,10 +217,11 @@ class Sweep:
         """The stages after :func:`~commonscache.pipeline.locate`, group by group: read both
         sides, judge, act; every outcome recorded as it comes. *held_to*: the consumer whose
         daily budget the batch's new copies are held to."""
-        try:
-            self._run_batch(located, held_to)
-        finally:
-            self.ledger.write_down()
+        # Kept when the batch ends; a batch interrupted or failed leaves what it noted to a
+        # later keeping (the watch's next poll), or to the next run, as a kill would: the
+        # unwinding of an interrupted run touches no database.
+        self._run_batch(located, held_to)
+        self.ledger.write_down()
 
     def _run_batch(self, located: Located, held_to: sites.Site | None) -> None:
         self.counter['examined'] += located.examined

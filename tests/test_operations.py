@@ -70,7 +70,7 @@ def test_an_incremental_run_examines_only_pages_changed_since_the_last_completed
         interrupted = subprocess.Popen(
             [sys.executable, '-m', 'commonscache', SHARED, '-always', '-since:last'],
             cwd=REPO, env={**os.environ, 'PYWIKIBOT_DIR': str(PYWIKIBOT_DIR),
-                           'PYTHONUNBUFFERED': '1'},
+                           'PYTHONUNBUFFERED': '1', 'PYTHONFAULTHANDLER': '1'},
             stderr=subprocess.PIPE, stdout=subprocess.DEVNULL, text=True)
         for line in interrupted.stderr:
             if 'pages changed since' in line:
@@ -83,9 +83,11 @@ def test_an_incremental_run_examines_only_pages_changed_since_the_last_completed
         try:
             status = interrupted.wait(timeout=60)
         except subprocess.TimeoutExpired:
-            interrupted.kill()
+            interrupted.send_signal(signal.SIGABRT)  # its threads' stacks (faulthandler)
+            interrupted.wait(timeout=10)
+            time.sleep(1)
             raise AssertionError('the interrupted run did not end within 60 s:\n'
-                                 + ''.join(rest)[-3000:]) from None
+                                 + ''.join(rest)[-6000:]) from None
         assert status == 1, ''.join(rest)[-3000:]
     finally:
         os.killpg(commons, signal.SIGCONT)
