@@ -30,7 +30,7 @@ from commonscache.query import list_query
 from commonscache.source import DISPUTE_TEMPLATES
 from commonscache.state import now
 from commonscache.steering import load_rules
-from commonscache.sweep import Sweep
+from commonscache.sweep import INTERRUPTED, Sweep
 from commonscache.transfer import Prefetcher, remove_stale_temporaries
 from commonscache.upload import CopyUploads
 from commonscache.watch import Watcher
@@ -249,7 +249,7 @@ class CacheBot(ConfigParserBot):
         answer requests, rewrite the review page and advance the watermarks."""
         completed = False
         try:
-            if self.generator_completed:
+            if self.generator_completed and not INTERRUPTED.is_set():
                 self.sweep.flush()
                 self.publisher.answer_requests()
                 self.publisher.write_review_page()

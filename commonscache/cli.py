@@ -221,6 +221,7 @@ from commonscache.sites import (
     configured_site_made_lazily,
     renew_tokens_on_relogin,
 )
+from commonscache.sweep import note_interrupts
 from commonscache.watch import DEFAULT_POLL, stop_on_sigterm
 
 docuReplacements = {'&params;': pagegenerators.parameterHelp}  # noqa: N816
@@ -439,6 +440,7 @@ def main(*args: str) -> int:
     except NothingToDo as reason:
         pywikibot.warning(str(reason))
         return 0
+    note_interrupts()  # a Ctrl-C from here on: no batch starts after it
     try:
         bot.run()
     except EmergencyStop as reason:

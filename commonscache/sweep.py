@@ -9,6 +9,8 @@ and :meth:`Sweep.record` the only place that counts.
 """
 from __future__ import annotations
 
+import signal
+import threading
 from collections import Counter, defaultdict
 from collections.abc import Callable
 
@@ -51,6 +53,29 @@ COUNTERS = {'nothing': 'up to date'}
 #: the end of each batch: one transaction for many files, not three for each. A run killed
 #: in between leaves them to the next run, which finds the same on the wikis.
 RECORD_EVERY, RECORD_SECONDS = 50, 2.0
+
+
+#: Set by the first Ctrl-C (SIGINT): from then on no batch starts, wherever the
+#: KeyboardInterrupt it raised went (Pywikibot ends a run it interrupts quietly, and its
+#: own teardown then follows).
+INTERRUPTED = threading.Event()
+
+
+def note_interrupts() -> None:
+    """Have SIGINT set :data:`INTERRUPTED` before it raises KeyboardInterrupt as usual."""
+    if threading.current_thread() is not threading.main_thread():
+        return
+
+    def interrupted(signum: int, frame: object) -> None:
+        INTERRUPTED.set()
+        raise KeyboardInterrupt
+
+    signal.signal(signal.SIGINT, interrupted)
+
+
+def stop_if_interrupted() -> None:
+    if INTERRUPTED.is_set():
+        raise KeyboardInterrupt
 
 
 class Sweep:
@@ -137,13 +162,17 @@ class Sweep:
         return self.limits[site]
 
     def flush(self) -> None:
-        """Work off the partial batches."""
+        """Work off the partial batches; none once the run is interrupted."""
+        stop_if_interrupted()
         self._flush_refresh()
         for consumer in list(self.pending_pages):
+            stop_if_interrupted()
             self._flush_pages(consumer)
         for consumer in list(self.pending_files):
+            stop_if_interrupted()
             self._flush_files(consumer)
         for repositories in list(self.pools):
+            stop_if_interrupted()
             self._flush_pool(repositories)
         forget_listings()
 

@@ -70,3 +70,14 @@ def test_a_few_files_need_no_login_anywhere(run):
         run.sweep.queue_files(run.consumer, [title])
     assert run.batches == []
     assert run.logins == []
+
+
+def test_no_batch_starts_once_the_run_is_interrupted(run, monkeypatch):
+    """A Ctrl-C that Pywikibot caught, or that a wiki's wait swallowed, still ends the run:
+    the last, partial batches are not started."""
+    for title in files(20):
+        run.sweep.queue_files(run.consumer, [title])
+    monkeypatch.setattr(sweep.INTERRUPTED, 'is_set', lambda: True)
+    with pytest.raises(KeyboardInterrupt):
+        run.sweep.flush()
+    assert run.batches == []
