@@ -271,7 +271,7 @@ def pwb(*args: str) -> list[str]:
 
 # --- what readers feel --------------------------------------------------------------------
 
-def render_seconds(wikis: list[farm.Wiki], page: str, repeats: int = 15) -> list[float]:
+def render_seconds(wikis: list[farm.Wiki], page: str, repeats: int = 25) -> list[float]:
     """Median time each of *wikis* takes to render *page* with its parser cache purged, every
     sample a new parse; the wikis take turns, the first of one round the last of the next,
     so a slower moment of the machine hits both alike.

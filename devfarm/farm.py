@@ -101,8 +101,8 @@ def cache_kind(root: Path | None = None) -> str:
 
 
 def cache_server(root: Path | None = None) -> memcache.Server:
-    """The farm's memcached (a farm with ``cache`` memcached): port base+6."""
-    return memcache.Server((root or farm_dir()).resolve() / 'memcached', base_port() + 6)
+    """The farm's memcached (a farm with ``cache`` memcached): a socket in the farm."""
+    return memcache.Server((root or farm_dir()).resolve() / 'memcached')
 
 
 def db_server(root: Path | None = None) -> mariadb.Server:
@@ -669,7 +669,7 @@ def up(root: Path | None = None, *, samples: bool = True,
         log('the wikis keep their databases in MariaDB')
     cache = cache_kind(root)
     if cache == 'memcached':
-        memcache.up(cache_server(root).root, port=cache_server(root).port)
+        memcache.up(cache_server(root).root)
         log('the wikis keep their object cache in memcached')
     names = extra_names(extra)
     (root / 'farm.json').write_text(json.dumps(farm_config(root, db, names, cache), indent=1))

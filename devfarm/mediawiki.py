@@ -23,7 +23,10 @@ from dataclasses import dataclass
 from pathlib import Path
 
 MW = Path('/usr/share/mediawiki')
-PACKAGES = ['mediawiki', 'php-cli', 'php-sqlite3', 'php-mysql', 'php-curl', 'php-gd']
+PACKAGES = ['mediawiki', 'php-cli', 'php-sqlite3', 'php-mysql', 'php-curl', 'php-gd',
+            'php-memcached']
+#: The PHP modules those packages give, by the names ``php -m`` prints.
+MODULES = ('pdo_sqlite', 'mysqli', 'curl', 'gd', 'memcached')
 #: The Debian release whose mediawiki package is each MediaWiki release.
 SUITES = {'1.39': 'bookworm', '1.43': 'trixie'}
 RELEASES = {suite: release for release, suite in SUITES.items()}
@@ -117,7 +120,7 @@ def ensure_host_packages() -> None:
     """Install Debian's MediaWiki and PHP on the host when missing."""
     if (MW / 'api.php').exists() and shutil.which('php'):
         modules = subprocess.run(['php', '-m'], capture_output=True, text=True).stdout.lower()
-        if all(m in modules for m in ('pdo_sqlite', 'mysqli', 'curl', 'gd')):
+        if all(m in modules.split() for m in MODULES):
             return
     if os.geteuid() != 0:
         raise SystemExit('devfarm: run as root once to install ' + ' '.join(PACKAGES))
@@ -148,8 +151,9 @@ def ensure_tree(root: Path, suite: str) -> None:
     mount_system(root)
     modules = subprocess.run(['chroot', str(root), 'php', '-m'], capture_output=True,
                              text=True).stdout.lower()
-    if 'mysqli' not in modules:  # a tree built before the farm ran on MariaDB
-        log(f'adding PHP for MariaDB to the {suite} tree')
+    missing = [m for m in MODULES if m not in modules.split()]
+    if missing:  # a tree built before the farm ran on MariaDB, or with memcached
+        log(f'adding PHP modules to the {suite} tree: {", ".join(missing)}')
         _apt_install(['chroot', str(root)])
 
 

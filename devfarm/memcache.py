@@ -1,12 +1,18 @@
 """A memcached of the farm's own, shared by its wikis, as production farms run one: Debian's
-``memcached``, installed when missing, started on 127.0.0.1 on a port of the farm's (never
-the system's service). With it the wikis keep MediaWiki's object cache there
-(``CACHE_MEMCACHED``, MediaWiki's own PHP client: no PHP extension needed), and a wiki that
-reads the shared repository from its database does so with ``hasSharedCache``: file
-lookups are answered from memory, and an upload to the shared repository clears them for
-every wiki at once.
+``memcached``, installed when missing, started on a Unix socket in the farm's folder (never
+the system's service). The farm's wikis all run on this one machine, and a memcached on the
+same machine is best reached through a socket: on the 2-core test machine a lookup took
+45 µs against 57 µs over TCP on 127.0.0.1, and a page makes three for each foreign file it
+shows (MediaWiki asks the wiki's own repository for the file and for a redirect before it
+asks the shared repository).
 
-    cache = memcache.up(root / 'memcached', port=8786)
+The wikis keep MediaWiki's object cache there through the PHP ``memcached`` extension
+(``MemcachedPeclBagOStuff``, the client Wikimedia and Miraheze run), and a wiki that reads
+the shared repository from its database does so with ``hasSharedCache``: file lookups are
+answered from memory, and an upload to the shared repository clears them for every wiki at
+once.
+
+    cache = memcache.up(root / 'memcached')
     cache.flush()    # after the farm's databases are put back (devfarm.farm.restore)
     memcache.down(root / 'memcached')
 """
@@ -27,19 +33,24 @@ def log(message: str) -> None:
     print(f'devfarm: {message}', file=__import__('sys').stderr, flush=True)
 
 
+#: The longest path a Unix socket may have (sun_path is 108 bytes with its final NUL).
+SOCKET_PATH_MAX = 107
+
+
 @dataclass(frozen=True)
 class Server:
     root: Path
-    port: int
-    host: str = '127.0.0.1'
 
     @property
     def address(self) -> str:
-        return f'{self.host}:{self.port}'
+        """The socket's path: what MediaWiki's ``servers`` and ``memcached -s`` take."""
+        return str(self.root / 'memcached.sock')
 
     def command(self, line: str) -> str:
         """Send one line of memcached's text protocol; its answer up to END or OK."""
-        with socket.create_connection((self.host, self.port), timeout=5) as conn:
+        with socket.socket(socket.AF_UNIX, socket.SOCK_STREAM) as conn:
+            conn.settimeout(5)
+            conn.connect(self.address)
             conn.sendall(line.encode() + b'\r\n')
             answer = b''
             while not answer.endswith((b'END\r\n', b'OK\r\n', b'ERROR\r\n')):
@@ -79,15 +90,21 @@ def ensure_installed() -> None:
     subprocess.run(['service', 'memcached', 'stop'], check=False, capture_output=True)
 
 
-def up(root: Path, *, port: int) -> Server:
-    """Start the farm's memcached (64 MB, TCP on 127.0.0.1 only) unless it runs already."""
+def up(root: Path) -> Server:
+    """Start the farm's memcached (64 MB, on a Unix socket only the farm's user may use)
+    unless it runs already."""
     ensure_installed()
-    server = Server(root, port)
+    server = Server(root.resolve())
+    if len(server.address) > SOCKET_PATH_MAX:
+        raise SystemExit(f'devfarm: the memcached socket {server.address} is longer than '
+                         f'{SOCKET_PATH_MAX} characters; set COMMONSCACHE_FARM_DIR to a shorter '
+                         'path')
     root.mkdir(parents=True, exist_ok=True)
     if daemons.alive(daemons.pid_in(root / 'memcached.pid')):
         return server
+    Path(server.address).unlink(missing_ok=True)
     user = ['-u', 'root'] if os.geteuid() == 0 else []
-    subprocess.run(['memcached', '-d', '-l', server.host, '-p', str(port), '-U', '0',
+    subprocess.run(['memcached', '-d', '-s', server.address, '-a', '0600',
                     '-m', '64', '-P', str(root / 'memcached.pid'), *user], check=True)
     for _ in range(100):
         try:
@@ -102,3 +119,4 @@ def up(root: Path, *, port: int) -> Server:
 def down(root: Path) -> None:
     daemons.stop(root / 'memcached.pid', seconds=5)
     (root / 'memcached.pid').unlink(missing_ok=True)
+    Path(Server(root.resolve()).address).unlink(missing_ok=True)
