@@ -2,7 +2,7 @@
 ``memcached``, installed when missing, started on a Unix socket in the farm's folder (never
 the system's service). The farm's wikis all run on this one machine, and a memcached on the
 same machine is best reached through a socket: on the 2-core test machine a lookup took
-45 µs against 57 µs over TCP on 127.0.0.1, and a page makes three for each foreign file it
+42 µs against 58 µs over TCP on 127.0.0.1, and a page makes three for each foreign file it
 shows (MediaWiki asks the wiki's own repository for the file and for a redirect before it
 asks the shared repository).
 
