@@ -5,6 +5,7 @@ from __future__ import annotations
 import os
 import re
 import shutil
+import socket
 import subprocess
 import time
 from pathlib import Path
@@ -12,7 +13,7 @@ from pathlib import Path
 import pytest
 import requests
 
-from devfarm import farm, seed
+from devfarm import daemons, farm, memcache, seed
 
 pytestmark = pytest.mark.e2e
 
@@ -155,3 +156,35 @@ def test_a_folder_made_again_at_a_shared_path_is_shared_again(tmp_path: Path):
     finally:
         while mediawiki._mounted(inside):
             subprocess.run(['umount', '--lazy', str(inside)], check=True)
+
+
+def test_a_memcached_left_on_tcp_by_an_older_farm_gives_way_to_one_on_the_socket(
+        tmp_path: Path):
+    """The wikis look for the farm's memcached on its socket: one that a farm from before the
+    socket started on TCP, still running, is stopped and a new one started on the socket."""
+    memcache.ensure_installed()
+    root = tmp_path / 'memcached'
+    root.mkdir()
+    with socket.socket() as probe:  # a free port for the old one
+        probe.bind(('127.0.0.1', 0))
+        port = probe.getsockname()[1]
+    user = ['-u', 'root'] if os.geteuid() == 0 else []
+    subprocess.run(['memcached', '-d', '-l', '127.0.0.1', '-p', str(port), '-m', '8',
+                    '-P', str(root / 'memcached.pid'), *user], check=True)
+    deadline = time.monotonic() + 10
+    while not daemons.pid_in(root / 'memcached.pid') and time.monotonic() < deadline:
+        time.sleep(0.05)
+    old = daemons.pid_in(root / 'memcached.pid')
+    assert daemons.alive(old)
+    try:
+        server = memcache.up(root)
+        assert not daemons.alive(old)
+        assert 'curr_connections' in server.stats()
+        assert memcache.up(root) == server  # running on its socket: left as it is
+        assert daemons.pid_in(root / 'memcached.pid') != old
+    finally:
+        memcache.down(root)
+        daemons.stop(root / 'memcached.pid', seconds=5)
+        if daemons.alive(old):
+            os.kill(old, 15)
+    assert not Path(server.address).exists()
