@@ -123,7 +123,7 @@ class CacheBot(ConfigParserBot):
             extensions=frozenset(entry['ext'].lower() for entry in
                                  shared.siteinfo.get('fileextensions', [])),
             max_upload=shared.siteinfo.get('maxuploadsize', 0),
-            run_page=wired.run_page.title)
+            run_page=wired.run_page.title, recheck_all=bool(self.opt.refresh))
         self.requests: list[Request] = (pending_requests(control.requests, set(run.groups))
                                         if control.requests else [])
         self.publisher = Publisher(
@@ -197,6 +197,7 @@ class CacheBot(ConfigParserBot):
             yield from self._cached_files()
         for consumer in self.wiring.consumers:
             yield from self._consumer_pages(consumer)
+        self.sweep.recheck_waiting(self.wiring.consumers[:1])
 
     def _consumer_pages(self, consumer: sites.Site) -> Iterator[pywikibot.Page]:
         started = None
@@ -234,8 +235,7 @@ class CacheBot(ConfigParserBot):
             yield pywikibot.FilePage(self.wiring.shared, item['title'])
 
     def treat(self, page: pywikibot.Page) -> None:
-        """Collect the page; its files are looked up with a batch of others."""
-        self.sweep.treat(page)
+        self.sweep.treat(page)  # collected: its files are looked up with a batch of others
 
     def _outcome_since(self, before: dict[str, int]) -> str:
         counts = {name: self.counter[name] - before.get(name, 0)

@@ -62,7 +62,12 @@ def check_setup(opt: object) -> Iterator[Finding]:
         yield Finding(shared.has_right(right), f'{shared.user()} may {right} on {shared}'
                       if shared.has_right(right) else
                       f'give {shared.user()} the {right} right on {shared} (BotPassword grants)')
-    source = sites.interwiki_site(shared, opt.interwiki)
+    try:
+        source = sites.interwiki_site(shared, opt.interwiki, {})
+    except sites.SourceUnreachable as error:
+        yield Finding(False, f'the source wiki of the interwiki prefix {opt.interwiki} does '
+                             f'not answer: {error}')
+        return
     yield Finding(source is not None,
                   f'interwiki prefix {opt.interwiki}: on {shared} leads to {source}'
                   if source else f'add the interwiki prefix {opt.interwiki!r} for the source '
@@ -99,9 +104,13 @@ def check_setup(opt: object) -> Iterator[Finding]:
 def repository_sources(consumers: list[sites.Site], shared: sites.Site) -> list[sites.Site]:
     """The wikis the consumers take files from, other than the shared repository."""
     found = []
+    down: dict[str, str] = {}
     for consumer in consumers:
         for url in repository_urls(consumer):
-            site = sites.source_site(url) if url else None
+            try:
+                site = sites.source_site(url, down) if url else None
+            except sites.SourceUnreachable:
+                continue  # its line says so: the check of the repository order
             if site is not None and site != shared:
                 found.append(site)
     return found

@@ -43,6 +43,8 @@ class Settings:
     max_bytes: int = 0
     #: the run page, read along with the batch's reads of the shared repository
     run_page: str = ''
+    #: -refresh: every file that waits for its source is read again, however recently
+    recheck_all: bool = False
 
 
 @dataclass
@@ -51,11 +53,20 @@ class Memory:
 
     :ivar seen: titles examined already (a file used on several consumers is examined once)
     :ivar available: titles the shared repository holds as the bot's, or an identical, copy
+    :ivar down: source hosts that did not answer, and why: not asked again while this
+        memory lasts (a run, or one poll of a watch), and never longer
     """
 
     state: State | None
     seen: set[str] = field(default_factory=set)
     available: set[str] = field(default_factory=set)
+    down: dict[str, str] = field(default_factory=dict)
+
+    def forget_poll(self) -> None:
+        """What one poll of a watch learnt, forgotten before the next: a file embedded
+        again is examined again, and a wiki that was down is asked again."""
+        self.seen.clear()
+        self.down.clear()
 
 
 # --- the two sides ------------------------------------------------------------------------

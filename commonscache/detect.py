@@ -70,25 +70,47 @@ _USES: dict[Site, dict[str, int]] = {}
 
 
 def _example_url(repository: dict) -> str:
-    """A description URL on *repository* (as ``meta=filerepoinfo`` describes it)."""
+    """A description URL on *repository* (as ``meta=filerepoinfo`` describes it).
+
+    A ``ForeignAPIRepo`` states its server and article path only when the consumer could
+    read the repository's own siteinfo just then; while that wiki is down, its API URL
+    (always given) still tells which wiki it is: the description URL is then the wiki's
+    ``index.php?title=``, which Pywikibot's families recognise as well.
+    """
     if repository.get('server') and '$1' in repository.get('articlepath', ''):
         url = repository['server'] + repository['articlepath'].replace('$1', 'File:Example.jpg')
     elif repository.get('descBaseUrl'):
         url = repository['descBaseUrl'] + 'Example.jpg'
+    elif repository.get('apiurl', '').endswith('/api.php'):
+        url = repository['apiurl'].removesuffix('api.php') + 'index.php?title=File:Example.jpg'
     else:
         return ''
     return 'https:' + url if url.startswith('//') else url
 
 
+def _repositories(answer: list[dict]) -> list[str]:
+    """The foreign repositories of a ``meta=filerepoinfo`` answer, in lookup order."""
+    return [_example_url(repo) for repo in answer if not repo.get('local')]
+
+
+def _remember(consumer: Site, repositories: list[str]) -> None:
+    """Keep *consumer*'s repositories for the run, unless one of them could not be told:
+    then the consumer is asked again next time, as the wiki it could not describe may be
+    back by then."""
+    if all(repositories):
+        _REPOSITORIES[consumer] = repositories
+
+
 def repository_urls(consumer: Site) -> list[str]:
     """A description URL on each foreign repository of *consumer*, in lookup order ('' for
     one that has none); asked once a run."""
-    if consumer not in _REPOSITORIES:
-        data = pywikibot.data.api.Request(site=consumer, parameters={
-            'action': 'query', 'meta': 'filerepoinfo', 'formatversion': 2}).submit()
-        _REPOSITORIES[consumer] = [_example_url(repo) for repo in data['query']['repos']
-                                   if not repo.get('local')]
-    return _REPOSITORIES[consumer]
+    if consumer in _REPOSITORIES:
+        return _REPOSITORIES[consumer]
+    data = pywikibot.data.api.Request(site=consumer, parameters={
+        'action': 'query', 'meta': 'filerepoinfo', 'formatversion': 2}).submit()
+    repositories = _repositories(data['query']['repos'])
+    _remember(consumer, repositories)
+    return repositories
 
 
 def listed_repositories(consumer: Site) -> list[str]:
@@ -124,9 +146,8 @@ def survey(consumer: Site, titles: Iterable[str]) -> Survey | None:
         data = pywikibot.data.api.Request(site=consumer, parameters=params).submit()
         query = data.get('query', {})
         if repositories is None:
-            repositories = [_example_url(repo) for repo in query.get('repos', [])
-                            if not repo.get('local')]
-            _REPOSITORIES[consumer] = repositories
+            repositories = _repositories(query.get('repos', []))
+            _remember(consumer, repositories)
             params.pop('meta')
         if not all(repositories):
             return None
@@ -194,8 +215,8 @@ def files_used_everywhere(consumer: Site,
     query, more = data.get('query', {}), data.get('continue', {})
     if started:
         started(query['general']['time'])
-    _REPOSITORIES.setdefault(consumer, [_example_url(repo) for repo in query.get('repos', [])
-                                        if not repo.get('local')])
+    if consumer not in _REPOSITORIES:
+        _remember(consumer, _repositories(query.get('repos', [])))
     local = None if 'aicontinue' in more else frozenset(
         item['title'] for item in query.get('allimages', []))
     if local is not None:

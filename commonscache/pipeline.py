@@ -35,10 +35,11 @@ from commonscache.datatypes import (
     flagged,
     skipped,
 )
-from commonscache.detect import FileUse, classify, survey
+from commonscache.detect import FileUse, classify, repository_urls, survey
 from commonscache.reconcile import CORRUPT_AFTER, decide, is_owned
 from commonscache.sdc import conflict_details, contradictions
 from commonscache.source import deletion_comment, read_sources
+from commonscache.state import State, ago
 from commonscache.target import read_shared
 
 
@@ -67,9 +68,39 @@ def refusal(settings: Settings, title: str, size: int) -> str:
     return ''
 
 
-#: Outcomes whose cause only the source can take away: a file that had one is read again
-#: when the run reads its source for other files anyway, never on its own.
+#: Outcomes whose cause only the source can take away: a file that had one waits, and is
+#: read again when the run reads its source for other files anyway, when its last reading
+#: is :data:`RECHECK_AFTER` old (:func:`due_again`), and at every -refresh.
 UPSTREAM = ('missing-everywhere', 'source-missing', 'source-disputed')
+#: Outcomes of a wiki that did not answer: never a verdict, read again at every run.
+UNANSWERED = ('source-unreachable',)
+#: Failures that come from a wiki not answering: a watch tries the file again in a later
+#: poll (:class:`commonscache.watch.Retries`), a run at its next start.
+RETRYABLE = frozenset({*UNANSWERED, 'upload-failed'})
+#: Every outcome a file waits in for something outside the bot (the budget's own waits
+#: are kept apart: :mod:`commonscache.budget`).
+WAITING = (*UPSTREAM, *UNANSWERED)
+#: A file that waits for its source is read again at least this often (seconds).
+RECHECK_AFTER = 86400.0
+
+
+def due_again(reason: str, last_read: str, *, day_ago: str) -> bool:
+    """Whether a file that waits with *reason*, last read at *last_read*, is read again now
+    (*day_ago*: the time :data:`RECHECK_AFTER` ago; times as the state writes them, which
+    compare as text): an unanswered read always, a verdict of the source's once it is that
+    old."""
+    return reason in UNANSWERED or last_read <= day_ago
+
+
+def waits_due(state: State, settings: Settings, seen: set[str]) -> list[str]:
+    """The files that wait for their source (:data:`WAITING`) and are due to be read again
+    (:func:`due_again`; every one of them with -refresh), but those examined already
+    (*seen*)."""
+    waiting = state.waiting_upstream(shared=str(settings.shared), reasons=WAITING)
+    day_ago = ago(RECHECK_AFTER)
+    return [title for title, (_, reason, _, _, last) in waiting.items()
+            if title not in seen
+            and (settings.recheck_all or due_again(reason, last, day_ago=day_ago))]
 
 
 # --- locate: titles → groups by source --------------------------------------------------------
@@ -81,7 +112,7 @@ def locate(consumer: sites.Site, titles: list[str], settings: Settings,
     repository first (see :mod:`commonscache.detect`), else as the consumer classifies them."""
     surveyed = survey_batch(consumer, titles, settings)
     if surveyed is None:
-        return locate_classified(consumer, titles, settings)
+        return locate_classified(consumer, titles, settings, memory)
     return locate_surveyed(surveyed, settings, memory)
 
 
@@ -126,68 +157,95 @@ def locate_surveyed(surveyed: Surveyed, settings: Settings, memory: Memory) -> L
         remaining += [outcome.title for outcome in waiting]
     else:
         located.outcomes += waiting
-    for url in surveyed.repositories[1:]:
+    sources = [url for url in surveyed.repositories if not sites.is_on(settings.shared, url)]
+    _find_on_sources(sources, remaining, shared, settings, memory, located)
+    if on_shared:
+        _locate_on_shared(on_shared, {t: shared[t] for t in on_shared}, settings, memory,
+                          located)
+    return located
+
+
+def _find_on_sources(repositories: list[str], titles: list[str],
+                     shared: dict[str, SharedFile], settings: Settings, memory: Memory,
+                     located: Located) -> None:
+    """Read *titles* from each of *repositories* in turn (the consumer's lookup order), each
+    one batched read: those found go into a group of their source, with what the shared
+    repository holds under their names (*shared*). A title none of them has is
+    ``missing-everywhere`` only when each answered; a repository that did not answer leaves
+    the titles it was to be asked about ``source-unreachable``, to be read again."""
+    remaining = titles
+    for url in repositories:
         if not remaining:
             break
         try:
-            source_site = sites.source_site(url)
+            source_site = sites.source_site(url, memory.down)
         except sites.SourceUnreachable as error:
             located.outcomes += [failed(t, 'source-unreachable', f'cannot read {url}: {error}')
                                  for t in remaining]
-            break
+            return
         if source_site is None:
             located.outcomes += [skipped(t, 'unknown-source', f'no Pywikibot family knows {url}')
                                  for t in remaining]
-            break
-        sources = read_source_files(source_site, remaining, settings)
+            return
+        sources = read_source_files(source_site, remaining, settings, memory)
         if isinstance(sources, str):
             located.outcomes += [failed(t, 'source-unreachable', f'cannot read {url}: {sources}')
                                  for t in remaining]
-            break
+            return
         here = [title for title in remaining if sources[title]]
         if here:
             located.groups.append(Group(source_site, here, {t: shared[t] for t in here},
                                         {t: sources[t] for t in here}))
         remaining = [title for title in remaining if not sources[title]]
-    else:  # no repository of the consumer has them
-        located.outcomes += [skipped(t, 'missing-everywhere', 'the consumer has it as missing')
-                             for t in remaining]
-    if on_shared:
-        _locate_on_shared(on_shared, {t: shared[t] for t in on_shared}, settings, located)
-    return located
+    # No repository of the consumer has them, by their own answers.
+    located.outcomes += [skipped(t, 'missing-everywhere',
+                                 'not on the shared repository nor on any source the consumer '
+                                 'uses, each asked directly') for t in remaining]
 
 
 def _not_waiting(titles: list[str], settings: Settings, memory: Memory
                  ) -> tuple[list[str], list[Outcome]]:
-    """*titles* but those that wait for their source (see :data:`UPSTREAM`), and the
-    outcomes those keep meanwhile."""
-    if not memory.state or not titles:
+    """*titles* but those that wait for their source and were read within the last
+    :data:`RECHECK_AFTER` (see :data:`UPSTREAM`; none with -refresh), and the outcomes
+    those keep meanwhile."""
+    if not memory.state or not titles or settings.recheck_all:
         return titles, []
     waiting = memory.state.waiting_upstream(shared=str(settings.shared), reasons=UPSTREAM,
                                             titles=titles)
+    day_ago = ago(RECHECK_AFTER)
     kept = [Outcome(title, outcome, reason, details)
-            for title, (outcome, reason, details, _) in waiting.items()]
-    return [title for title in titles if title not in waiting], kept
+            for title, (outcome, reason, details, _, last_read) in waiting.items()
+            if not due_again(reason, last_read, day_ago=day_ago)]
+    held = {outcome.title for outcome in kept}
+    return [title for title in titles if title not in held], kept
 
 
-def locate_classified(consumer: sites.Site, titles: list[str], settings: Settings) -> Located:
-    """:func:`locate` by the consumer's own classification (``prop=imageinfo``)."""
+def locate_classified(consumer: sites.Site, titles: list[str], settings: Settings,
+                      memory: Memory) -> Located:
+    """:func:`locate` by the consumer's own classification (``prop=imageinfo``).
+
+    What the consumer calls missing is not taken on its word: while a repository of its
+    was down, it calls that repository's files missing. Those files are looked for as
+    surveyed files are, on the shared repository and on each source the consumer lists
+    (:func:`locate_surveyed`), so that a source that does not answer leaves them
+    ``source-unreachable``, to be read again, never ``missing-everywhere``."""
     located = Located()
     foreign: dict[sites.Site | None, list[FileUse]] = defaultdict(list)
-    on_shared = []
+    on_shared, missing = [], []
     for used in classify(consumer, settings.shared, titles):
         located.examined += 1
         if used.where == 'foreign':
             try:
-                foreign[sites.source_site(used.description_url)].append(used)
+                foreign[sites.source_site(used.description_url, memory.down)].append(used)
             except sites.SourceUnreachable as error:
                 located.outcomes.append(failed(used.title, 'source-unreachable', str(error)))
         elif used.where == 'shared':
             on_shared.append(used.title)
+        elif used.where == 'missing':
+            missing.append(used.title)
         else:
-            reason = {'local': 'local-file', 'missing': 'missing-everywhere'}[used.where]
-            located.outcomes.append(skipped(used.title, reason,
-                                            f'the consumer has it as {used.where}'))
+            located.outcomes.append(skipped(used.title, 'local-file',
+                                            'the consumer has it as local'))
     for source_site, files in foreign.items():
         if source_site is None:
             located.outcomes += [skipped(used.title, 'unknown-source',
@@ -199,12 +257,31 @@ def locate_classified(consumer: sites.Site, titles: list[str], settings: Setting
         shared = read_shared(settings.shared, on_shared, template=settings.template,
                              ride=settings.run_page)
         located.run_page = shared.pop(settings.run_page, None)
-        _locate_on_shared(on_shared, shared, settings, located)
+        _locate_on_shared(on_shared, shared, settings, memory, located)
+    if missing:
+        _locate_missing(consumer, missing, settings, memory, located)
     return located
 
 
+def _locate_missing(consumer: sites.Site, titles: list[str], settings: Settings,
+                    memory: Memory, located: Located) -> None:
+    """The files the consumer calls missing, looked for directly (see
+    :func:`locate_classified`); on the consumer's word alone only when it names no
+    repository the bot can read."""
+    repositories = [url for url in repository_urls(consumer) if url]
+    if not repositories:
+        located.outcomes += [skipped(t, 'missing-everywhere', 'the consumer has it as missing, '
+                                     'and names no repository to ask directly')
+                             for t in titles]
+        return
+    found = locate_surveyed(Surveyed(tuple(repositories), titles=titles), settings, memory)
+    located.groups += found.groups
+    located.outcomes += found.outcomes
+    located.run_page = located.run_page or found.run_page
+
+
 def _locate_on_shared(titles: list[str], shared: dict[str, SharedFile], settings: Settings,
-                      located: Located) -> None:
+                      memory: Memory, located: Located) -> None:
     """Files the consumer already finds on the shared repository: the bot's copies are up to
     date as far as a sweep goes (-refresh compares them with their sources); any other file
     there is compared with the source, so that a name taken by a different file is flagged."""
@@ -219,7 +296,11 @@ def _locate_on_shared(titles: list[str], shared: dict[str, SharedFile], settings
             others.append(title)
     if not others:
         return
-    source_site = sites.interwiki_site(settings.shared, settings.interwiki)
+    try:
+        source_site = sites.interwiki_site(settings.shared, settings.interwiki, memory.down)
+    except sites.SourceUnreachable as error:
+        located.outcomes += [failed(t, 'source-unreachable', str(error)) for t in others]
+        return
     if source_site is None:
         located.outcomes += [Outcome(t, 'nothing', 'shared-only', 'no source wiki to compare '
                                      f'with: the interwiki prefix {settings.interwiki!r} is '
@@ -228,7 +309,7 @@ def _locate_on_shared(titles: list[str], shared: dict[str, SharedFile], settings
         located.groups.append(Group(source_site, others, {t: shared[t] for t in others}))
 
 
-def locate_copies(titles: list[str], settings: Settings) -> Located:
+def locate_copies(titles: list[str], settings: Settings, memory: Memory) -> Located:
     """-refresh: the cached copies by the source their provenance template names."""
     shared = read_shared(settings.shared, titles, template=settings.template,
                          ride=settings.run_page)
@@ -241,8 +322,8 @@ def locate_copies(titles: list[str], settings: Settings) -> Located:
                                             examined=flags.ON_SHARED))
             continue
         try:
-            by_source[sites.source_site(shared[title].provenance.get('source', ''))].append(
-                title)
+            by_source[sites.source_site(shared[title].provenance.get('source', ''),
+                                        memory.down)].append(title)
         except sites.SourceUnreachable as error:
             located.outcomes.append(failed(title, 'source-unreachable', str(error)))
     for source_site, group in by_source.items():
@@ -255,15 +336,20 @@ def locate_copies(titles: list[str], settings: Settings) -> Located:
     return located
 
 
-def read_source_files(source_site: sites.Site, titles: list[str], settings: Settings
-                      ) -> dict[str, SourceFile | None] | str:
+def read_source_files(source_site: sites.Site, titles: list[str], settings: Settings,
+                      memory: Memory) -> dict[str, SourceFile | None] | str:
     """What the source holds under *titles*, or why it did not answer (Pywikibot has retried
-    already; the titles wait for the next run)."""
+    already; the titles wait to be read again). A source that did not answer is not asked
+    again while the run's (or the poll's) memory lasts: each try costs Pywikibot's retries."""
+    host = sites.host_of(sites.api_url(source_site))
+    if host in memory.down:
+        return memory.down[host]
     try:
         sites.login_if_configured(source_site)  # a bot account reads 500 titles a request
         settings.policy.apply(source_site)  # paced as the source limits clients of its class
         return read_sources(source_site, titles, settings.markers)
     except (pywikibot.exceptions.Error, requests.exceptions.RequestException) as error:
+        memory.down[host] = str(error)
         return str(error)
 
 
@@ -275,7 +361,7 @@ def read_group(group: Group, settings: Settings, memory: Memory) -> Snapshot | l
     did not answer."""
     sources = group.sources
     if sources is None:
-        sources = read_source_files(group.source, group.titles, settings)
+        sources = read_source_files(group.source, group.titles, settings, memory)
         if isinstance(sources, str):
             return [failed(t, 'source-unreachable', f'cannot read {group.source}: {sources}')
                     for t in group.titles]

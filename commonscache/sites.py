@@ -100,27 +100,32 @@ def configured_site_made_lazily() -> Iterator[None]:
         config.site_interface = before
 
 
-_ANSWERS: dict[tuple[str, int], str] = {}
-
-
-def unreachable(api_url: str, *, fresh: bool = False) -> str:
-    """Why the server of *api_url* does not take connections ('' when it does): a TCP
-    connection, not a request, so that the check costs the wiki nothing; checked once a
-    run per host and port (a farm's wikis mostly share their servers). Pywikibot would retry
-    a dead wiki for minutes, printing a traceback for every attempt. *fresh*: check again
-    (a watch, for a wiki that was down)."""
-    parts = urlsplit(api_url)
+def unreachable(url: str, answers: dict[tuple[str, int], str] | None = None) -> str:
+    """Why the server of *url* does not take connections ('' when it does): a TCP
+    connection, not a request, so that the check costs the wiki nothing. Pywikibot would
+    retry a dead wiki for minutes, printing a traceback for every attempt. *answers*: the
+    caller's memory of servers checked (host, port → answer), so that a farm's wikis, which
+    mostly share their servers, cost one connection each; nothing here keeps an answer."""
+    parts = urlsplit(url)
     port = parts.port or (443 if parts.scheme == 'https' else 80)
     key = (parts.hostname or '', port)
-    if fresh or key not in _ANSWERS:
-        timeout = config.socket_timeout
-        try:
-            with socket.create_connection(
-                    key, timeout=timeout[0] if isinstance(timeout, tuple) else timeout):
-                _ANSWERS[key] = ''
-        except OSError as error:
-            _ANSWERS[key] = f'{type(error).__name__}: {error.strerror or error}'
-    return _ANSWERS[key]
+    if answers is not None and key in answers:
+        return answers[key]
+    timeout = config.socket_timeout
+    try:
+        with socket.create_connection(
+                key, timeout=timeout[0] if isinstance(timeout, tuple) else timeout):
+            reason = ''
+    except OSError as error:
+        reason = f'{type(error).__name__}: {error.strerror or error}'
+    if answers is not None:
+        answers[key] = reason
+    return reason
+
+
+def api_url(site: Site) -> str:
+    """*site*'s API URL, from its family file."""
+    return site.base_url(site.apipath())
 
 
 def consumer_sites(spec: str, keep: Callable[[list[str]], list[str]] = list, *,
@@ -138,12 +143,13 @@ def consumer_sites(spec: str, keep: Callable[[list[str]], list[str]] = list, *,
     names = _consumer_names(spec) if spec else [f'{config.family}:{config.mylang}']
     consumers: list[Site] = []
     down: list[str] = []
+    answers: dict[tuple[str, int], str] = {}
     for name in keep(names):
         family, _, code = name.partition(':')
-        api_url = api_url_of(family, code, 'consumer wiki')
-        reason = unreachable(api_url)
+        url = api_url_of(family, code, 'consumer wiki')
+        reason = unreachable(url, answers)
         if reason:
-            down.append(f'cannot reach the consumer wiki {name} at {api_url} ({reason})')
+            down.append(f'cannot reach the consumer wiki {name} at {url} ({reason})')
             if not waits:
                 continue
         try:
@@ -233,47 +239,58 @@ def referer(site: Site) -> str:
 
 
 def is_on(site: Site, url: str) -> bool:
-    """Whether *url* is an article URL of *site* (scheme ignored)."""
-    return url.split('//', 1)[-1].startswith(article_prefix(site))
+    """Whether *url* is an article URL of *site*, or its ``index.php?title=`` (scheme
+    ignored)."""
+    where = url.split('//', 1)[-1]
+    general = site.siteinfo['general']
+    script = general['server'].split('//', 1)[-1] + general.get('script', '') + '?title='
+    return where.startswith(article_prefix(site)) or where.startswith(script)
 
 
 _SITES_BY_HOST: dict[str, Site | None] = {}
-_UNREACHABLE: dict[str, str] = {}
 
 
 class SourceUnreachable(Exception):
     """A source wiki did not answer (Pywikibot has retried already); its files wait."""
 
 
-def source_site(description_url: str) -> Site | None:
+def host_of(url: str) -> str:
+    return urlsplit(url).netloc
+
+
+def source_site(description_url: str, down: dict[str, str]) -> Site | None:
     """The wiki a file description URL belongs to, if a Pywikibot family knows it.
 
     Looked up once per host: finding the family walks every known family file, and
-    Pywikibot may log in. A host that did not answer is not asked again in this run.
+    Pywikibot may log in. A host that did not answer goes into *down* (host → why), the
+    caller's memory of this run or poll, and is not asked again while that lasts; nothing
+    here remembers an outage past it.
 
     :raises SourceUnreachable: the wiki did not answer
     """
-    host = urlsplit(description_url).netloc
+    host = host_of(description_url)
     if not host:
         return None
-    if host in _UNREACHABLE:
-        raise SourceUnreachable(_UNREACHABLE[host])
+    if host in down:
+        raise SourceUnreachable(down[host])
     if host not in _SITES_BY_HOST:
         try:
-            _SITES_BY_HOST[host] = pywikibot.Site(url=description_url)
+            found = pywikibot.Site(url=description_url)
         except (SiteDefinitionError, ValueError, RuntimeError):
-            _SITES_BY_HOST[host] = None
+            found = None
         except (pywikibot.exceptions.Error, requests.exceptions.RequestException) as error:
-            _UNREACHABLE[host] = f'cannot reach {host}: {error}'
-            raise SourceUnreachable(_UNREACHABLE[host]) from None
+            down[host] = f'cannot reach {host}: {error}'
+            raise SourceUnreachable(down[host]) from None
+        _SITES_BY_HOST[host] = found
     return _SITES_BY_HOST[host]
 
 
-def interwiki_site(site: Site, prefix: str) -> Site | None:
-    """The wiki that *prefix* links to in *site*'s interwiki map, if a family knows it."""
+def interwiki_site(site: Site, prefix: str, down: dict[str, str]) -> Site | None:
+    """The wiki that *prefix* links to in *site*'s interwiki map, if a family knows it
+    (*down*: see :func:`source_site`)."""
     for entry in site.siteinfo.get('interwikimap', []):
         if entry.get('prefix') == prefix and '$1' in entry.get('url', ''):
-            return source_site(entry['url'].replace('$1', 'File:Example.jpg'))
+            return source_site(entry['url'].replace('$1', 'File:Example.jpg'), down)
     return None
 
 

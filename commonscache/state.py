@@ -376,14 +376,25 @@ class State:
         return {title for (title,) in rows}
 
     def waiting_upstream(self, *, shared: str, reasons: Iterable[str],
-                         titles: Iterable[str]) -> dict[str, tuple[str, str, str, str]]:
-        """title → (outcome, reason, details, since) of *titles* whose latest outcome is for
-        one of *reasons*."""
+                         titles: Iterable[str] | None = None
+                         ) -> dict[str, tuple[str, str, str, str, str]]:
+        """title → (outcome, reason, details, since, last read) of *titles* (or of every
+        file) whose latest outcome is for one of *reasons*."""
         c = files_table.c
-        rows = self._files([c.title, c.outcome, c.reason, c.details, c.first_seen],
-                           c.reason.in_(list(reasons)), shared, titles)
-        return {title: (outcome, reason, details, since)
-                for title, outcome, reason, details, since in rows}
+        rows = self._files([c.title, c.outcome, c.reason, c.details, c.first_seen,
+                            c.last_seen], c.reason.in_(list(reasons)), shared, titles)
+        return {title: (outcome, reason, details, since, last)
+                for title, outcome, reason, details, since, last in rows}
+
+    def oldest_waits(self, *, shared: str, reasons: Iterable[str]) -> dict[str, tuple[int, str]]:
+        """reason → (files, since when the oldest of them waits) for each of *reasons* that
+        some file's latest outcome has."""
+        c = files_table.c
+        with self.engine.begin() as db:
+            rows = db.execute(sa.select(c.reason, sa.func.count(), sa.func.min(c.first_seen))
+                              .where(c.shared == shared, c.reason.in_(list(reasons)))
+                              .group_by(c.reason).order_by(c.reason)).all()
+        return {reason: (int(files), since) for reason, files, since in rows}
 
     def corrupt_sources(self, *, shared: str, after: int,
                         titles: Iterable[str] | None = None) -> dict[str, str]:

@@ -20,6 +20,7 @@ from datetime import datetime
 
 from commonscache.describe import escape_value
 from commonscache.messages import Language, msg
+from commonscache.pipeline import RETRYABLE, UPSTREAM
 from commonscache.query import query_generator, query_titles
 from commonscache.review import escape_cell
 from commonscache.sites import Site, is_on
@@ -54,6 +55,14 @@ class Status:
     review_page: str = ''
     #: consumer → (files, bytes) waiting for a later day's budget (-budget)
     waiting: dict[str, tuple[int, int]] = field(default_factory=dict)
+    #: reason → (files, since when the oldest waits) of the files waiting for a wiki that
+    #: did not answer, or for their source (:data:`WAITS`)
+    unanswered: dict[str, tuple[int, str]] = field(default_factory=dict)
+
+
+#: The outcomes a file waits in for a wiki or its source, on the status page: the wiki's
+#: outages first.
+WAITS = (*sorted(RETRYABLE), *UPSTREAM)
 
 
 def saving(consumer: Site, shared: Site, copies: Iterable[str]) -> Saving:
@@ -133,7 +142,9 @@ def read_status(state: State, shared: Site, consumers: Iterable[Site], *, templa
         files=len(sizes), bytes=sum(sizes.values()),
         flags=dict(sorted(Counter(f.reason for f in state.flags(shared=key)).items())),
         runs=tuple(state.runs(shared=key)), review_page=review_page,
-        waiting=state.waiting(shared=key))
+        waiting=state.waiting(shared=key),
+        unanswered=dict(sorted(state.oldest_waits(shared=key, reasons=WAITS).items(),
+                               key=lambda item: WAITS.index(item[0]))))
 
 
 def _duration(run: Run) -> str:
@@ -185,6 +196,7 @@ def as_wikitext(status: Status, language: Language = 'en') -> str:
         + ('{| class="wikitable"\n' + f"! {text('status-flags-columns')}\n" + flags
            + '|}\n\n' if flags else f"''{msg(language, 'review-none')}''\n\n")
         + _waiting(status, language)
+        + _unanswered(status, language)
         + f"== {text('status-runs')} ==\n"
         '{| class="wikitable"\n'
         f"! {text('status-runs-columns')}\n"
@@ -203,6 +215,19 @@ def _waiting(status: Status, language: Language) -> str:
             f"! {msg(language, 'status-waiting-columns')}\n" + rows + '|}\n\n')
 
 
+def _unanswered(status: Status, language: Language) -> str:
+    """The files that wait for a wiki that did not answer, or for their source, by reason,
+    with the oldest wait ('' when none do)."""
+    if not status.unanswered:
+        return ''
+    rows = ''.join(f'|-\n| {escape_cell(reason)} || {files:,} || {escape_cell(since)}\n'
+                   for reason, (files, since) in status.unanswered.items())
+    return (f"== {msg(language, 'status-unanswered')} ==\n"
+            f"{msg(language, 'status-unanswered-intro')}\n"
+            '{| class="wikitable"\n'
+            f"! {msg(language, 'status-unanswered-columns')}\n" + rows + '|}\n\n')
+
+
 def as_json(status: Status) -> str:
     return json.dumps(asdict(status), indent=1, ensure_ascii=False)
 
@@ -215,6 +240,8 @@ def as_lines(status: Status) -> str:
     lines += [f'flag {reason}: {count}' for reason, count in status.flags.items()]
     lines += [f'{consumer}: {files} files ({size} bytes) wait for the daily budget'
               for consumer, (files, size) in status.waiting.items()]
+    lines += [f'waiting {reason}: {files} files, the oldest since {since}'
+              for reason, (files, since) in status.unanswered.items()]
     lines += [f'run {r.started} ({_duration(r)}) {r.consumer}: {_counts(r)}; {r.status}'
               for r in status.runs]
     return '\n'.join(lines) + '\n'

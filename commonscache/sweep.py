@@ -31,6 +31,7 @@ from commonscache.detect import UsedFile, files_used_on, forget_listings, listed
 from commonscache.ledger import Ledger
 from commonscache.operations import RunPage
 from commonscache.pipeline import (
+    RETRYABLE,
     judge,
     judged,
     locate,
@@ -40,11 +41,11 @@ from commonscache.pipeline import (
     read_group,
     source_conflicts,
     survey_batch,
+    waits_due,
 )
 from commonscache.progress import Progress
 from commonscache.query import ANONYMOUS_LIMIT
 from commonscache.state import State
-from commonscache.watch import RETRYABLE
 from commonscache.writes import Writer, act
 
 #: The counter each kind of outcome adds to.
@@ -183,7 +184,7 @@ class Sweep:
         self.pending_pages.clear()
         self.pending_files.clear()
         self.pools.clear()
-        self.memory.seen.clear()
+        self.memory.forget_poll()
 
     def hold_to_budget(self, consumer: sites.Site) -> None:
         """The files *consumer*'s changes bring are held to the day's budget (-budget);
@@ -197,6 +198,15 @@ class Sweep:
             pywikibot.info(f'{consumer}: {len(waiting)} files waited for the daily budget')
             self.queue_files(consumer, waiting)
 
+    def recheck_waiting(self, consumers: list[sites.Site]) -> None:
+        """Queue the files that wait for their source and are due to be read again
+        (:func:`~commonscache.pipeline.waits_due`) as files the first of *consumers* uses,
+        so that they are read even when nothing else this run needs their source."""
+        due = waits_due(self.state, self.settings, self.memory.seen) if consumers else []
+        if due:
+            pywikibot.info(f'{len(due)} files that wait for their source are read again')
+            self.queue_files(consumers[0], due)
+
     def _flush_pages(self, consumer: sites.Site) -> None:
         pages, self.pending_pages[consumer] = self.pending_pages[consumer], []
         if pages:
@@ -208,7 +218,7 @@ class Sweep:
         self.memory.seen.update(titles)
         if titles:  # -refresh: cached copies against the sources their provenance names
             self.run_page.new_batch()
-            self.run_batch(locate_copies(titles, self.settings))
+            self.run_batch(locate_copies(titles, self.settings, self.memory))
 
     def _flush_files(self, consumer: sites.Site) -> None:
         """Files a consumer uses: cache those it gets from a foreign wiki. Once the consumer
@@ -227,7 +237,7 @@ class Sweep:
         surveyed = survey_batch(consumer, titles, self.settings)
         if surveyed is None:
             self.run_page.new_batch()
-            self.run_batch(locate_classified(consumer, titles, self.settings))
+            self.run_batch(locate_classified(consumer, titles, self.settings, self.memory))
             return
         pool = self.pools.setdefault(surveyed.repositories, Surveyed(surveyed.repositories))
         pool.add(surveyed)
@@ -280,21 +290,9 @@ class Sweep:
                 for marked in judged(outcome, conflicts):
                     self.record(marked)
                 if held_to is not None:
-                    self._count_against(held_to, outcome, snapshot)
+                    count_against(self.state, str(self.shared), str(held_to), outcome,
+                                  snapshot)
                 self.show_progress()
-
-    def _count_against(self, consumer: sites.Site, outcome: Outcome,
-                       snapshot: Snapshot) -> None:
-        """A new copy uses the consumer's budget up; a file past it waits in the state."""
-        if config.simulate:
-            return
-        if outcome.kind == 'cached' and outcome.size:
-            self.state.spend(str(consumer), budget.today(), outcome.size)
-        elif outcome.reason == budget.OVER_BUDGET:
-            found = snapshot.sources.get(outcome.title)
-            self.state.defer(shared=str(self.shared), consumer=str(consumer),
-                             title=outcome.title, size=found.latest.size if found else 0,
-                             day=budget.today())
 
     def _observe(self, run_page: SharedFile | None) -> None:
         """The run page as a read of the shared repository found it: a stop set there
@@ -327,3 +325,15 @@ class Sweep:
         self.progress.show(self.counter['examined'], len(self.memory.seen), self.copied,
                            self.settings.policy.status())
 
+
+def count_against(state: State, shared: str, consumer: str, outcome: Outcome,
+                  snapshot: Snapshot) -> None:
+    """A new copy uses *consumer*'s budget up; a file past it waits in the state."""
+    if config.simulate:
+        return
+    if outcome.kind == 'cached' and outcome.size:
+        state.spend(consumer, budget.today(), outcome.size)
+    elif outcome.reason == budget.OVER_BUDGET:
+        found = snapshot.sources.get(outcome.title)
+        state.defer(shared=shared, consumer=consumer, title=outcome.title,
+                    size=found.latest.size if found else 0, day=budget.today())

@@ -40,11 +40,11 @@ MAX_WAIT = 600.0
 PAGES_EVERY = 300.0
 #: With -refresh, every cached copy is re-checked this often (seconds).
 REFRESH_EVERY = 86400.0
+#: The files that wait for their source are looked at this often (seconds); each is read
+#: again when due (:func:`commonscache.pipeline.due_again`).
+WAITING_EVERY = 3600.0
 #: What a wiki that went away raises; the poll is tried again after a wait.
 OUTAGES = (pywikibot.exceptions.Error, requests.exceptions.RequestException, OSError)
-#: Failures that come from a wiki not answering: the file is tried again later (see
-#: :class:`Retries`).
-RETRYABLE = frozenset({'source-unreachable', 'upload-failed'})
 #: The longest wait before a file that keeps failing is tried again (seconds).
 MAX_RETRY_WAIT = 3600.0
 #: The longest watermark the state keeps (its column's length).
@@ -175,10 +175,11 @@ class Backoff:
 @dataclass
 class Retries:
     """The files of one consumer whose copy failed because a wiki did not answer
-    (:data:`RETRYABLE`). Each is tried again in a later poll, after a wait that doubles with
-    each failure in a row (the poll interval, at least 5 s, then twice that, and so on, at
-    most :data:`MAX_RETRY_WAIT`). So one file that keeps failing neither holds back the
-    consumer's other changes nor slows the polls, and it costs one attempt an hour at most.
+    (:data:`~commonscache.pipeline.RETRYABLE`). Each is tried again in a later poll, after a
+    wait that doubles with each failure in a row (the poll interval, at least 5 s, then twice
+    that, and so on, at most :data:`MAX_RETRY_WAIT`). So one file that keeps failing neither
+    holds back the consumer's other changes nor slows the polls, and it costs one attempt an
+    hour at most.
 
     :ivar waiting: title: (failures in a row, when it is due, in time.monotonic seconds)
     """
@@ -199,6 +200,54 @@ class Retries:
     def due(self, now: float) -> list[str]:
         return sorted(title for title, (_, at) in self.waiting.items() if at <= now)
 
+    def note(self, outcomes: dict[str, bool], due: list[str], now: float) -> list[str]:
+        """After a poll: the files whose *outcomes* failed because a wiki did not answer
+        wait to be tried again, the others leave the list; the titles failing now."""
+        failing = []
+        for title, again in outcomes.items():
+            if again:
+                wait = self.failed(title, now)
+                failing.append(title)
+                pywikibot.log(f'watch: {title} is tried again in {wait:.0f} s')
+            else:
+                self.done(title)
+        for title in due:
+            if title not in outcomes:
+                self.done(title)  # no longer a file to copy (its use went away)
+        return failing
+
+
+@dataclass
+class Outages:
+    """The consumers that do not answer, each waited out on its own (:class:`Backoff`):
+    left out of the polls, and checked with one TCP connection (no request) before each of
+    its next ones, until it takes connections again. The other consumers' polls go on
+    meanwhile; Pywikibot would retry a dead wiki for minutes, and every other wiki of the
+    farm would wait with it.
+
+    :ivar backoff: consumer → its backoff, while it does not answer
+    """
+
+    interval: float
+    cadence: Cadence
+    backoff: dict[Site, Backoff] = field(default_factory=dict)
+
+    def went_down(self, consumer: Site, now: float, why: str) -> None:
+        wait = self.backoff.setdefault(consumer, Backoff(self.interval)).failed()
+        self.cadence.next_at[str(consumer)] = now + wait
+        pywikibot.warning(f'watch: {consumer} does not answer ({why}); its next poll in '
+                          f'{wait:.0f} s, the other wikis are polled meanwhile')
+
+    def down_now(self, consumer: Site, now: float) -> bool:
+        """Whether *consumer*'s server takes no connections just now (then it waits)."""
+        reason = sites.unreachable(sites.api_url(consumer))
+        if reason:
+            self.went_down(consumer, now, f'cannot reach it: {reason}')
+            return True
+        if self.backoff.pop(consumer, None):
+            pywikibot.info(f'watch: {consumer} answers again')
+        return False
+
 
 class Watcher:
     """-watch: poll the consumers until SIGTERM; while the run page says stop, wait and read
@@ -217,10 +266,14 @@ class Watcher:
         self.retries = {consumer: Retries(interval) for consumer in consumers}
         self.marks = {consumer: state.watermark(str(consumer)) for consumer in consumers}
         self.cadence = Cadence(interval)
-        #: consumers whose server took no connections when last checked, each waited out
-        #: on its own: the others' polls go on (as the run began: sites.consumer_sites)
-        self.down = {consumer: Backoff(interval) for consumer in consumers
-                     if sites.unreachable(consumer.base_url(consumer.apipath()))}
+        answers: dict[tuple[str, int], str] = {}
+        #: consumers whose server takes no connections, each waited out on its own: the
+        #: others' polls go on (as the run began: sites.consumer_sites)
+        self.outages = Outages(interval, self.cadence, {
+            consumer: Backoff(interval) for consumer in consumers
+            if sites.unreachable(sites.api_url(consumer), answers)})
+        #: when the files that wait for their source were last looked at (monotonic)
+        self.waits_read = -WAITING_EVERY
 
     def run(self) -> None:
         backoff = Backoff(self.interval)
@@ -293,75 +346,65 @@ class Watcher:
         failed because a wiki did not answer, when all its new files did (not only files
         tried again); or ''."""
         held = []
-        sweep = self.sweep
         for consumer in self.consumers:
             retries = self.retries[consumer]
             due = retries.due(time.monotonic())
             if not due and not self.cadence.due(str(consumer), now):
                 continue
-            if consumer in self.down and self._still_down(consumer, now):
+            if self.outages.down_now(consumer, now):
                 continue
-            sweep.outcomes = {}
-            if self.marks[consumer]:
-                sweep.hold_to_budget(consumer)
-                changes = changes_since(consumer, self.marks[consumer])
-                for title in changes.titles:
-                    sweep.treat(pywikibot.Page(consumer, title))
-                mark = format_mark(changes.mark, changes.at_mark)
-                changed = bool(changes.titles)
-            else:  # the first poll ever: every file it uses, as a first -since:last run
-                began: list[str] = []  # the wiki's time as its listing began
-                pywikibot.info(f'{consumer}: no earlier run, so every file it uses')
-                for title in files_used_everywhere(consumer, started=began.append):
-                    sweep.queue_files(consumer, [title])
-                mark, changed = began[0], True
-            self.cadence.polled(str(consumer), changed=changed, now=now)
-            sweep.queue_files(consumer, due)
-            sweep.flush()
-            sweep.budgeted.discard(consumer)
-            self.publisher.purge()
-            # The next poll waits when all the new work failed; a file tried again alone
-            # waits by itself.
-            new = [again for title, again in sweep.outcomes.items() if title not in due]
-            failing = self._note_retries(retries, due)
-            if new and all(new):
+            try:
+                failing = self._poll_consumer(consumer, due, now)
+            except OUTAGES as error:
+                reason = sites.unreachable(sites.api_url(consumer))
+                if not reason:
+                    raise  # not this consumer: the poll waits as a whole (Backoff)
+                # This consumer went down during its poll: it alone waits, and is left out
+                # of the polls until it takes connections again; the others go on.
+                self.sweep.forget()
+                self.outages.went_down(consumer, now, f'{type(error).__name__}: {error}')
+                continue
+            if failing:
                 held.append(f'{consumer}: {len(failing)} files wait for a wiki that did not '
                             'answer')
-            if mark != self.marks[consumer]:
-                if not config.simulate:
-                    self.state.set_watermark(str(consumer), mark)
-                self.marks[consumer] = mark
-        sweep.memory.seen.clear()  # a file embedded again later is examined again
+        self.sweep.memory.forget_poll()  # a file embedded again later is examined again
         return '; '.join(held)
 
-    def _still_down(self, consumer: Site, now: float) -> bool:
-        """Whether a consumer that was down still takes no connections (checked with one
-        TCP connection, no request); if so its next poll waits longer (:class:`Backoff`),
-        while the other consumers' polls go on."""
-        reason = sites.unreachable(consumer.base_url(consumer.apipath()), fresh=True)
-        if not reason:
-            pywikibot.info(f'watch: {consumer} answers again')
-            del self.down[consumer]
-            return False
-        wait = self.down[consumer].failed()
-        self.cadence.next_at[str(consumer)] = now + wait
-        pywikibot.warning(f'watch: cannot reach {consumer} ({reason}); its next poll in '
-                          f'{wait:.0f} s')
-        return True
-
-    def _note_retries(self, retries: Retries, due: list[str]) -> list[str]:
-        """After a consumer's poll: files that failed because a wiki did not answer wait to
-        be tried again, the others leave the list; the titles failing now."""
-        now = time.monotonic()
-        failing = []
-        for title, again in (self.sweep.outcomes or {}).items():
-            if again:
-                wait = retries.failed(title, now)
-                failing.append(title)
-                pywikibot.log(f'watch: {title} is tried again in {wait:.0f} s')
-            else:
-                retries.done(title)
-        for title in due:
-            if title not in (self.sweep.outcomes or {}):
-                retries.done(title)  # no longer a file to copy (its use went away)
-        return failing
+    def _poll_consumer(self, consumer: Site, due: list[str], now: float) -> list[str]:
+        """One consumer's part of a poll (see :meth:`poll`): the titles failing now when all
+        its new work failed because a wiki did not answer, else []."""
+        sweep = self.sweep
+        retries = self.retries[consumer]
+        sweep.outcomes = {}
+        if self.marks[consumer]:
+            sweep.hold_to_budget(consumer)
+            changes = changes_since(consumer, self.marks[consumer])
+            for title in changes.titles:
+                sweep.treat(pywikibot.Page(consumer, title))
+            mark = format_mark(changes.mark, changes.at_mark)
+            changed = bool(changes.titles)
+        else:  # the first poll ever: every file it uses, as a first -since:last run
+            began: list[str] = []  # the wiki's time as its listing began
+            pywikibot.info(f'{consumer}: no earlier run, so every file it uses')
+            for title in files_used_everywhere(consumer, started=began.append):
+                sweep.queue_files(consumer, [title])
+            mark, changed = began[0], True
+        self.cadence.polled(str(consumer), changed=changed, now=now)
+        sweep.queue_files(consumer, due)
+        if now - self.waits_read >= WAITING_EVERY:
+            # Files that wait for their source, read again when due, even when no change
+            # of any consumer needs that source.
+            sweep.recheck_waiting([consumer])
+            self.waits_read = now
+        sweep.flush()
+        sweep.budgeted.discard(consumer)
+        self.publisher.purge()
+        # The next poll waits when all the new work failed; a file tried again alone
+        # waits by itself.
+        new = [again for title, again in sweep.outcomes.items() if title not in due]
+        failing = retries.note(sweep.outcomes or {}, due, time.monotonic())
+        if mark != self.marks[consumer]:
+            if not config.simulate:
+                self.state.set_watermark(str(consumer), mark)
+            self.marks[consumer] = mark
+        return failing if new and all(new) else []

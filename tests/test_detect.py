@@ -17,6 +17,11 @@ from commonscache.detect import _example_url, changed_title
                  'http://127.0.0.1:8882/wiki/File:Example.jpg', id='ForeignDBRepo'),
     pytest.param({'name': 'odd', 'url': 'https://example.org/images'}, '',
                  id='no way to the wiki'),
+    # A ForeignAPIRepo whose wiki did not answer the consumer's siteinfo just then states no
+    # server nor article path; its API URL still tells which wiki it is (issue 33).
+    pytest.param({'name': 'devfarm-commons', 'apiurl': 'http://127.0.0.1:8881/w/api.php'},
+                 'http://127.0.0.1:8881/w/index.php?title=File:Example.jpg',
+                 id='ForeignAPIRepo, its wiki down'),
 ])
 def test_each_repository_gets_a_description_url_to_find_its_wiki_by(repository: dict, url: str):
     assert _example_url(repository) == url

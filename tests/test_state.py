@@ -118,6 +118,28 @@ def test_lookups_for_a_batch_read_only_its_titles(make_state):
     assert state.was_cached(shared=SHARED, titles=[]) == set()
 
 
+def test_files_that_wait_are_listed_with_their_last_reading_and_counted_by_reason(make_state):
+    state = make_state()
+    state.record(shared=SHARED, title='File:A.jpg', outcome='failed',
+                 reason='source-unreachable', details='cannot reach commons')
+    state.record(shared=SHARED, title='File:B.jpg', outcome='skipped',
+                 reason='missing-everywhere')
+    state.record(shared=SHARED, title='File:C.jpg', outcome='failed',
+                 reason='source-unreachable')
+    state.record(shared=SHARED, title='File:D.jpg', outcome='cached', sha1='ddd')
+    waiting = state.waiting_upstream(shared=SHARED, reasons=['source-unreachable',
+                                                             'missing-everywhere'])
+    assert sorted(waiting) == ['File:A.jpg', 'File:B.jpg', 'File:C.jpg']
+    outcome, reason, details, since, last = waiting['File:A.jpg']
+    assert (outcome, reason, details) == ('failed', 'source-unreachable', 'cannot reach commons')
+    assert since == last and last.startswith('20')
+    counts = state.oldest_waits(shared=SHARED, reasons=['source-unreachable',
+                                                        'missing-everywhere', 'over-budget'])
+    assert counts == {'missing-everywhere': (1, waiting['File:B.jpg'][3]),
+                      'source-unreachable': (2, min(waiting['File:A.jpg'][3],
+                                                    waiting['File:C.jpg'][3]))}
+
+
 def test_a_copy_flagged_for_its_sources_structured_data_counts_as_cached(make_state):
     """sdc-conflict follows a copy: deleting that copy later is was-deleted, as for any."""
     state = make_state()

@@ -85,6 +85,21 @@ def test_everything_from_outside_is_escaped_on_the_status_page():
     assert as_lines(status).splitlines()[1] == 'copies: 2 files, 2048 bytes'
 
 
+def test_files_waiting_for_a_wiki_are_counted_with_the_oldest_wait():
+    status = Status(shared='x:y', savings=(), files=0, bytes=0, flags={}, runs=(),
+                    unanswered={'source-unreachable': (3, '2026-12-01T10:00:00Z'),
+                                'missing-everywhere': (1, '2026-11-30T09:00:00Z')})
+    page = as_wikitext(status)
+    assert '== Waiting for a wiki or a source ==' in page
+    assert '| source-unreachable || 3 || 2026-12-01T10:00:00Z' in page
+    assert '| missing-everywhere || 1 || 2026-11-30T09:00:00Z' in page
+    assert as_lines(status).splitlines()[1:3] == [
+        'waiting source-unreachable: 3 files, the oldest since 2026-12-01T10:00:00Z',
+        'waiting missing-everywhere: 1 files, the oldest since 2026-11-30T09:00:00Z']
+    quiet = Status(shared='x:y', savings=(), files=0, bytes=0, flags={}, runs=())
+    assert 'Waiting for a wiki' not in as_wikitext(quiet)
+
+
 @pytest.mark.parametrize(('uses', 'served', 'expected'), [
     pytest.param({}, set(), (0, 0), id='nothing-used'),
     pytest.param({'File:A.jpg': 3, 'File:B.jpg': 1}, {'File:A.jpg'}, (1, 3), id='one-served'),

@@ -2,12 +2,16 @@
 it keeps (offline; end to end in test_watch.py)."""
 from __future__ import annotations
 
+import socket
+
 import pytest
 
+from commonscache.pipeline import RECHECK_AFTER, due_again
 from commonscache.watch import (
     MARK_LENGTH,
     MAX_RETRY_WAIT,
     Cadence,
+    Outages,
     Retries,
     format_mark,
     parse_mark,
@@ -76,3 +80,58 @@ def test_the_watermark_keeps_the_ids_of_the_changes_at_its_second(stamp, ids, ke
 
 def test_a_watermark_of_an_earlier_version_is_read_as_a_timestamp():
     assert parse_mark('2026-11-30T12:00:00Z') == ('2026-11-30T12:00:00Z', frozenset())
+
+
+# --- outages: each wiki waited out on its own, nothing remembered past the outage (issue 33) --
+
+class FakeSite:
+    """What :class:`Outages` asks of a consumer: its API URL (a port on this machine)."""
+
+    def __init__(self, port: int) -> None:
+        self.port = port
+
+    def base_url(self, path: str) -> str:
+        return f'http://127.0.0.1:{self.port}{path}'
+
+    def apipath(self) -> str:
+        return '/w/api.php'
+
+    def __str__(self) -> str:
+        return f'test:{self.port}'
+
+
+def test_a_consumer_that_takes_no_connections_waits_alone_and_longer_each_time():
+    with socket.socket() as listening:
+        listening.bind(('127.0.0.1', 0))
+        listening.listen()
+        up = FakeSite(listening.getsockname()[1])
+        with socket.socket() as closed:
+            closed.bind(('127.0.0.1', 0))  # bound, never listening: connections are refused
+            refusing = closed.getsockname()[1]
+            down = FakeSite(refusing)
+            cadence = Cadence(2)
+            outages = Outages(2, cadence)
+            assert outages.down_now(down, 100.0) and outages.down_now(down, 105.0)
+            assert cadence.next_at[str(down)] == 105.0 + 10  # 5 s, then 10 s
+            assert not outages.down_now(up, 100.0) and up not in outages.backoff
+        down.port = up.port  # back: it answers, and its backoff is forgotten
+        assert not outages.down_now(down, 120.0) and down not in outages.backoff
+        assert outages.down_now(FakeSite(refusing), 130.0)  # asked afresh each time
+
+
+@pytest.mark.parametrize(('reason', 'hours_ago', 'due'), [
+    pytest.param('source-unreachable', 0, True, id='unanswered-read-again-at-once'),
+    pytest.param('missing-everywhere', 1, False, id='missing-within-a-day'),
+    pytest.param('missing-everywhere', 24, True, id='missing-a-day-on'),
+    pytest.param('source-missing', 23.9, False, id='source-missing-within-a-day'),
+    pytest.param('source-disputed', 25, True, id='disputed-a-day-on'),
+])
+def test_a_waiting_file_is_read_again_on_a_bounded_clock(reason, hours_ago, due):
+    from datetime import UTC, datetime, timedelta
+
+    def stamp(hours: float) -> str:
+        return (datetime(2026, 12, 7, 12, tzinfo=UTC) - timedelta(hours=hours)).strftime(
+            '%Y-%m-%dT%H:%M:%SZ')
+
+    assert RECHECK_AFTER == 86400
+    assert due_again(reason, stamp(hours_ago), day_ago=stamp(24)) is due
