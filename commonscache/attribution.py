@@ -20,9 +20,10 @@ from __future__ import annotations
 import html
 import re
 
-import mwparserfromhell
 from mwparserfromhell.nodes import Template
 from mwparserfromhell.wikicode import Wikicode
+
+from commonscache import wikitext
 
 _TAG = re.compile(r'<[^>]*>')
 _SPACE = re.compile(r'\s+')
@@ -157,7 +158,7 @@ def _priority(licence: str) -> tuple[int, float, int]:
 def licences_from_wikitext(text: str) -> list[str]:
     """Every licence the description states, by short name, in page order."""
     try:
-        return _licence_templates(mwparserfromhell.parse(text))
+        return _licence_templates(wikitext.parse(text))
     except Exception:  # noqa: BLE001 - malformed wikitext must never end a run
         return []
 
@@ -201,7 +202,7 @@ def _rendered(template: Template) -> str:
 def readable(value: str) -> str:
     """Wikitext reduced to the text a reader sees: links to their labels, templates to
     their rendering (:func:`_rendered`), markup and comments dropped."""
-    code = mwparserfromhell.parse(value)
+    code = wikitext.parse(value)
     for template in code.filter_templates(recursive=False):
         try:
             code.replace(template, _rendered(template))
@@ -216,7 +217,7 @@ def readable(value: str) -> str:
 def author_from_wikitext(text: str) -> str:
     """The author the description states, as plain text ('' when it states none)."""
     try:
-        code = mwparserfromhell.parse(text)
+        code = wikitext.parse(text)
     except Exception:  # noqa: BLE001 - malformed wikitext must never end a run
         return ''
     described = False

@@ -7,6 +7,7 @@ hands them the pages its generator yields.
 from __future__ import annotations
 
 import functools
+from collections import Counter
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -16,7 +17,7 @@ from pywikibot.bot import ConfigParserBot
 
 from commonscache import budget, limits, options, purges, sites, status, watch, wiring
 from commonscache.datatypes import Settings
-from commonscache.detect import UsedFile, files_used_everywhere, request_pages
+from commonscache.detect import NotUnderstood, UsedFile, files_used_everywhere, request_pages
 from commonscache.errors import UsageError
 from commonscache.messages import msg
 from commonscache.operations import (
@@ -31,7 +32,7 @@ from commonscache.source import DISPUTE_TEMPLATES
 from commonscache.state import now
 from commonscache.steering import load_rules
 from commonscache.sweep import INTERRUPTED, Sweep
-from commonscache.transfer import Prefetcher, remove_stale_temporaries
+from commonscache.transfer import Prefetcher, WorkFolder, remove_stale_temporaries
 from commonscache.upload import CopyUploads
 from commonscache.watch import Watcher
 from commonscache.wiring import Wiring
@@ -153,13 +154,14 @@ class CacheBot(ConfigParserBot):
         workdir = (store.path.parent if store.path else Path(config.base_dir)) / 'commonscache-tmp'
         workdir.mkdir(parents=True, exist_ok=True)
         workdir.chmod(0o700)
+        work = WorkFolder(workdir)  # this process's own: shards share workdir
         removed = remove_stale_temporaries(workdir)
         if removed:
-            pywikibot.log(f'removed {removed} temporary files left by an earlier run')
+            pywikibot.log(f'removed {removed} temporary files left by runs that ended')
         writer = Writer(
             self.settings, self.wiring.run_page, confirm=self.user_confirm,
             purge_later=self.publisher.purge_later,
-            prefetch=Prefetcher(workdir, referer=sites.referer(self.wiring.shared),
+            prefetch=Prefetcher(work.path, work=work, referer=sites.referer(self.wiring.shared),
                                 policy=self.run_options.policy),
             copy_uploads=CopyUploads(self.wiring.shared, str(self.opt.byurl)),
             uploads=self.run_options.uploads, chunk_bytes=self.run_options.chunk_bytes,
@@ -181,11 +183,8 @@ class CacheBot(ConfigParserBot):
         polls the consumers in :class:`~commonscache.watch.Watcher` instead, and yields
         nothing."""
         for request in self.requests:
-            before = dict(self.counter)
-            for consumer in self.wiring.consumers:
-                yield from request_pages(consumer, request.target)
-            self.sweep.flush()
-            self.publisher.answers[request.line] = self._outcome_since(before)
+            yield from sweep_request(request, self.wiring.consumers, self.sweep,
+                                     self.publisher, self.counter)
         if self.run_options.poll:
             wired = self.wiring
             Watcher(consumers=wired.consumers, state=wired.state, run_page=wired.run_page,
@@ -197,7 +196,6 @@ class CacheBot(ConfigParserBot):
             yield from self._cached_files()
         for consumer in self.wiring.consumers:
             yield from self._consumer_pages(consumer)
-        self.sweep.recheck_waiting(self.wiring.consumers[:1])
 
     def _consumer_pages(self, consumer: sites.Site) -> Iterator[pywikibot.Page]:
         started = None
@@ -237,11 +235,6 @@ class CacheBot(ConfigParserBot):
     def treat(self, page: pywikibot.Page) -> None:
         self.sweep.treat(page)  # collected: its files are looked up with a batch of others
 
-    def _outcome_since(self, before: dict[str, int]) -> str:
-        counts = {name: self.counter[name] - before.get(name, 0)
-                  for name in ('examined', 'cached', 'updated', 'flagged')}
-        return msg(self.wiring.shared, 'answer', {'time': now(), **counts})
-
     # --- the end --------------------------------------------------------------------------------
 
     def teardown(self) -> None:
@@ -250,10 +243,8 @@ class CacheBot(ConfigParserBot):
         completed = False
         try:
             if self.generator_completed and not INTERRUPTED.is_set():
-                self.sweep.flush()
-                self.publisher.answer_requests()
-                self.publisher.write_review_page()
-                self.publisher.purge()  # last: the wait for the purge's second runs meanwhile
+                self.sweep.flush(recheck=[] if self.poll else self.wiring.consumers[:1])
+                self.publisher.finish()
                 completed = self.completed = True
         finally:
             self.sweep.writer.close()
@@ -291,3 +282,22 @@ class CacheBot(ConfigParserBot):
         copied, through = (self.sweep.copied, self.sweep.through_bot) if self.sweep else (0, 0)
         return (f'{counts}{extra}, bytes transferred {copied}, '
                 f'bytes through the bot {through}')
+
+
+def sweep_request(request: Request, consumers: list[sites.Site], sweep: Sweep,
+                  publisher: Publisher, counter: Counter) -> Iterator[pywikibot.Page]:
+    """The pages of one line of the request page, swept, and the line's answer: the counts
+    of its sweep, or "not understood" when it names no page or category of the consumers
+    (the run goes on with the next line)."""
+    shared, before = publisher.shared, dict(counter)
+    try:
+        yield from request_pages(consumers, request.target)
+    except NotUnderstood as why:
+        pywikibot.warning(f'request {request.line!r} by {request.user}: not understood: {why}')
+        publisher.answers[request.line] = msg(shared, 'answer-not-understood',
+                                              {'time': now(), 'why': str(why)})
+        return
+    sweep.flush()
+    counts = {name: counter[name] - before.get(name, 0)
+              for name in ('examined', 'cached', 'updated', 'flagged')}
+    publisher.answers[request.line] = msg(shared, 'answer', {'time': now(), **counts})

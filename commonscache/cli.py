@@ -10,8 +10,9 @@ Files already cached are recognised on the shared repository itself, so a rerun 
 nothing and downloads nothing. The bot never overwrites what it did not write: when the data
 conflict, it does nothing and flags the file for review (name-taken, local-changed,
 source-deleted, source-disputed, licence-changed, duplicate, was-deleted, upload-refused,
-rules-blocked, source-corrupt for a source version whose bytes never matched its sha1
-in 3 runs, and sha1-mismatch for a copy whose bytes are not those its provenance records).
+rules-blocked, description-unreadable, write-refused, source-corrupt for a source version
+whose bytes never matched its sha1 in 3 runs, and sha1-mismatch for a copy whose bytes are
+not those its provenance records).
 A file whose structured data (captions, statements) contradicts its own description is
 copied all the same, with its structured data, and flagged sdc-conflict.
 Setting sync=no on a copy's provenance template detaches it from syncing.
@@ -69,7 +70,10 @@ Options:
                      credentials are never taken from the command line.
 
 -setup               Create the provenance template page on the shared repository when it
-                     is missing, then go on with the run.
+                     is missing, and the review page; protect the control pages
+                     (provenance template, rule, request and review pages: edit and move
+                     sysop, create for a missing one) where the bot may; then go on with
+                     the run.
 
 -refresh             Re-check every cached copy (pages carrying the provenance template on
                      the shared repository) against its source, and update the bot's own
@@ -167,12 +171,16 @@ Options:
                      Project:Cached Commons media/Requests; empty: none). Only lines added by
                      users in -groups count; the bot answers each on the page.
 
--groups:G1,G2        The user groups whose requests count (default: sysop).
+-groups:G1,G2        The user groups trusted to steer the bot (default: sysop): their
+                     request lines and rule page revisions count, and only they may set
+                     the run page back to "true".
 
 -runpage:TITLE       The emergency-stop page (default: User:<bot>/Run). Unless it says
-                     "true", the bot stops before its next write and exits 0. A run page
-                     that does not exist yet is created with "true" by the first run that
-                     may write (not -simulate); one that was deleted stops the bot.
+                     "true", the bot stops before its next write and exits 0; anyone may
+                     stop it, but a "true" saved by someone outside -groups is ignored.
+                     A run page that does not exist yet is created with "true" by the
+                     first run that may write (not -simulate); one that was deleted stops
+                     the bot.
 
 -apirate:N           At most N API requests a minute to a source wiki where the bot is not
                      exempt from Wikimedia's limits (default: 200, Wikimedia's limit; 0: no

@@ -113,6 +113,9 @@ class SourceFile:
     author_is_uploader: bool = False
     #: the structured data (Commons' mediainfo slot), None when the page has none
     entity: MediaInfo | None = None
+    #: why the description is past what the bot parses ('' when it is not; see
+    #: :mod:`commonscache.wikitext`): then nothing was read from it
+    unreadable: str = ''
 
     @property
     def latest(self) -> FileVersion:
@@ -139,6 +142,8 @@ class SharedFile:
     revision: int = 0
     provenance: dict[str, str] = field(default_factory=dict)
     redirect_to: str = ''
+    #: why the page's text is past what the bot parses ('' when it is not)
+    unreadable: str = ''
 
     @property
     def file_exists(self) -> bool:

@@ -21,6 +21,7 @@ from urllib.parse import quote
 import mwparserfromhell
 from mwparserfromhell.nodes import Wikilink
 
+from commonscache import wikitext
 from commonscache.datatypes import FileVersion, SourceFile
 from commonscache.messages import msg
 from commonscache.rules import Rules, key
@@ -39,13 +40,23 @@ class Described:
     changes: tuple[str, ...]
 
 
+#: Runs of characters that mean something to MediaWiki where they stand: signatures
+#: (``~~~`` and more, replaced when a page is saved), behaviour switches (``__NOTOC__``),
+#: bold and italics (``''``). Each character of such a run is written as an entity.
+_MEANINGFUL_RUNS = re.compile(r"~{3,}|_{2,}|'{2,}")
+
+
 def escape_value(value: str) -> str:
     """Plain text that can stand in a template parameter, table cell or link label without
-    ending it or adding markup; the bot reads such values back with :func:`html.unescape`."""
+    ending it or adding markup, and that saving does not change (no signature, behaviour
+    switch, quote markup, language conversion ``-{ }-``); the bot reads such values back
+    with :func:`html.unescape`, as written."""
     value = ' '.join(str(value).split())
-    return (html.escape(value, quote=False)
-            .replace('|', '&#124;').replace('{', '&#123;').replace('}', '&#125;')
-            .replace('[', '&#91;').replace(']', '&#93;'))
+    value = (html.escape(value, quote=False)
+             .replace('|', '&#124;').replace('{', '&#123;').replace('}', '&#125;')
+             .replace('[', '&#91;').replace(']', '&#93;'))
+    return _MEANINGFUL_RUNS.sub(lambda run: ''.join(f'&#{ord(c)};' for c in run.group()),
+                                value)
 
 
 def safe_url(url: str) -> str:
@@ -67,7 +78,7 @@ def category_names(text: str) -> set[str]:
 
 def _links(text: str) -> list[Wikilink]:
     try:
-        return mwparserfromhell.parse(text).filter_wikilinks(recursive=True)
+        return wikitext.parse(text).filter_wikilinks(recursive=True)
     except Exception:  # noqa: BLE001 - malformed wikitext must never end a run
         return []
 
@@ -160,7 +171,7 @@ def point_links_back(text: str, *, interwiki: str, known_prefixes: Iterable[str]
     categories as *categories* says."""
     changes: list[str] = []
     try:
-        code = mwparserfromhell.parse(text)
+        code = wikitext.parse(text)
         prefixes = frozenset(p.lower() for p in known_prefixes)
         for link in code.filter_wikilinks(recursive=True):
             _point_back(link, interwiki=interwiki, known_prefixes=prefixes,

@@ -121,6 +121,22 @@ def listed_repositories(consumer: Site) -> list[str]:
     return repositories if all(repositories) else []
 
 
+#: The longest name ``list=allimages`` takes as a bound: MediaWiki checks a bound as a
+#: title with one character added (``ApiQueryBase::titlePartToKey``), so a name of the
+#: longest length a title may have (255 bytes) is refused as ``invalidtitle``.
+RANGE_KEY_BYTES = 254
+
+
+def range_key(name: str) -> str:
+    """*name* as a bound of ``list=allimages``: cut to :data:`RANGE_KEY_BYTES` bytes (at a
+    character's end). A bound cut so is a prefix of the name: as the lower bound it lets
+    the name in; as the upper bound it leaves out only names that start with those 254
+    bytes and go on, which a consumer's own file of that very name would be (then the
+    bot reads the name from the shared repository and the source, as for a foreign
+    file, and the consumer keeps showing its own)."""
+    return name.encode()[:RANGE_KEY_BYTES].decode(errors='ignore')
+
+
 def survey(consumer: Site, titles: Iterable[str]) -> Survey | None:
     """The consumer's own files among *titles* and its foreign repositories, in one request
     per batch (more only past 5,000 local files in the range); None when a repository has no
@@ -135,7 +151,8 @@ def survey(consumer: Site, titles: Iterable[str]) -> Survey | None:
         wanted = {title.replace('_', ' ') for title in titles}
         return Survey(tuple(repositories), _LOCAL[consumer] & wanted)
     params: dict = {'action': 'query', 'formatversion': 2, 'list': 'allimages',
-                    'aifrom': names[0], 'aito': names[-1], 'ailimit': 'max', 'aiprop': ''}
+                    'aifrom': range_key(names[0]), 'aito': range_key(names[-1]),
+                    'ailimit': 'max', 'aiprop': ''}
     # Asked once a run: the consumer answers filerepoinfo by asking each API repository
     # for its favicon.
     repositories = _REPOSITORIES.get(consumer)
@@ -284,10 +301,36 @@ def changed_title(change: dict) -> str:
     return change.get('title', '') if where else ''
 
 
-def request_pages(consumer: Site, target: str) -> Iterator[pywikibot.Page]:
-    """The pages a sweep request names: a category's members, or the page itself."""
-    page = pywikibot.Page(consumer, target)
-    if page.namespace() == 14:
-        yield from pywikibot.Category(consumer, target).articles()
-    elif page.exists():
-        yield page
+class NotUnderstood(Exception):
+    """A request line that names no page or category of the consumers; the message says
+    why, for its answer."""
+
+
+def request_pages(consumers: list[Site], target: str) -> Iterator[pywikibot.Page]:
+    """The pages a sweep request names, on each consumer that has it: a category's
+    members, or the page itself.
+
+    :raises NotUnderstood: *target* is not a title, or no consumer has such a page or
+        category (before any page is yielded)
+    """
+    found: list[pywikibot.Page] = []
+    for consumer in consumers:
+        try:
+            page = pywikibot.Page(consumer, target)
+            if page.namespace() == 14:
+                category = pywikibot.Category(consumer, page.title())
+                # A category counts by its members, whether or not its page was written.
+                if category.exists() or next(iter(category.members(total=1)), None):
+                    found.append(category)
+            elif page.exists():
+                found.append(page)
+        except (pywikibot.exceptions.InvalidTitleError, ValueError) as error:
+            raise NotUnderstood(f'{target!r} is not a title ({error})') from None
+    if not found:
+        raise NotUnderstood(f'no page or category {target!r} on '
+                            + ', '.join(str(consumer) for consumer in consumers))
+    for page in found:
+        if isinstance(page, pywikibot.Category):
+            yield from page.articles()
+        else:
+            yield page

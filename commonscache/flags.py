@@ -25,7 +25,7 @@ SDC_CONFLICT = 'sdc-conflict'
 JUDGED = frozenset({
     'was-deleted', 'source-disputed', 'sha1-mismatch', 'local-changed', 'name-taken',
     'source-deleted', 'licence-changed', 'rules-blocked', 'source-corrupt', 'upload-refused',
-    'duplicate',
+    'duplicate', 'description-unreadable', 'write-refused',
 })
 #: The causes that lie on the shared repository alone: none holds while the bot's own copy
 #: stands under the name.

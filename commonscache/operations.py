@@ -14,7 +14,7 @@ import os
 import threading
 import time
 from collections.abc import Iterable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import IO
 
@@ -78,10 +78,39 @@ class RunLock:
             self.handle = None
 
 
+@dataclass
+class Trust:
+    """Who may let the bot run again: the bot itself and the members of *groups* (-groups),
+    each user asked about once a run (``list=users``).
+
+    :ivar known: user → whether they are trusted, as asked
+    """
+
+    site: Site
+    bot: str
+    groups: frozenset[str]
+    known: dict[str, bool] = field(default_factory=dict)
+
+    def trusts(self, user: str) -> bool:
+        if not user:
+            return False
+        if user == self.bot:
+            return True
+        if user not in self.known:
+            self.known[user] = bool(users_in_groups(self.site, {user}, set(self.groups)))
+        return self.known[user]
+
+
+#: The most revisions of the run page read back for a trusted user's last word.
+RUN_PAGE_HISTORY = 50
+
+
 class RunPage:
     """The emergency stop: a page whose content must be ``true`` for the bot to write (a
     page that goes missing during the run stops it too; see :func:`first_run_page` for a
-    run page that does not exist yet).
+    run page that does not exist yet). Anyone may stop the bot; only a trusted user
+    (:class:`Trust`) may let it run again: a ``true`` saved by anyone else is ignored, with
+    a warning naming them, and the last word of a trusted user stands.
 
     The page rides along in the batch's reads of the shared repository (no request of its
     own, :meth:`observe`), so a stop takes effect before the next batch's writes. A write
@@ -92,15 +121,22 @@ class RunPage:
     INTERVAL = 60.0
 
     def __init__(self, page: pywikibot.Page | None = None, *,
-                 known: tuple[bool, str] | None = None) -> None:
+                 known: tuple[bool, str, str, int] | None = None,
+                 trust: Trust | None = None) -> None:
         """:param page: the run page, preloaded (reading it then costs no request)
-        :param known: whether it exists and its text, when known without reading it"""
+        :param known: whether it exists, its text, who saved it and the revision, when
+            known without reading it
+        :param trust: who may let the bot run (None: anyone)"""
         self.page = page
-        #: (exists, text) as last read, and when (monotonic seconds)
-        self.seen: tuple[bool, str] | None = known
+        self.trust = trust
+        #: (exists, text, user, revision) as last read, and when (monotonic seconds)
+        self.seen: tuple[bool, str, str, int] | None = known
         self.seen_at = time.monotonic() if known else -self.INTERVAL
         #: a reading older than this is not this batch's
         self.batch_began = -self.INTERVAL
+        #: revision → what the last trusted revision before it says (exists, text), for a
+        #: "true" saved by someone not trusted
+        self.trusted_word: dict[int, tuple[bool, str]] = {}
 
     @property
     def title(self) -> str:
@@ -110,9 +146,9 @@ class RunPage:
         """A batch begins: its first write wants a reading made from now on."""
         self.batch_began = time.monotonic()
 
-    def observe(self, *, exists: bool, text: str) -> None:
+    def observe(self, *, exists: bool, text: str, user: str = '', revision: int = 0) -> None:
         """A reading of the page made by a read the bot made anyway."""
-        self.seen = (exists, text)
+        self.seen = (exists, text, user, revision)
         self.seen_at = time.monotonic()
 
     def check(self, *, force: bool = False) -> None:
@@ -125,18 +161,41 @@ class RunPage:
         if force or self.seen is None or self.seen_at < self.batch_began or \
                 now - self.seen_at >= self.INTERVAL:
             self._read()
-        exists, text = self.seen
+        exists, text, user, revision = self.seen
         allowed, why = allows(self.title, exists=exists, text=text)
+        if allowed and self.trust and not self.trust.trusts(user):
+            exists, text = self._trusted_word(user, revision)
+            allowed, why = allows(self.title, exists=exists, text=text)
         if not allowed:
             raise EmergencyStop(f'stopped: {why}')
 
     def _read(self) -> None:
-        """One request: the page's existence and text."""
+        """One request: the page's existence, text, latest revision and its user."""
         page = query_titles(self.page.site, [self.title], prop='revisions',
-                            rvprop='content', rvslots='main').page(self.title) or {}
+                            rvprop='ids|user|content', rvslots='main').page(self.title) or {}
         revision = (page.get('revisions') or [{}])[-1]
         self.observe(exists=bool(page) and not page.get('missing'),
-                     text=revision.get('slots', {}).get('main', {}).get('content', ''))
+                     text=revision.get('slots', {}).get('main', {}).get('content', ''),
+                     user=revision.get('user', ''), revision=revision.get('revid', 0))
+
+    def _trusted_word(self, user: str, revision: int) -> tuple[bool, str]:
+        """What the run page said as a trusted user last left it, before *revision* (whose
+        "true" by *user* does not count): read once per such revision, at most
+        :data:`RUN_PAGE_HISTORY` revisions back (none found: it does not say "true")."""
+        if revision not in self.trusted_word:
+            word = (True, '')
+            for rev in self.page.revisions(content=True, total=RUN_PAGE_HISTORY):
+                if self.trust.trusts(rev.user):
+                    word = (True, rev.text or '')
+                    break
+            self.trusted_word[revision] = word
+            groups = ', '.join(sorted(self.trust.groups))
+            pywikibot.warning(
+                f'the run page {self.title} says "true", saved by {user}, who is not in '
+                f'-groups ({groups}) nor the bot: ignored; it stands as a trusted user left it'
+                + (f' ({word[1].strip()[:40]!r})' if word[1] else ' (no revision of theirs in '
+                   f'the last {RUN_PAGE_HISTORY})'))
+        return self.trusted_word[revision]
 
 
 def was_deleted(page: pywikibot.Page) -> bool:
@@ -144,7 +203,8 @@ def was_deleted(page: pywikibot.Page) -> bool:
     return any(True for _ in page.site.logevents(logtype='delete', page=page, total=1))
 
 
-def first_run_page(page: pywikibot.Page | None, *, create: bool) -> RunPage:
+def first_run_page(page: pywikibot.Page | None, *, create: bool,
+                   trust: Trust | None = None) -> RunPage:
     """The run page of this run. One that nobody has created yet does not block a first
     run: a run that may write (*create*, i.e. not -simulate) creates it with ``true``, says
     so in one line and goes on; -simulate goes on without it. One that was deleted stops
@@ -155,7 +215,8 @@ def first_run_page(page: pywikibot.Page | None, *, create: bool) -> RunPage:
     if page is None:
         return RunPage(None)
     if page.exists():  # preloaded with the other control pages: no request
-        return RunPage(page, known=(True, page.text))
+        latest = page.latest_revision
+        return RunPage(page, known=(True, page.text, latest.user, latest.revid), trust=trust)
     if was_deleted(page):
         raise EmergencyStop(f'stopped: the run page {page.title()} was deleted; create it '
                             'again with "true" to let the bot run')
@@ -166,7 +227,8 @@ def first_run_page(page: pywikibot.Page | None, *, create: bool) -> RunPage:
     save_own_page(page, 'true', msg(page.site, 'summary-runpage'))
     pywikibot.info(f'created the run page {page.title()} with "true" (the first run on this '
                    'wiki); change it to anything else to stop the bot')
-    return RunPage(pywikibot.Page(page.site, page.title()), known=(True, 'true'))
+    return RunPage(pywikibot.Page(page.site, page.title()), trust=trust,
+                   known=(True, 'true', page.site.user() or '', 0))
 
 
 def allows(title: str, *, exists: bool, text: str) -> tuple[bool, str]:
@@ -196,50 +258,76 @@ class Request:
     user: str
 
 
+#: The most revisions of the request page read to tell who added its open lines: a line
+#: older than that is ignored (a trusted user may add it again).
+HISTORY_CAP = 200
+
+
 def request_target(line: str) -> str:
-    """The title a request line names ('' for lines that are not requests)."""
+    """The title a request line names ('' for lines that are not requests): the line's text
+    after ``*``, or the first link at its start (``* [[Harbour]] - for the exhibition``)."""
     stripped = line.strip()
     if not stripped.startswith('*') or ANSWERED in stripped:
         return ''
     target = stripped.lstrip('*').strip()
-    if target.startswith('[[') and target.endswith(']]'):
-        target = target[2:-2].split('|')[0]
+    if target.startswith('[[') and ']]' in target:
+        target = target[2:target.index(']]')].split('|')[0]
     return target.strip().lstrip(':').strip()
 
 
-def attribute_lines(revisions: Iterable[tuple[str, str]]) -> dict[str, str]:
-    """Who added each line of the latest text: *revisions* are (user, text), oldest first.
+def owners_of(revisions: Iterable[tuple[str, str]], lines: set[str]
+              ) -> tuple[dict[str, str], set[str]]:
+    """Who added each of *lines* (lines of the latest text), walking back through
+    *revisions* (user, text), newest first, only as far as needed: a line belongs to the
+    user of the oldest revision of the run of revisions, back from the latest, that hold
+    it (so a line someone changed is theirs, and the bot's answering edits, which leave
+    open lines as they are, count for nothing). Lines still held by the oldest revision
+    read are its user's only when that revision is the page's first; the second result
+    holds those that stay unknown (the history ran past what was read).
 
-    A line counts as added by the first user whose revision made it appear, in a revision
-    after which it stayed; a line that someone changed counts as theirs.
+    :param revisions: the history, newest first; read lazily, and no further than needed
     """
     owners: dict[str, str] = {}
-    previous: set[str] = set()
+    candidate: dict[str, str] = {}
+    pending = set(lines)
+    read = 0
     for user, text in revisions:
-        lines = set(text.splitlines())
-        owners = {line: owners.get(line, user) if line in previous else user
-                  for line in lines}
-        previous = lines
-    return owners
+        read += 1
+        held = set(text.splitlines())
+        for line in sorted(pending):
+            if line in held:
+                candidate[line] = user
+            else:  # added by the revision after this one
+                if line in candidate:
+                    owners[line] = candidate[line]
+                pending.discard(line)
+        if not pending:
+            return owners, set()
+    if read < HISTORY_CAP:  # the page's first revision was read: it added the rest
+        owners.update((line, candidate[line]) for line in pending if line in candidate)
+        return owners, pending - candidate.keys()
+    return owners, pending
 
 
 def pending_requests(page: pywikibot.Page, groups: set[str]) -> list[Request]:
     """The request page's unanswered lines that users in *groups* added. The history is
-    read only when the page has unanswered lines at all."""
-    if not page.exists() or not any(map(request_target, page.text.splitlines())):
+    read only when the page has unanswered lines at all, newest first and no further back
+    than the oldest open line (:func:`owners_of`), at most :data:`HISTORY_CAP` revisions."""
+    if not page.exists():
         return []
-    site = page.site
-    # Oldest first, by id: Pywikibot's order depends on what it had cached.
-    revisions = [(rev.user, rev.text or '') for rev in
-                 sorted(page.revisions(content=True), key=lambda rev: rev.revid)]
-    owners = attribute_lines(revisions)
-    wanted = {line: owner for line, owner in owners.items() if request_target(line)}
-    if not wanted:
+    latest = page.text.splitlines()
+    open_lines = {line for line in latest if request_target(line)}
+    if not open_lines:
         return []
-    members = users_in_groups(site, set(wanted.values()), groups)
-    latest = revisions[-1][1].splitlines()
-    return [Request(line, request_target(line), wanted[line]) for line in latest
-            if line in wanted and wanted[line] in members]
+    history = ((rev.user, rev.text or '') for rev in
+               page.revisions(content=True, total=HISTORY_CAP))
+    owners, unknown = owners_of(history, open_lines)
+    for line in sorted(unknown):
+        pywikibot.warning(f'{page.title()}: {line!r} was added more than {HISTORY_CAP} '
+                          'revisions ago; ignored (a trusted user may add it again)')
+    members = users_in_groups(page.site, set(owners.values()), groups)
+    return [Request(line, request_target(line), owners[line]) for line in latest
+            if line in owners and owners[line] in members]
 
 
 def users_in_groups(site: Site, users: set[str], groups: set[str]) -> set[str]:

@@ -82,6 +82,11 @@ RETRYABLE = frozenset({*UNANSWERED, 'upload-failed'})
 WAITING = (*UPSTREAM, *UNANSWERED)
 #: A file that waits for its source is read again at least this often (seconds).
 RECHECK_AFTER = 86400.0
+#: Outcomes that keep a file from being read again within :data:`RECHECK_AFTER`, when
+#: nothing else needs its source: the waits, and a refusal by the shared repository (a file
+#: too large for it), so that an editor who embeds such files again and again costs a read
+#: a day, not one at every edit.
+HELD = (*UPSTREAM, 'upload-refused')
 
 
 def due_again(reason: str, last_read: str, *, day_ago: str) -> bool:
@@ -210,7 +215,7 @@ def _not_waiting(titles: list[str], settings: Settings, memory: Memory
     those keep meanwhile."""
     if not memory.state or not titles or settings.recheck_all:
         return titles, []
-    waiting = memory.state.waiting_upstream(shared=str(settings.shared), reasons=UPSTREAM,
+    waiting = memory.state.waiting_upstream(shared=str(settings.shared), reasons=HELD,
                                             titles=titles)
     day_ago = ago(RECHECK_AFTER)
     kept = [Outcome(title, outcome, reason, details)

@@ -10,6 +10,7 @@ from __future__ import annotations
 import time
 
 import pywikibot
+import requests
 from pywikibot import config
 
 from commonscache import purges, sites, status
@@ -89,6 +90,20 @@ class Publisher:
                             language=self.shared)
         if not page.exists() or page.text.strip() != text.strip():
             self._save(page, text, 'summary-review')
+
+    def finish(self) -> None:
+        """The end of a run: the request page's answers, the review page, the purges (last:
+        the wait for the purge's second runs meanwhile). A refusal or an outage of one of
+        them is a warning, never a failed run: what it left undone is kept (open flags,
+        pending purges) or done again (unanswered lines) by the next run."""
+        for what, step in (('the answers on the request page', self.answer_requests),
+                           ('the review page', self.write_review_page),
+                           ('the purges', self.purge)):
+            try:
+                step()
+            except (pywikibot.exceptions.Error, requests.exceptions.RequestException) as error:
+                pywikibot.warning(f'{what}: not written this run: {type(error).__name__}: '
+                                  f'{error}')
 
     def answer_requests(self) -> None:
         if self.answers and not config.simulate:

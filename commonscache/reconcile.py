@@ -11,6 +11,8 @@ from commonscache.datatypes import SharedFile, SourceFile, Verdict
 
 #: The verdicts that write to the shared repository.
 WRITES = frozenset({'create', 'update-file', 'update-description'})
+#: A description past what the bot parses (:mod:`commonscache.wikitext`): never copied.
+UNREADABLE = 'description-unreadable'
 #: Values of the provenance template's ``sync`` parameter that detach a file from syncing.
 DETACHED = {'no', 'false', '0', 'off'}
 
@@ -50,12 +52,18 @@ def decide(source: SourceFile | None, shared: SharedFile, *, bot: str, was_cache
     :param corrupt: the source's current version arrived with the wrong sha1 in
         :data:`CORRUPT_AFTER` runs in a row
     """
+    if shared.unreadable:
+        return Verdict('flag', UNREADABLE, 'the description page on the shared repository: '
+                       f'{shared.unreadable}; left as it is')
     if not shared.page_exists and not shared.file_exists:
         verdict = _absent(source, was_cached=was_cached, force=force)
     elif not is_owned(shared):
         verdict = _not_ours(source, shared, bot=bot)
     else:
         verdict = _ours(source, shared, bot=bot, force=force, deletion=deletion)
+    if source is not None and source.unreadable and verdict.action in WRITES:
+        return Verdict('flag', UNREADABLE, f'the source description: {source.unreadable}; '
+                       'not copied')
     if blocked and verdict.action in WRITES:
         return Verdict('flag', 'rules-blocked', blocked)
     if corrupt and not force and verdict.action in ('create', 'update-file'):

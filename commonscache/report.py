@@ -11,8 +11,7 @@ from __future__ import annotations
 
 from collections import Counter
 
-import mwparserfromhell
-
+from commonscache import wikitext
 from commonscache.query import query_generator, query_titles
 from commonscache.sites import Site
 
@@ -51,7 +50,7 @@ def as_lines(missing: list[tuple[str, int]]) -> str:
 def templates_in(text: str, magic: set[str]) -> set[str]:
     """The templates and modules the wikitext calls, nested ones included, as titles."""
     try:
-        calls = mwparserfromhell.parse(text).filter_templates()
+        calls = wikitext.parse(text).filter_templates()
     except Exception:  # noqa: BLE001 - malformed wikitext must never end a run
         return set()
     titles = set()

@@ -15,6 +15,32 @@ from commonscache.state import Flag
 
 #: Characters that cannot occur in a MediaWiki title; a title with one is shown, not linked.
 NOT_IN_TITLES = set('#<>[]|{}')
+#: The review page shows at most this many flags of each reason, the most recent, and
+#: counts the rest: however many flags an editor's embeds raise, the page stays far below
+#: MediaWiki's page size limit (about 700 bytes a row at most), and always saves.
+SHOWN_PER_REASON = 50
+#: A flag's details are cut to this many characters on the page (-review has them whole).
+DETAILS_SHOWN = 300
+
+
+def shown(flags: list[Flag]) -> tuple[list[Flag], dict[str, int]]:
+    """The flags the review page lists (the most recent :data:`SHOWN_PER_REASON` of each
+    reason, in the order given) and, per reason, how many more it does not."""
+    by_reason: dict[str, list[Flag]] = {}
+    for flag in flags:
+        by_reason.setdefault(flag.reason, []).append(flag)
+    kept: set[int] = set()
+    more: dict[str, int] = {}
+    for reason, group in sorted(by_reason.items()):
+        recent = sorted(group, key=lambda f: f.since)[-SHOWN_PER_REASON:]
+        kept.update(id(flag) for flag in recent)
+        if len(group) > len(recent):
+            more[reason] = len(group) - len(recent)
+    return [flag for flag in flags if id(flag) in kept], more
+
+
+def _cut(details: str) -> str:
+    return details if len(details) <= DETAILS_SHOWN else details[:DETAILS_SHOWN - 1] + '…'
 
 
 def as_lines(flags: list[Flag]) -> str:
@@ -54,6 +80,7 @@ def as_wikitable(flags: list[Flag], *, interwiki: str, notices: list[str] = (),
     if not flags:
         return intro + f"''{msg(language, 'review-none')}''\n"
     source = msg(language, 'review-source')
+    flags, more = shown(flags)
     rows = []
     for flag in flags:
         title = flag.title
@@ -61,10 +88,14 @@ def as_wikitable(flags: list[Flag], *, interwiki: str, notices: list[str] = (),
             '|-\n'
             f'| {_link(":" + title, title)}'
             f' || {_link(f"{interwiki}:{title}", source)}'
-            f' || {escape_cell(flag.reason)} || {escape_cell(flag.details)}'
+            f' || {escape_cell(flag.reason)} || {escape_cell(_cut(flag.details))}'
             f' || {escape_cell(flag.since)}')
+    counted = ''.join(
+        f"* {escape_cell(msg(language, 'review-more', {'count': n, 'reason': reason}))}\n"
+        for reason, n in more.items())
     return (intro + '{| class="wikitable sortable"\n'
             f"! {msg(language, 'review-columns')}\n" + '\n'.join(rows) + '\n|}\n'
+            + (f'\n{counted}' if counted else '')
             + _side_by_side([f for f in flags if f.reason == 'sdc-conflict'],
                             interwiki=interwiki, language=language))
 

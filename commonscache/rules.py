@@ -36,8 +36,9 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass, field
 
-import mwparserfromhell
 from mwparserfromhell.nodes import Heading, Template
+
+from commonscache import wikitext
 
 FILEDESC = '{{int:filedesc}}'
 LICENSE_HEADER = '{{int:license-header}}'
@@ -105,7 +106,7 @@ class Rules:
     def blocking(self, text: str) -> str:
         """The rule that forbids copying a description, '' when none does."""
         try:
-            code = mwparserfromhell.parse(text)
+            code = wikitext.parse(text)
         except Exception:  # noqa: BLE001 - malformed wikitext must never end a run
             return ''
         used = {key(str(t.name)): str(t.name).strip() for t in code.filter_templates()}
@@ -126,7 +127,7 @@ class Rules:
             return text, []
         changes: list[str] = []
         try:
-            code = mwparserfromhell.parse(text)
+            code = wikitext.parse(text)
             for heading in code.filter_headings():
                 self._heading(heading, changes)
             for template in code.filter_templates():

@@ -23,8 +23,7 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from typing import Literal
 
-import mwparserfromhell
-
+from commonscache import wikitext
 from commonscache.attribution import licence_identity
 
 
@@ -316,7 +315,7 @@ def description_languages(text: str) -> frozenset[str]:
     """The languages the description of {{Information}} (or the page, without one) is
     written in: language templates (``{{en|1=...}}``) and multilingual ones' parameters."""
     try:
-        code = mwparserfromhell.parse(text)
+        code = wikitext.parse(text)
     except Exception:  # noqa: BLE001 - malformed wikitext must never end a run
         return frozenset()
     for template in code.filter_templates():

@@ -17,9 +17,9 @@ from __future__ import annotations
 import re
 from collections.abc import Iterable
 
-import mwparserfromhell
 from pywikibot.data import api
 
+from commonscache import wikitext
 from commonscache.attribution import (
     author_from_wikitext,
     licences_from_wikitext,
@@ -85,7 +85,7 @@ def disputes_in(text: str, markers: tuple[str, ...] = DISPUTE_TEMPLATES) -> tupl
             wanted.setdefault(_canonical(alias), wanted[_canonical(name)])
     found: dict[str, None] = {}
     try:
-        templates = mwparserfromhell.parse(text).filter_templates()
+        templates = wikitext.parse(text).filter_templates()
     except Exception:  # noqa: BLE001 - malformed wikitext must never end a run
         return ()
     for template in templates:
@@ -118,6 +118,9 @@ def source_file(page: Page, markers: tuple[str, ...] = DISPUTE_TEMPLATES) -> Sou
     slots = revision.get('slots', {})
     text = slots.get('main', {}).get('content', '')
     meta = _extmetadata(page)
+    unreadable = wikitext.unreadable(text)
+    if unreadable:  # nothing is read from it: the file is flagged (reconcile.decide)
+        text = ''
     licences = tuple(licences_from_wikitext(text))
     licence = plain_text(meta.get('LicenseShortName', '')) or reported_licence(licences)
     author = plain_text(meta.get('Artist', '')) or author_from_wikitext(text)
@@ -126,7 +129,8 @@ def source_file(page: Page, markers: tuple[str, ...] = DISPUTE_TEMPLATES) -> Sou
                       text=text, revision=revision.get('revid', 0), licence=licence,
                       author=author or versions[-1].user, disputes=disputes_in(text, markers),
                       licences=licences, author_is_uploader=not author,
-                      entity=from_slot(slots.get('mediainfo'), revision=revision.get('revid', 0)))
+                      entity=from_slot(slots.get('mediainfo'), revision=revision.get('revid', 0)),
+                      unreadable=unreadable)
 
 
 def read_sources(site: Site, titles: Iterable[str],

@@ -27,9 +27,12 @@ from sqlalchemy.dialects import mysql, sqlite
 from commonscache import flags
 from commonscache.budget import OVER_BUDGET
 
-#: Keys are strings of a bounded length, as MariaDB's indexes want them: titles are at most
-#: 255 bytes in MediaWiki, wiki names are ``family:code``.
-TITLE = sa.String(255)
+#: Keys are strings of a bounded length, as MariaDB's indexes want them (its lengths count
+#: characters): a title is at most 255 bytes after its namespace in MediaWiki, and the
+#: namespace's name (``File:``, ``Datei:``, ``Fichier:``) comes on top; wiki names are
+#: ``family:code``. Three such keys in one index stay within InnoDB's 3,072 bytes.
+TITLE_LENGTH = 300
+TITLE = sa.String(TITLE_LENGTH)
 NAME = sa.String(190)
 
 metadata = sa.MetaData()
@@ -287,6 +290,8 @@ class State:
             metadata.create_all(db)
             if self.dialect == 'sqlite':
                 _migrate_sqlite(db, had)
+            else:
+                _widen_titles(db)
 
     def close(self) -> None:
         self.engine.dispose()
@@ -538,6 +543,22 @@ def _record_outcome(db: sa.Connection, shared: str, title: str, outcome: str,
     values = {'shared': shared, 'title': title, **vars(row)}
     upsert(db, files_table, [values],
                  lambda new: {name: getattr(new, name) for name in vars(row)})
+
+
+def _widen_titles(db: sa.Connection) -> None:
+    """A database of an earlier version kept titles in 255 characters, too few for the
+    longest title MediaWiki allows: its title columns are widened (once; MariaDB keeps the
+    rows)."""
+    inspector = sa.inspect(db)
+    for table in metadata.sorted_tables:
+        for column in table.columns:
+            if column.type is not TITLE:
+                continue
+            found = next((c for c in inspector.get_columns(table.name)
+                          if c['name'] == column.name), None)
+            if found is not None and getattr(found['type'], 'length', 0) < TITLE_LENGTH:
+                db.exec_driver_sql(f'ALTER TABLE {table.name} MODIFY {column.name} '
+                                   f'VARCHAR({TITLE_LENGTH}) NOT NULL')
 
 
 def _migrate_sqlite(db: sa.Connection, had: set[str]) -> None:

@@ -4,8 +4,10 @@ A page on the shared repository whose content changes what the bot writes (the r
 is used as of its latest revision by a member of ``-groups`` (default ``sysop``); newer
 revisions by anyone else are ignored, said in one warning line, and shown on the review page
 until a member saves the page. The request page follows the same rule line by line
-(:func:`commonscache.operations.pending_requests`). The run page is not steered this way:
-anyone may stop the bot.
+(:func:`commonscache.operations.pending_requests`). The run page is steered halfway:
+anyone may stop the bot, only a member may let it run again
+(:class:`commonscache.operations.RunPage`). When none of the latest revisions is a
+member's, the revision an earlier run accepted stands, never no rules at all.
 
 The revision a run used is kept in the state file, so a run that finds the page unchanged
 asks nothing more than the page's preloaded latest revision.
@@ -88,6 +90,15 @@ def read_steered(page: pywikibot.Page, *, groups: set[str], accepted: int) -> St
     history.sort(key=lambda rev: -rev.revid)  # newest first, whatever Pywikibot cached
     members = users_in_groups(page.site, {rev.user for rev in history}, groups)
     chosen, ignored = choose(history, members)
+    if chosen is None and accepted:
+        # No member's revision among the latest: the revision an earlier run accepted
+        # stands (never no rules at all, which a run of edits by others would bring).
+        try:
+            kept = page.get_revision(accepted, content=True)
+        except (pywikibot.exceptions.Error, KeyError, ValueError):
+            kept = None
+        if kept is not None and kept.text is not None:
+            return Steered(title, kept.text, accepted, kept.user or '', ignored)
     if chosen is None:
         return Steered(title, '', 0, ignored=ignored)
     text = page.text if chosen.revid == latest.revid else \
@@ -157,11 +168,13 @@ def protect_control_pages(site: pywikibot.site.APISite,
 
 
 def control_titles(opt: object, review_page: str) -> dict[str, bool]:
-    """The provenance template, the rule page and the review page (those named), each with
-    whether the bot writes it itself."""
+    """The provenance template, the rule page, the request page and the review page (those
+    named), each with whether the bot writes it itself (it answers request lines)."""
     titles = {f'Template:{opt.template}': False}
     if opt.rules and not opt.rulesfile:
         titles[opt.rules] = False
+    if opt.requests:
+        titles[opt.requests] = True
     if review_page:
         titles[review_page] = True
     return titles

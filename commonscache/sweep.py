@@ -162,8 +162,9 @@ class Sweep:
             self.limits[site] = site.maxlimit
         return self.limits[site]
 
-    def flush(self) -> None:
-        """Work off the partial batches; none once the run is interrupted."""
+    def flush(self, *, recheck: list[sites.Site] = ()) -> None:
+        """Work off the partial batches (none once the run is interrupted); then, given
+        *recheck*, the waiting files due to be read again (:meth:`recheck_waiting`)."""
         stop_if_interrupted()
         self._flush_refresh()
         for consumer in list(self.pending_pages):
@@ -175,6 +176,8 @@ class Sweep:
         for repositories in list(self.pools):
             stop_if_interrupted()
             self._flush_pool(repositories)
+        if recheck and self.recheck_waiting(recheck):
+            self.flush()
         forget_listings()
 
     def forget(self) -> None:
@@ -198,14 +201,15 @@ class Sweep:
             pywikibot.info(f'{consumer}: {len(waiting)} files waited for the daily budget')
             self.queue_files(consumer, waiting)
 
-    def recheck_waiting(self, consumers: list[sites.Site]) -> None:
-        """Queue the files that wait for their source and are due to be read again
-        (:func:`~commonscache.pipeline.waits_due`) as files the first of *consumers* uses,
-        so that they are read even when nothing else this run needs their source."""
+    def recheck_waiting(self, consumers: list[sites.Site]) -> bool:
+        """Queue the files due to be read again (:func:`~commonscache.pipeline.waits_due`)
+        as the first consumer's, even when nothing else needs their source; any?"""
+        self.ledger.write_down()  # what this run found is what the state says
         due = waits_due(self.state, self.settings, self.memory.seen) if consumers else []
         if due:
             pywikibot.info(f'{len(due)} files that wait for their source are read again')
             self.queue_files(consumers[0], due)
+        return bool(due)
 
     def _flush_pages(self, consumer: sites.Site) -> None:
         pages, self.pending_pages[consumer] = self.pending_pages[consumer], []
@@ -298,7 +302,8 @@ class Sweep:
         """The run page as a read of the shared repository found it: a stop set there
         takes effect before the batch's writes (:class:`~commonscache.operations.RunPage`)."""
         if run_page is not None:
-            self.run_page.observe(exists=run_page.page_exists, text=run_page.text)
+            self.run_page.observe(exists=run_page.page_exists, text=run_page.text,
+                                  user=run_page.last_editor, revision=run_page.revision)
 
     def record(self, outcome: Outcome) -> None:
         """Count, log and keep an outcome (the state keeps the last one per file)."""

@@ -8,8 +8,7 @@ from __future__ import annotations
 import html
 from collections.abc import Iterable
 
-import mwparserfromhell
-
+from commonscache import wikitext
 from commonscache.datatypes import SharedFile
 from commonscache.query import Page, query_titles
 from commonscache.sites import Site
@@ -26,7 +25,7 @@ def same_template(name: str, other: str) -> bool:
 
 def provenance_of(text: str, template: str) -> dict[str, str]:
     """The named parameters of the first provenance template in *text*."""
-    for call in mwparserfromhell.parse(text).filter_templates(recursive=False):
+    for call in wikitext.parse(text).filter_templates(recursive=False):
         if same_template(str(call.name), template):
             return {str(p.name).strip(): html.unescape(str(p.value).strip())
                     for p in call.params}
@@ -37,7 +36,7 @@ def redirect_target(text: str) -> str:
     """The title a redirect page points to, as ``File:Name with spaces``; '' otherwise."""
     if not text.lstrip()[:9].upper().startswith('#REDIRECT'):
         return ''
-    links = mwparserfromhell.parse(text).filter_wikilinks()
+    links = wikitext.parse(text).filter_wikilinks()
     if not links:
         return ''
     target = str(links[0].title).strip().lstrip(':').replace('_', ' ')
@@ -51,6 +50,9 @@ def shared_file(page: Page, template: str) -> SharedFile:
     infos = page.get('imageinfo') or []
     latest = max(infos, key=lambda i: i.get('timestamp', ''), default={})
     local_file = page.get('imagerepository') == 'local'
+    unreadable = wikitext.unreadable(text)
+    if unreadable:  # nothing is read from it: the file is flagged (reconcile.decide)
+        text = ''
     return SharedFile(
         title=page['title'], page_exists=not page.get('missing', False),
         sha1=latest.get('sha1', '') if local_file else '',
@@ -58,7 +60,7 @@ def shared_file(page: Page, template: str) -> SharedFile:
         uploader=latest.get('user', '') if local_file else '',
         last_editor=revision.get('user', ''), text=text, revision=revision.get('revid', 0),
         provenance=provenance_of(text, template) if text else {},
-        redirect_to=redirect_target(text))
+        redirect_to=redirect_target(text), unreadable=unreadable)
 
 
 def read_shared(site: Site, titles: Iterable[str], *, template: str,

@@ -6,8 +6,10 @@ Memory stays bounded whatever the file size: the download streams to disk in 1 M
 """
 from __future__ import annotations
 
+import fcntl
 import hashlib
 import os
+import shutil
 import tempfile
 import threading
 import time
@@ -161,12 +163,62 @@ def download(url: str, *, sha1: str, size: int, directory: Path,
     raise kind(f'download of {url} failed {attempts} times: {problems[-1]}')
 
 
-def remove_stale_temporaries(directory: Path) -> int:
-    """Remove the temporary files that killed runs left behind; return how many."""
+#: A folder of one process's partial downloads, and the lock that process holds on it.
+WORK_PREFIX = 'run-'
+#: Partial downloads left directly in the folder by versions before folders per process:
+#: removed once this old (seconds), when no run of such a version can still be writing them.
+LOOSE_AFTER = 86400.0
+
+
+class WorkFolder:
+    """This process's own folder for partial downloads, under a folder that the shards and
+    restarted jobs of a farm share: ``run-XXXX/``, with ``run-XXXX.lock`` beside it, which
+    the process holds (``flock``) while it lives. A lock dies with its process, so a start
+    removes exactly the folders of processes that are gone (:func:`remove_stale_temporaries`),
+    never another running shard's downloads."""
+
+    def __init__(self, parent: Path) -> None:
+        parent.mkdir(parents=True, exist_ok=True)
+        handle, name = tempfile.mkstemp(prefix=WORK_PREFIX, suffix='.lock', dir=parent)
+        self.lock = os.fdopen(handle, 'w')
+        fcntl.flock(self.lock, fcntl.LOCK_EX | fcntl.LOCK_NB)  # new: nobody else holds it
+        self.lock_path = Path(name)
+        self.path = self.lock_path.with_suffix('')
+        self.path.mkdir(mode=0o700)
+
+    def release(self) -> None:
+        """The process's end: its folder and lock go."""
+        shutil.rmtree(self.path, ignore_errors=True)
+        self.lock_path.unlink(missing_ok=True)
+        self.lock.close()
+
+
+def remove_stale_temporaries(parent: Path) -> int:
+    """Remove what processes that are gone left under *parent*: each folder whose lock no
+    live process holds, and partial downloads of earlier versions (loose in *parent*) a
+    day old; return how many partial downloads went."""
     removed = 0
-    for stale in directory.glob(f'{TEMP_PREFIX}*.part'):
-        stale.unlink(missing_ok=True)
-        removed += 1
+    for lock_path in parent.glob(f'{WORK_PREFIX}*.lock'):
+        try:
+            handle = lock_path.open('a')
+        except OSError:
+            continue
+        with handle:
+            try:
+                fcntl.flock(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
+            except OSError:
+                continue  # its process lives: its downloads are its own
+            folder = lock_path.with_suffix('')
+            removed += sum(1 for _ in folder.glob(f'{TEMP_PREFIX}*.part'))
+            shutil.rmtree(folder, ignore_errors=True)
+            lock_path.unlink(missing_ok=True)
+    for loose in parent.glob(f'{TEMP_PREFIX}*.part'):
+        try:
+            if time.time() - loose.stat().st_mtime >= LOOSE_AFTER:
+                loose.unlink(missing_ok=True)
+                removed += 1
+        except OSError:
+            continue
     return removed
 
 
@@ -178,8 +230,10 @@ class Prefetcher:
     """
 
     def __init__(self, directory: Path, *, ahead: int = 2, referer: str = '',
-                 policy: Policy | None = None) -> None:
+                 policy: Policy | None = None, work: WorkFolder | None = None) -> None:
+        """:param work: the process's own folder (*directory*), released at :meth:`close`"""
         self.directory = directory
+        self.work = work
         self.ahead = ahead
         self.referer = referer
         self.policy = policy
@@ -236,6 +290,8 @@ class Prefetcher:
         for future in running:
             future.add_done_callback(_remove_result)
         self.pool.shutdown(wait=True, cancel_futures=True)
+        if self.work:
+            self.work.release()
 
 
 def _remove_result(future: Future[Path]) -> None:

@@ -391,12 +391,12 @@ class Watcher:
             mark, changed = began[0], True
         self.cadence.polled(str(consumer), changed=changed, now=now)
         sweep.queue_files(consumer, due)
+        recheck = []
         if now - self.waits_read >= WAITING_EVERY:
             # Files that wait for their source, read again when due, even when no change
             # of any consumer needs that source.
-            sweep.recheck_waiting([consumer])
-            self.waits_read = now
-        sweep.flush()
+            recheck, self.waits_read = [consumer], now
+        sweep.flush(recheck=recheck)
         sweep.budgeted.discard(consumer)
         self.publisher.purge()
         # The next poll waits when all the new work failed; a file tried again alone

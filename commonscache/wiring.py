@@ -15,7 +15,14 @@ from pywikibot import config
 from commonscache import limits, sites, stores
 from commonscache.errors import AlreadyRunning, NothingToDo, UsageError
 from commonscache.messages import msg
-from commonscache.operations import TERMINATE, ControlPages, EmergencyStop, RunPage, first_run_page
+from commonscache.operations import (
+    TERMINATE,
+    ControlPages,
+    EmergencyStop,
+    RunPage,
+    Trust,
+    first_run_page,
+)
 from commonscache.options import RunOptions
 from commonscache.provenance import ensure_template
 from commonscache.review import as_wikitable
@@ -76,7 +83,8 @@ def connect(opt: object, run: RunOptions) -> Wiring:
     control = ControlPages.read(
         shared, template=opt.template, run=opt.runpage or f'User:{shared.user()}/Run',
         rules=opt.rules, requests=opt.requests, review=review)
-    run_page = first_run_page(control.run, create=not config.simulate)
+    run_page = first_run_page(control.run, create=not config.simulate,
+                              trust=Trust(shared, shared.user() or '', run.groups))
     paused = _paused(run_page, watching=bool(run.poll))
     _set_up_pages(opt, shared, control, review)
     return Wiring(consumers=consumers, shared=shared, shard=shard, store=store,

@@ -153,10 +153,10 @@ def act(snapshot: Snapshot, verdicts: dict[str, Verdict], writer: Writer,
             verdict, source = verdicts[title], snapshot.sources[title]
             if verdict.action == 'update-description' and source:
                 job = _prepare(writer, title, verdict, source, snapshot, page_settings)
-                yield job if isinstance(job, Outcome) else _finish(
-                    writer, None, job, verdict, snapshot.shared[title].revision)
+                yield job if isinstance(job, Outcome) else guarded(
+                    title, _finish, writer, None, job, verdict, snapshot.shared[title].revision)
             else:
-                yield _without_writing(writer, title, verdict, source)
+                yield guarded(title, _without_writing, writer, title, verdict, source)
             writer.tick()
         # The files as they land.
         while queued:
@@ -165,7 +165,8 @@ def act(snapshot: Snapshot, verdicts: dict[str, Verdict], writer: Writer,
             for future in done:
                 verdict, revision = queued.pop(future)
                 landed = future.result()
-                yield _finish(writer, landed, landed.job, verdict, revision)
+                yield guarded(landed.job.title, _finish, writer, landed, landed.job, verdict,
+                              revision)
                 writer.tick()
     finally:
         for future in queued:  # stopped early: the files not started wait for the next run
@@ -178,7 +179,33 @@ def act(snapshot: Snapshot, verdicts: dict[str, Verdict], writer: Writer,
                               'is not on the shared repository yet')
         else:
             verdict = decide_alias(canonical, snapshot.shared[alias])
-        yield _without_writing(writer, alias, verdict, snapshot.sources[alias])
+        yield guarded(alias, _without_writing, writer, alias, verdict, snapshot.sources[alias])
+
+
+#: What a wiki raises when it did not answer, or answered with a server error: the write
+#: is tried again (a retry, never a verdict).
+UNANSWERED = (pywikibot.exceptions.ServerError, pywikibot.exceptions.ApiTimeoutError,
+              pywikibot.exceptions.ClientError, requests.exceptions.RequestException)
+#: The flag of a write the shared repository refused for one page (protection, spam
+#: blacklist, AbuseFilter, title blacklist, size ...).
+WRITE_REFUSED = 'write-refused'
+
+
+def guarded(title: str, step: Callable[..., Outcome], *args: object) -> Outcome:
+    """``step(*args)``, the outcome for *title*; what the shared repository answers instead becomes
+    that file's outcome, and the run goes on with the others: a refusal of this one page
+    is flagged with the wiki's message, a wiki that did not answer is a failure tried
+    again, and an edit conflict leaves the file to the next run."""
+    try:
+        return step(*args)
+    except pywikibot.exceptions.EditConflictError:
+        return skipped(title, 'edit-race', 'someone edited the page during the run; the next '
+                       'run decides again')
+    except UNANSWERED as error:
+        return failed(title, 'upload-failed', f'{type(error).__name__}: {error}')
+    except pywikibot.exceptions.Error as error:
+        return flagged(title, WRITE_REFUSED, f'the shared repository refused the write: '
+                       f'{type(error).__name__}: {error}')
 
 
 def _without_writing(writer: Writer, title: str, verdict: Verdict,
@@ -211,7 +238,10 @@ def _prepare(writer: Writer, title: str, verdict: Verdict, source: SourceFile,
                           f'{verb.capitalize()} {title} from {snapshot.source}?')
     if declined:
         return declined
-    writer.purge_later(title)
+    if verdict.action != 'update-description':
+        # A new description alone changes no consumer page: they show the file, and
+        # its description page on the consumer is read from the shared repository.
+        writer.purge_later(title)
     for change in page.changes:
         pywikibot.log(f'{title}: {change}')
     summary = msg(settings.shared, 'summary-copy', {
@@ -355,7 +385,9 @@ def _save_description(writer: Writer, title: str, text: str, summary: str,
         return False
     page.text = text
     try:
-        page.save(summary=summary, bot=True, minor=False, quiet=True)
+        # force: the copy is the bot's own page; a {{bots}} or {{nobots}} carried over
+        # from the source is addressed to the source's bots, not to this one.
+        page.save(summary=summary, bot=True, minor=False, quiet=True, force=True)
     except pywikibot.exceptions.EditConflictError:
         return False
     return True
@@ -384,7 +416,7 @@ def _redirect(writer: Writer, title: str, canonical: str) -> Outcome:
     page.text = (f'#REDIRECT [[{canonical}]]\n'
                  f'{{{{{writer.settings.template}|redirect={escape_value(canonical)}}}}}\n')
     page.save(summary=msg(writer.settings.shared, 'summary-redirect', {'target': canonical}),
-              bot=True)
+              bot=True, force=True)
     return Outcome(title, 'cached', details=f'redirect to {canonical}')
 
 

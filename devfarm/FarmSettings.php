@@ -106,6 +106,10 @@ if ( ( $_POST['action'] ?? '' ) === 'upload' &&
 	exit;
 }
 
+// Core MediaWiki's spam filter: an edit whose text matches one of these is refused, as a
+// farm's SpamBlacklist or AbuseFilter refuses it (tests of writes refused on one page).
+$wgSpamRegex = $devFarmSelf['spam_regex'] ?? [];
+
 // Tests give groups rights here (the bot the protect right for -setup, say)...
 foreach ( $devFarmSelf['granted_rights'] ?? [] as $group => $rights ) {
 	foreach ( $rights as $right ) {

@@ -170,3 +170,22 @@ def test_escape_value_keeps_plain_text_plain():
     assert escape_value('Alice Example') == 'Alice Example'
     assert escape_value('a|b{{c}}[[d]]<e>&') == 'a&#124;b&#123;&#123;c&#125;&#125;&#91;&#91;d' \
         '&#93;&#93;&lt;e&gt;&amp;'
+
+
+@pytest.mark.parametrize('value', [
+    pytest.param('~~~~', id='signature'),
+    pytest.param('~~~~~ and ~~~', id='timestamp-and-name'),
+    pytest.param('__NOTOC__ __NOINDEX__', id='behaviour-switches'),
+    pytest.param("''italic'' and '''bold'''", id='quote-markup'),
+    pytest.param('-{zh-hans:简;zh-hant:簡}-', id='language-conversion'),
+    pytest.param("O'Brien_Photo ~ one tilde", id='plain-single-characters'),
+])
+def test_nothing_in_a_provenance_value_is_interpreted_and_it_reads_back_as_written(value):
+    escaped = escape_value(value)
+    for meaningful in ('~~~', '__', "''", '-{'):
+        assert meaningful not in escaped
+    call = provenance_call(source(author=value), template='Cached',
+                           retrieved='2026-01-01T00:00:00Z')
+    assert provenance_of(call, 'Cached')['author'] == value
+    if not any(run in value for run in ('~~~', '__', "''", '{')):
+        assert escaped == value  # single tildes, underscores and apostrophes stay as they are

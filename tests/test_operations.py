@@ -241,6 +241,9 @@ def test_check_passes_on_a_correct_set_up(farm_wikis):
     assert setup.returncode == 0, setup.stderr
     assert 'protected Template:Cached Commons Media (edit and move: sysop)' in setup.stderr
     assert 'protected Devfarm shared:Cached Commons media/Rules (create: sysop)' in setup.stderr
+    # The request page too: only admins' lines count, and now only admins may add them.
+    assert 'protected Devfarm shared:Cached Commons media/Requests (create: sysop)' in \
+        setup.stderr
     with farm.configured('shared', farm.farm_dir(), file_extensions=EXTENSIONS_ALL):
         result = run_cli(SHARED, '-check')
     assert check_lines(result) == []
@@ -278,6 +281,7 @@ def test_check_names_each_broken_item_of_a_misconfigured_farm(farm_wikis):
           'editprotected rights' for title, kinds in [
               ('Template:Cached Commons Media', 'create'),
               ('Devfarm shared:Cached Commons media/Rules', 'create'),
+              ('Devfarm shared:Cached Commons media/Requests', 'create'),
               ('Devfarm shared:Cached Commons media/Review', 'create')]),
         "FIX  the run page User:CacheBot/Run says 'stop', not \"true\"",
         'FIX  $wgForeignFileRepos of devfarm:consumer lists devfarm:commons before '

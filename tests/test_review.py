@@ -69,3 +69,23 @@ def test_flags_come_from_the_state_and_close_when_an_outcome_finds_their_cause_g
                  examined=flags.ON_SHARED)
     assert state.flags(shared='w:s') == []
     assert [f.title for f in state.flags()] == ['File:C.jpg']
+
+
+def test_the_review_page_stays_bounded_however_many_flags_are_open():
+    """Thousands of flags (an editor embedding thousands of files the shared repository
+    refuses): the most recent 50 of each reason are listed, the rest counted, and long
+    details cut; -review keeps them all."""
+    from commonscache.review import DETAILS_SHOWN, SHOWN_PER_REASON
+
+    many = [Flag('upload-refused', f'File:Refused {n:05d}.exe', 'x' * 2000,
+                 f'2026-12-01T{n // 3600 % 24:02d}:{n // 60 % 60:02d}:{n % 60:02d}Z')
+            for n in range(5000)]
+    many.append(Flag('name-taken', 'File:A.jpg', 'taken', '2026-12-01T00:00:00Z'))
+    table = as_wikitable(many, interwiki='commons')
+    lines = table.splitlines()
+    assert lines.count('|-') == SHOWN_PER_REASON + 1
+    assert '4950 more flags for upload-refused' in table
+    assert 'Refused 04999' in table and 'Refused 04949' not in table  # the most recent
+    assert len(table.encode()) < 64 * 1024  # far below MediaWiki's 2 MiB page limit
+    assert 'x' * DETAILS_SHOWN not in table
+    assert len(as_lines(many).splitlines()) == 5001

@@ -183,3 +183,58 @@ def test_the_filesystem_type_is_read_from_statfs(tmp_path):
     from commonscache.state import NETWORK_FILESYSTEMS, filesystem_type
 
     assert filesystem_type(tmp_path) not in (0, *NETWORK_FILESYSTEMS)  # a local disk here
+
+
+#: MediaWiki's longest title: 255 bytes after the namespace, here in a script of 3 bytes a
+#: character and in ASCII (issue 34).
+LONGEST = ['File:' + 'ж' * 125 + '.png' + 'x', 'Datei:' + 'x' * 251 + '.png',
+           'File:' + '日' * 83 + '.png']
+
+
+def test_the_longest_titles_are_kept_whole_in_every_table(make_state):
+    state = make_state()
+    for title in LONGEST:
+        assert len(title.split(':', 1)[1].encode()) <= 255
+        state.record(shared=SHARED, title=title, outcome='failed', reason='source-unreachable')
+        state.record(shared=SHARED, title=title, outcome='flagged', reason='name-taken',
+                     details='taken')
+        state.purge_later(shared=SHARED, consumers=['devfarm:consumer'], title=title, due=0)
+        state.defer(shared=SHARED, consumer='devfarm:consumer', title=title, size=1,
+                    day='2026-12-07')
+    assert set(state.outcomes(shared=SHARED)) == set(LONGEST)
+    assert {flag.title for flag in state.flags(shared=SHARED)} == set(LONGEST)
+    assert set(state.pending_purges(shared=SHARED, consumer='devfarm:consumer')) == set(LONGEST)
+
+
+@pytest.mark.e2e
+def test_a_database_of_an_earlier_version_gets_wider_title_columns(mariadb_server, tmp_path):
+    """Titles were kept in 255 characters: the state widens the columns when it opens the
+    database, and keeps its rows."""
+    import uuid
+
+    from commonscache import stores
+    from commonscache.shards import Shard
+
+    database = f'cc_test_{uuid.uuid4().hex[:12]}'
+    store = stores.parse(mariadb_server.url(database), cnf=str(mariadb_server.cnf),
+                         base_dir=tmp_path, shard=Shard())
+    engine = store.engine()
+    try:
+        with engine.begin() as db:
+            db.exec_driver_sql(
+                'CREATE TABLE files (shared VARCHAR(190) NOT NULL, title VARCHAR(255) NOT NULL, '
+                "outcome VARCHAR(190) NOT NULL, reason VARCHAR(190) NOT NULL DEFAULT '', "
+                "details TEXT NOT NULL, sha1 VARCHAR(190) NOT NULL DEFAULT '', failures "
+                'INTEGER NOT NULL DEFAULT 0, size BIGINT NOT NULL DEFAULT 0, first_seen '
+                'VARCHAR(190) NOT NULL, last_seen VARCHAR(190) NOT NULL, PRIMARY KEY (shared, '
+                'title))')
+            db.exec_driver_sql(
+                "INSERT INTO files VALUES ('devfarm:shared', 'File:Old.png', 'cached', '', '', "
+                "'abc', 0, 1, '2026-01-01T00:00:00Z', '2026-01-01T00:00:00Z')")
+        state = State(engine)
+        state.record(shared=SHARED, title=LONGEST[1], outcome='skipped',
+                     reason='missing-everywhere')
+        assert set(state.outcomes(shared=SHARED)) == {'File:Old.png', LONGEST[1]}
+        state.close()
+    finally:
+        mariadb_server.sql(f'DROP DATABASE IF EXISTS {database}')

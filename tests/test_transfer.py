@@ -107,11 +107,48 @@ def test_backoff_doubles_up_to_retry_max_and_honours_the_hint(
     assert backoff(attempt, hint) == wait
 
 
-def test_temporary_files_of_killed_runs_are_removed(tmp_path: Path):
-    (tmp_path / 'commonscache-abc.part').write_bytes(b'half')
-    (tmp_path / 'keep.txt').write_text('mine')
-    assert remove_stale_temporaries(tmp_path) == 1
-    assert [p.name for p in tmp_path.iterdir()] == ['keep.txt']
+def test_only_the_temporary_files_of_processes_that_are_gone_are_removed(tmp_path: Path):
+    """Shards and restarted jobs share the folder: a start removes what a killed process
+    left, never the partial downloads of another process still running (issue 34)."""
+    import os
+    import subprocess
+    import sys
+
+    from commonscache.transfer import LOOSE_AFTER, WorkFolder
+
+    # A process that claims its folder, starts a download and is killed.
+    code = ('import sys, pathlib; from commonscache.transfer import WorkFolder; '
+            'w = WorkFolder(pathlib.Path(sys.argv[1])); '
+            "(w.path / 'commonscache-dead.part').write_bytes(b'half'); print(w.path, flush=True); "
+            'import time; time.sleep(60)')
+    dead = subprocess.Popen([sys.executable, '-c', code, str(tmp_path)], stdout=subprocess.PIPE,
+                            text=True)
+    dead_folder = Path(dead.stdout.readline().strip())
+    # Another shard, alive, mid-download.
+    alive = subprocess.Popen([sys.executable, '-c', code, str(tmp_path)],
+                             stdout=subprocess.PIPE, text=True)
+    alive_folder = Path(alive.stdout.readline().strip())
+    try:
+        dead.kill()
+        dead.wait()
+        # Loose files of an earlier version: a day old, removed; fresh, kept.
+        old = tmp_path / 'commonscache-old.part'
+        old.write_bytes(b'half')
+        os.utime(old, (0, 0))
+        (tmp_path / 'commonscache-new.part').write_bytes(b'half')
+        (tmp_path / 'keep.txt').write_text('mine')
+        own = WorkFolder(tmp_path)
+        assert remove_stale_temporaries(tmp_path) == 2
+        assert not dead_folder.exists()
+        assert (alive_folder / 'commonscache-dead.part').exists()
+        assert own.path.is_dir() and LOOSE_AFTER == 86400
+        assert sorted(p.name for p in tmp_path.iterdir() if p.suffix != '.lock' and
+                      p not in (alive_folder, own.path)) == ['commonscache-new.part', 'keep.txt']
+        own.release()
+        assert not own.path.exists()
+    finally:
+        alive.kill()
+        alive.wait()
 
 
 @pytest.mark.parametrize(('warnings', 'replace', 'stopping'), [

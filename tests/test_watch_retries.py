@@ -135,3 +135,50 @@ def test_a_waiting_file_is_read_again_on_a_bounded_clock(reason, hours_ago, due)
 
     assert RECHECK_AFTER == 86400
     assert due_again(reason, stamp(hours_ago), day_ago=stamp(24)) is due
+
+
+class WaitingState:
+    """What the state says of files that wait: title → (outcome, reason, details, since,
+    last read), for the reasons asked about."""
+
+    def __init__(self, rows: dict) -> None:
+        self.rows = rows
+
+    def waiting_upstream(self, *, shared: str, reasons, titles=None) -> dict:
+        return {title: row for title, row in self.rows.items() if row[1] in reasons
+                and (titles is None or title in titles)}
+
+
+def test_files_read_within_a_day_are_held_unless_unanswered_or_refreshing():
+    """A file missing everywhere, or refused by the shared repository for its size, is not
+    read again within a day however often pages embedding it change; one whose source did
+    not answer always is; -refresh reads them all (issues 33 and 34)."""
+    from types import SimpleNamespace
+
+    from commonscache.datatypes import Memory
+    from commonscache.pipeline import _not_waiting, waits_due
+    from commonscache.state import ago, now
+
+    fresh, old = now(), ago(2 * 86400)
+    state = WaitingState({
+        'File:Missing.png': ('skipped', 'missing-everywhere', '', fresh, fresh),
+        'File:Huge.tif': ('flagged', 'upload-refused', 'too large', fresh, fresh),
+        'File:Down.png': ('failed', 'source-unreachable', '', fresh, fresh),
+        'File:Long gone.png': ('skipped', 'source-missing', '', old, old),
+        'File:New.png': None,
+    })
+    state.rows.pop('File:New.png')
+    titles = ['File:Missing.png', 'File:Huge.tif', 'File:Down.png', 'File:Long gone.png',
+              'File:New.png']
+    settings = SimpleNamespace(shared='devfarm:shared', recheck_all=False)
+    read, kept = _not_waiting(titles, settings, Memory(state=state))
+    assert read == ['File:Down.png', 'File:Long gone.png', 'File:New.png']
+    assert sorted(outcome.title for outcome in kept) == ['File:Huge.tif', 'File:Missing.png']
+    # What a run reads again of itself (refusals are not waits: read when embedded again).
+    assert sorted(waits_due(state, settings, seen=set())) == ['File:Down.png',
+                                                              'File:Long gone.png']
+    assert waits_due(state, settings, seen={'File:Down.png'}) == ['File:Long gone.png']
+    refreshing = SimpleNamespace(shared='devfarm:shared', recheck_all=True)
+    assert _not_waiting(titles, refreshing, Memory(state=state)) == (titles, [])
+    assert sorted(waits_due(state, refreshing, seen=set())) == [
+        'File:Down.png', 'File:Long gone.png', 'File:Missing.png']
