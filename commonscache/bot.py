@@ -178,10 +178,15 @@ class CacheBot(ConfigParserBot):
     # --- what the run examines ------------------------------------------------------------------
 
     def _pages(self) -> Iterator[pywikibot.Page]:
-        """Everything this run examines, in order: requested sweeps (each answered with its
-        own counts), the cached copies (-refresh), then each consumer's pages; -watch
+        """Everything this run examines, in order: the cached copies (-refresh), requested
+        sweeps (each answered with its own counts), then each consumer's pages; -watch
         polls the consumers in :class:`~commonscache.watch.Watcher` instead, and yields
         nothing."""
+        if self.opt.refresh and not self.run_options.poll:
+            # The copies first, judged against their sources: a requested sweep that met
+            # one first would only glance at it, and the refresh would then pass it by.
+            yield from self._cached_files()
+            self.sweep.flush()
         for request in self.requests:
             yield from sweep_request(request, self.wiring.consumers, self.sweep,
                                      self.publisher, self.counter)
@@ -192,8 +197,6 @@ class CacheBot(ConfigParserBot):
                     copies=self._cached_files if self.opt.refresh else None,
                     paused=wired.paused).run()
             return
-        if self.opt.refresh:
-            yield from self._cached_files()
         for consumer in self.wiring.consumers:
             yield from self._consumer_pages(consumer)
 

@@ -194,7 +194,8 @@ class RunPage:
                 f'the run page {self.title} says "true", saved by {user}, who is not in '
                 f'-groups ({groups}) nor the bot: ignored; it stands as a trusted user left it'
                 + (f' ({word[1].strip()[:40]!r})' if word[1] else ' (no revision of theirs in '
-                   f'the last {RUN_PAGE_HISTORY})'))
+                   f'the last {RUN_PAGE_HISTORY})') + '; a member lets the bot run by saving '
+                '"true" themselves (as "True" while it says "true", or after undoing the edit)')
         return self.trusted_word[revision]
 
 

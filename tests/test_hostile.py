@@ -141,7 +141,10 @@ def test_anyone_may_stop_the_bot_but_only_a_trusted_user_starts_it_again(farm_wi
     assert api(shared, action='query', list='recentchanges', rclimit='max',
                rcprop='ids')['query']['recentchanges'] == edits  # it wrote nothing
 
-    admin(shared).edit(RUN_PAGE, text='true')  # a trusted user lets it run
+    # A trusted user lets it run: saving "true" again would change nothing (no revision),
+    # so, as the warning says, they save it in other letters.
+    assert 'a member lets the bot run by saving "true" themselves' in stopped
+    admin(shared).edit(RUN_PAGE, text='True')
     refresh()
     assert reached(shared, sentence)
 
