@@ -81,6 +81,7 @@ class CacheBot(ConfigParserBot):
         'maxsize': 0,
         'statecnf': '',
         'budget': budget.DEFAULT_MB,
+        'farmbudget': budget.DEFAULT_FARM_MB,
         'apirate': limits.API_PER_MINUTE,
         'maxrate': '',
     }
@@ -170,6 +171,7 @@ class CacheBot(ConfigParserBot):
         self.sweep = Sweep(settings=self.settings, state=self.wiring.state, writer=writer,
                            run_page=self.wiring.run_page, counter=self.counter,
                            budget_bytes=self.run_options.budget_bytes,
+                           farm_budget_bytes=self.run_options.farm_budget_bytes,
                            purge_later=self.publisher.purge_later)
         wired = self.wiring
         self.run_id = wired.state.start_run(

@@ -1,4 +1,5 @@
-"""What one editor can make the farm store: a daily byte budget per consumer wiki.
+"""What one editor can make the farm store: a daily byte budget per consumer wiki, and one
+for the whole farm (every consumer's new copies together, in the shared repository).
 
 Files newly embedded by an edit (what ``-since:last`` and ``-watch`` find in the recent
 changes) are copied while the consumer's budget for the day (UTC) lasts. The others wait:
@@ -16,7 +17,21 @@ from commonscache.datatypes import Verdict
 #: The default budget in MB a day per consumer (see README: a day of heavy editing on a
 #: large wiki fits; a gallery of videos pasted in by one editor does not).
 DEFAULT_MB = 1024
+#: The default budget in MB a day for the farm: ten consumers' worth (0: none).
+DEFAULT_FARM_MB = 10 * DEFAULT_MB
 OVER_BUDGET = 'over-budget'
+
+
+def farm_key(shared: str) -> str:
+    """Under what name the state keeps the farm's bytes of a day (beside each consumer's)."""
+    return f'farm {shared}'
+
+
+def tightest(budgets: list[tuple[int, int, str, str]]) -> tuple[int, int, str, str]:
+    """Of the day's budgets that hold (bytes left, the budget, whose, its option), the one
+    with the least left (never below 0)."""
+    left, limit, whose, option = min(budgets)
+    return max(0, left), limit, whose, option
 
 
 def today() -> str:
@@ -25,10 +40,12 @@ def today() -> str:
 
 
 def within(verdicts: Mapping[str, Verdict], sizes: Mapping[str, int], *, left: int,
-           limit: int, consumer: str) -> dict[str, Verdict]:
+           limit: int, consumer: str, option: str = '-budget') -> dict[str, Verdict]:
     """*verdicts* with the new copies (``create``) that do not fit in the *left* bytes of
-    the day's budget turned into ``skip`` (:data:`OVER_BUDGET`), in order; a copy that fits
-    uses its bytes up. Everything else stays as it was."""
+    the day's budget (*consumer*'s, or the farm's, set by *option*) turned into ``skip``
+    (:data:`OVER_BUDGET`), in order; a copy that fits uses its bytes up. Everything else
+    stays as it was."""
+    whose = f'embedded on {consumer}' if option == '-budget' else f'of {consumer}'
     kept = {}
     for title, verdict in verdicts.items():
         size = sizes.get(title, 0)
@@ -40,5 +57,5 @@ def within(verdicts: Mapping[str, Verdict], sizes: Mapping[str, int], *, left: i
         else:
             kept[title] = Verdict('skip', OVER_BUDGET, (
                 f'{size:,} bytes would pass the daily budget of {limit:,} bytes for files '
-                f'embedded on {consumer} (-budget); copied on a later day, or by a sweep'))
+                f'{whose} ({option}); copied on a later day, or by a sweep'))
     return kept

@@ -58,6 +58,11 @@ Options:
                      run, or for any sweep (page generators, requests, a plain run), which
                      no budget holds; the status page counts them.
 
+-farmbudget:MB       The same, for the files that edits on all the consumer wikis together
+                     newly embed (default: 10240; 0: none): one editor on each of many
+                     wikis cannot fill the shared repository either. Kept per state (the
+                     shards that share a database share it).
+
 -state:WHERE         Where the state lives: a SQLite file (default: commonscache.sqlite
                      in the Pywikibot directory; each shard keeps its own beside it), or,
                      when one machine is not enough, a MariaDB/MySQL database that the
@@ -258,6 +263,7 @@ VALUE_OPTIONS = {
     '-runpage': 'runpage',
     '-maxsize': 'maxsize',
     '-budget': 'budget',
+    '-farmbudget': 'farmbudget',
     '-statecnf': 'statecnf',
     '-apirate': 'apirate',
     '-maxrate': 'maxrate',
@@ -332,7 +338,12 @@ def show_review(args: tuple[str, ...]) -> int:
     init_handlers()
     from commonscache.shards import Shard
 
-    state_path, state_cnf, shared, as_json_output, shard = '', '', '', False, Shard()
+    # scripts.ini first, as every other mode reads it (ConfigParserBot): the command line
+    # then overrides it.
+    ini = scripts_ini()
+    state_path, state_cnf, shared = ini.get('state', ''), ini.get('statecnf', ''), \
+        ini.get('shared', '')
+    as_json_output, shard = False, Shard.parse(ini.get('shard', ''))
     for arg in args:
         name, _, value = arg.partition(':')
         if name == '-state':
@@ -359,6 +370,17 @@ def show_review(args: tuple[str, ...]) -> int:
     state.close()
     sys.stdout.write(as_json(flags) + '\n' if as_json_output else as_lines(flags))
     return 0
+
+
+def scripts_ini() -> dict[str, str]:
+    """The options of section ``[commonscache]`` of scripts.ini in the Pywikibot directory,
+    as Pywikibot's ConfigParserBot reads them for a run ({} when there are none)."""
+    import configparser
+    from pathlib import Path
+
+    parser = configparser.ConfigParser()
+    parser.read(Path(pywikibot.config.base_dir, 'scripts.ini'), encoding='utf-8')
+    return dict(parser['commonscache']) if parser.has_section('commonscache') else {}
 
 
 def report_status(options: dict, *, as_json_output: bool) -> int:

@@ -23,19 +23,34 @@ FOLDER = Path(__file__).resolve().parent / 'i18n'
 Language = pywikibot.site.BaseSite | str
 
 
+#: The message documentation for translators (translatewiki.net's pseudo-language ``qqq``):
+#: what each message is for and what its parameters hold; never shown on a wiki.
+DOCUMENTATION = 'qqq'
+
+
+def _language_files() -> list[Path]:
+    return sorted(path for path in FOLDER.glob('*.json') if path.stem != DOCUMENTATION)
+
+
 @functools.cache
 def catalogue() -> dict[str, dict[str, str]]:
     """key → language → message, from every language file."""
     messages: dict[str, dict[str, str]] = {}
-    for path in sorted(FOLDER.glob('*.json')):
+    for path in _language_files():
         for key, text in json.loads(path.read_text(encoding='utf-8')).items():
             if not key.startswith('@'):
                 messages.setdefault(key, {})[path.stem] = text
     return messages
 
 
+def documentation() -> dict[str, str]:
+    """key → what translators are told of the message (``qqq.json``)."""
+    found = json.loads((FOLDER / f'{DOCUMENTATION}.json').read_text(encoding='utf-8'))
+    return {key: text for key, text in found.items() if not key.startswith('@')}
+
+
 def languages() -> list[str]:
-    return sorted(path.stem for path in FOLDER.glob('*.json'))
+    return [path.stem for path in _language_files()]
 
 
 def msg(where: Language, key: str,

@@ -23,6 +23,7 @@ class RunOptions:
     max_bytes: int
     uploads: int
     budget_bytes: int
+    farm_budget_bytes: int
     purge_delay: float
     poll: float
     policy: limits.Policy
@@ -46,6 +47,10 @@ def parse(opt: object, *, generator_args: list[str]) -> RunOptions:
     budget_bytes = int(_number(opt.budget, float, -1) * 1024 * 1024)
     if budget_bytes < 0:
         raise UsageError(f'-budget:{opt.budget} is not a number of MB a day (0: none)')
+    farm_budget_bytes = int(_number(opt.farmbudget, float, -1) * 1024 * 1024)
+    if farm_budget_bytes < 0:
+        raise UsageError(f'-farmbudget:{opt.farmbudget} is not a number of MB a day '
+                         '(0: none)')
     purge_delay = _number(opt.purgedelay, float, -1.0)
     if not 0 <= purge_delay < float('inf'):
         raise UsageError(f'-purgedelay:{opt.purgedelay} is not a number of seconds '
@@ -53,7 +58,8 @@ def parse(opt: object, *, generator_args: list[str]) -> RunOptions:
     return RunOptions(
         chunk_bytes=_megabytes(opt.chunk, '-chunk'), max_bytes=_megabytes(opt.maxsize,
                                                                            '-maxsize'),
-        uploads=uploads, budget_bytes=budget_bytes, purge_delay=purge_delay,
+        uploads=uploads, budget_bytes=budget_bytes, farm_budget_bytes=farm_budget_bytes,
+        purge_delay=purge_delay,
         poll=poll_interval(opt.watch, generator_args),
         policy=limits.Policy.from_options(apirate=opt.apirate, maxrate=opt.maxrate),
         groups=frozenset(split_titles(str(opt.groups).replace(',', '|'))),

@@ -15,7 +15,7 @@ import ctypes
 import ctypes.util
 import json
 import sys
-from collections.abc import Callable, Iterable, Iterator, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
@@ -573,9 +573,3 @@ def _migrate_sqlite(db: sa.Connection, had: set[str]) -> None:
     if 'files' in had and 'flags' not in had:
         for statement in FLAGS_FROM_OUTCOMES:
             db.exec_driver_sql(statement)
-
-
-def rows_of(state: State, table: str) -> Iterator[tuple]:
-    """Every row of one of the state's tables (for tests and reports)."""
-    with state.engine.begin() as db:
-        yield from db.execute(sa.select(metadata.tables[table])).all()

@@ -50,10 +50,6 @@ from commonscache.writes import Writer, act
 
 #: The counter each kind of outcome adds to.
 COUNTERS = {'nothing': 'up to date'}
-#: Outcomes are kept in the state this many at a time, or after this many seconds, and at
-#: the end of each batch: one transaction for many files, not three for each. A run killed
-#: in between leaves them to the next run, which finds the same on the wikis.
-RECORD_EVERY, RECORD_SECONDS = 50, 2.0
 
 
 #: Set by the first Ctrl-C (SIGINT): from then on no batch starts, wherever the
@@ -87,18 +83,17 @@ class Sweep:
     :ivar through_bot: of those, bytes that passed through the bot
     :ivar outcomes: -watch: the titles of the poll's outcomes, each with whether it failed
         because a wiki did not answer (to be tried again); None when not watching
-    :ivar budgeted: the consumers whose files now come from their recent changes, held to
-        the daily budget (-budget)
+    :ivar budgeted: the consumers whose new files are held to the daily budgets
     """
 
     def __init__(self, *, settings: Settings, state: State, writer: Writer,
                  run_page: RunPage, counter: Counter, budget_bytes: int,
-                 purge_later: Callable[..., None]) -> None:
+                 purge_later: Callable[..., None], farm_budget_bytes: int = 0) -> None:
         self.settings, self.state, self.writer = settings, state, writer
         self.run_page, self.counter = run_page, counter
         #: each wiki's titles a request, known once the wiki has work (see :meth:`limit`)
         self.limits: dict[sites.Site, int] = {}
-        self.budget_bytes = budget_bytes
+        self.budget_bytes, self.farm_budget_bytes = budget_bytes, farm_budget_bytes
         self.memory = Memory(state=state)
         self.progress = Progress()
         self.copied = self.through_bot = 0
@@ -190,9 +185,8 @@ class Sweep:
         self.memory.forget_poll()
 
     def hold_to_budget(self, consumer: sites.Site) -> None:
-        """The files *consumer*'s changes bring are held to the day's budget (-budget);
-        those that waited for it since an earlier day are examined with them."""
-        if not self.budget_bytes:
+        """*consumer*'s new files are held to the day's budgets, with those that waited."""
+        if not (self.budget_bytes or self.farm_budget_bytes):
             return
         self.budgeted.add(consumer)
         waiting = self.state.deferred(shared=str(self.shared), consumer=str(consumer),
@@ -286,9 +280,11 @@ class Sweep:
             if held_to is not None:
                 sizes = {title: found.latest.size
                          for title, found in snapshot.sources.items() if found}
-                left = self.budget_bytes - self.state.spent(str(held_to), budget.today())
-                verdicts = budget.within(verdicts, sizes, left=max(0, left),
-                                         limit=self.budget_bytes, consumer=str(held_to))
+                left, limit, whose, option = budget_left(
+                    self.state, shared=str(self.shared), consumer=str(held_to),
+                    budget_bytes=self.budget_bytes, farm_bytes=self.farm_budget_bytes)
+                verdicts = budget.within(verdicts, sizes, left=left, limit=limit,
+                                         consumer=whose, option=option)
             conflicts = source_conflicts(snapshot)
             for outcome in act(snapshot, verdicts, self.writer, self.memory.available):
                 for marked in judged(outcome, conflicts):
@@ -338,7 +334,24 @@ def count_against(state: State, shared: str, consumer: str, outcome: Outcome,
         return
     if outcome.kind == 'cached' and outcome.size:
         state.spend(consumer, budget.today(), outcome.size)
+        state.spend(budget.farm_key(shared), budget.today(), outcome.size)
     elif outcome.reason == budget.OVER_BUDGET:
         found = snapshot.sources.get(outcome.title)
         state.defer(shared=shared, consumer=consumer, title=outcome.title,
                     size=found.latest.size if found else 0, day=budget.today())
+
+
+def budget_left(state: State, *, shared: str, consumer: str, budget_bytes: int,
+                farm_bytes: int) -> tuple[int, int, str, str]:
+    """What is left today for new copies of files embedded on *consumer*: the least of its
+    own budget (-budget) and the farm's (-farmbudget), those that are set; as (bytes left,
+    the budget, whose, its option)."""
+    day = budget.today()
+    budgets = []
+    if budget_bytes:
+        budgets.append((budget_bytes - state.spent(consumer, day), budget_bytes, consumer,
+                        '-budget'))
+    if farm_bytes:
+        budgets.append((farm_bytes - state.spent(budget.farm_key(shared), day), farm_bytes,
+                        f'the farm of {shared}', '-farmbudget'))
+    return budget.tightest(budgets)

@@ -72,7 +72,6 @@ class Writer:
     chunk_bytes: int = 0
     categories: str = 'existing'
     tracking: str = ''
-    always: bool = False
     tick: Callable[[], None] = lambda: None
     api: UploadApi | None = None
     pool: ThreadPoolExecutor | None = None
@@ -357,7 +356,8 @@ def _finish(writer: Writer, landed: Landed | None, job: Job, verdict: Verdict,
                        'next run decides again')
     kind = 'cached' if verdict.action == 'create' else 'updated'
     copied = latest.size if landed and landed.upload.status == 'uploaded' else 0
-    return Outcome(title, kind, details=f'{job.changes} changes to the description',
+    changes = f"{job.changes} change{'' if job.changes == 1 else 's'} to the description"
+    return Outcome(title, kind, details=changes,
                    sha1=latest.sha1, copied=copied, moved=landed.moved if landed else 0,
                    size=latest.size)
 

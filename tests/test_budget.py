@@ -93,3 +93,53 @@ def test_an_edit_that_embeds_past_the_days_budget_waits_for_a_sweep(farm_wikis):
     assert sweep.returncode == 0, sweep.stderr
     assert shared_uploads(shared) == sorted([small, big])
     assert 'wait for the daily budget' not in run_cli('-status', SHARED).stdout
+
+
+def test_the_farms_budget_holds_beside_each_consumers(make_state):
+    """Of the consumer's budget and the farm's, the one with the least left holds; the
+    farm's counts every consumer's new copies (issue 34)."""
+    from commonscache.sweep import budget_left
+
+    state = make_state()
+    day = budget.today()
+    state.spend('w:a', day, 3 * MB)
+    state.spend(budget.farm_key('w:s'), day, 9 * MB)
+    assert budget_left(state, shared='w:s', consumer='w:a', budget_bytes=10 * MB,
+                       farm_bytes=10 * MB) == (MB, 10 * MB, 'the farm of w:s', '-farmbudget')
+    assert budget_left(state, shared='w:s', consumer='w:a', budget_bytes=4 * MB,
+                       farm_bytes=100 * MB) == (MB, 4 * MB, 'w:a', '-budget')
+    assert budget_left(state, shared='w:s', consumer='w:a', budget_bytes=0,
+                       farm_bytes=5 * MB) == (0, 5 * MB, 'the farm of w:s', '-farmbudget')
+    held = budget.within({'A': CREATE}, {'A': 2 * MB}, left=MB, limit=10 * MB,
+                         consumer='the farm of w:s', option='-farmbudget')
+    assert held['A'].details == (f'{2 * MB:,} bytes would pass the daily budget of '
+                                 f'{10 * MB:,} bytes for files of the farm of w:s '
+                                 '(-farmbudget); copied on a later day, or by a sweep')
+
+
+@pytest.mark.e2e
+def test_the_farms_daily_budget_holds_edits_on_any_consumer(farm_wikis):
+    """No consumer budget (-budget:0), a farm budget that fits the small file only: the
+    big one waits, naming the farm's budget."""
+    from devfarm import farm
+    from tests.conftest import PYWIKIBOT_DIR, run_cli
+    from tests.test_sweep import SHARED, api, imageinfo, shared_uploads, summary_of
+    from tests.wikiclient import WikiClient
+
+    consumer, shared = farm_wikis['consumer'], farm_wikis['shared']
+    small, big = 'File:Mona Lisa test.png', 'File:Sunset over the harbour.jpg'
+    sizes = {title: page['imageinfo'][0]['size']
+             for title, page in imageinfo(farm_wikis['commons'], {small, big}).items()}
+    stamp = api(consumer, action='query', meta='siteinfo')['query']['general']['time']
+    state = State(PYWIKIBOT_DIR / 'commonscache.sqlite')
+    state.set_watermark('devfarm:consumer', stamp)  # an earlier -since:last run
+    state.close()
+    WikiClient(consumer, farm.ADMIN, farm.ADMIN_PASSWORD).edit(
+        'Budgeted', text=f'[[{small}|thumb]] [[{big}|thumb]]')
+    result = run_cli(SHARED, '-always', '-since:last', '-budget:0',
+                     f'-farmbudget:{(sizes[small] + 1) / MB}')
+    assert result.returncode == 0, result.stderr
+    assert summary_of(result.stderr)['cached'] == 1, result.stderr[-3000:]
+    assert f'skipped {big}: over-budget' in result.stderr
+    assert 'for files of the farm of devfarm:shared (-farmbudget)' in result.stderr
+    assert shared_uploads(shared) == [small]

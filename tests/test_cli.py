@@ -36,3 +36,38 @@ def test_an_unknown_option_is_one_line_and_exit_2(farm_session):
     assert result.returncode == 2
     assert 'unknown option -frobnicate' in result.stderr
     assert 'Traceback' not in result.stderr
+
+
+def test_readmes_option_table_names_every_option_and_no_other():
+    """README's option table and the command line know the same options (issue 35)."""
+    import re
+
+    from commonscache import cli
+
+    text = (REPO / 'README.md').read_text(encoding='utf-8')
+    table = text[text.index('## Options'):text.index('\n## ', text.index('## Options') + 5)]
+    documented = {name for line in table.splitlines() if line.startswith('| `-')
+                  for name in re.findall(r'(?<![\w-])(-[a-z][a-z-]*)', line.split('|')[1])}
+    known = {*cli.VALUE_OPTIONS, *cli.LIST_OPTIONS, *cli.SWITCH_OPTIONS, *cli.NEGATED_OPTIONS,
+             '-watch', '-review'}
+    pywikibots = {'-simulate'}  # Pywikibot's global option, listed for the reader
+    assert documented - pywikibots == known
+
+
+def test_review_reads_scripts_ini_as_every_other_mode(tmp_path, monkeypatch, capsys):
+    """With ``state = …`` in scripts.ini, as README's Toolforge section tells operators,
+    -review reads that state, not the default file (issue 35)."""
+    import pywikibot
+
+    from commonscache.cli import show_review
+    from commonscache.state import State
+
+    state = State(tmp_path / 'elsewhere.sqlite')
+    state.record(shared='devfarm:shared', title='File:A.jpg', outcome='flagged',
+                 reason='name-taken', details='taken')
+    state.close()
+    (tmp_path / 'scripts.ini').write_text(
+        f'[commonscache]\nshared = devfarm:shared\nstate = {tmp_path / "elsewhere.sqlite"}\n')
+    monkeypatch.setattr(pywikibot.config, 'base_dir', str(tmp_path))
+    assert show_review(['-review']) == 0
+    assert capsys.readouterr().out == 'name-taken\tFile:A.jpg\ttaken\n'

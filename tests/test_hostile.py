@@ -162,3 +162,27 @@ def test_a_write_refused_on_one_page_is_flagged_and_the_run_goes_on(farm_wikis):
     assert reached(shared, sentence)
     review = run_cli(SHARED, '-review')
     assert 'write-refused\tFile:Example diagram.svg' in review.stdout, review.stdout
+
+
+def test_nothing_in_a_provenance_value_is_interpreted(farm_wikis):
+    """An author that reads "~~~~ __NOTOC__ ''x''" on Commons (written there as entities):
+    the copy's provenance template keeps it as written, not as the bot's signature, a
+    behaviour switch or italics, and the bot reads it back the same."""
+    from commonscache.target import provenance_of
+
+    commons, shared, consumer = (farm_wikis[name] for name in ('commons', 'shared', 'consumer'))
+    first_sweep()
+    author = "Mallory ~~~~ __NOTOC__ ''x'' -{zh:y}-"
+    written = (author.replace('~', '&#126;').replace('_', '&#95;').replace("'", '&#39;')
+               .replace('{', '&#123;').replace('}', '&#125;'))
+    farm.import_files(commons, [SeedFile(
+        'Signed sample.png', 'png', 'Alice Example',
+        f'{{{{Information|description=A sample|author={written}|source={{{{own}}}}}}}}\n'
+        '{{Cc-by-4.0}}', 64, 48, 302)], overwrite=False)
+    admin(consumer).edit('Signed page', text='[[File:Signed sample.png]]')
+    sentence = ordinary_change(commons)
+    refresh('-page:Signed page')
+    copy = admin(shared).text('File:Signed sample.png')
+    assert provenance_of(copy, 'Cached Commons Media')['author'] == author, copy
+    assert f'[[User:{farm.BOT}' not in copy and '~~~~' not in copy and '__NOTOC__' not in copy
+    assert reached(shared, sentence)

@@ -80,3 +80,16 @@ def test_a_german_shared_repository_gets_german_summaries_and_pages(farm_wikis):
     assert by_name['Sunset over the harbour.jpg'].startswith(
         'Zwischengespeicherte Kopie von [[commons:'), comments
     assert admin.text('User:CacheBot/Run') == 'true'
+
+
+def test_every_message_is_documented_for_translators_with_its_parameters():
+    """qqq.json, as translatewiki.net expects: each message's purpose, and each parameter
+    it takes named in its documentation; not a language the bot writes in."""
+    from commonscache.messages import documentation
+
+    docs = documentation()
+    assert set(docs) == set(catalogue())
+    for key, translations in catalogue().items():
+        for parameter in PARAMETER.findall(translations['en']):
+            assert f'%({parameter})' in docs[key], (key, parameter)
+    assert 'qqq' not in messages.languages()

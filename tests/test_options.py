@@ -10,8 +10,9 @@ from commonscache import limits, options
 from commonscache.errors import UsageError
 
 DEFAULTS = dict(byurl='auto', categories='existing', since='', uploads=2, budget=1024,
-                purgedelay=2.0, chunk=32, maxsize=0, watch='', apirate=limits.API_PER_MINUTE,
-                maxrate='', groups='sysop', disputes='Delete|Copyvio')
+                farmbudget=10240, purgedelay=2.0, chunk=32, maxsize=0, watch='',
+                apirate=limits.API_PER_MINUTE, maxrate='', groups='sysop',
+                disputes='Delete|Copyvio')
 
 
 def parsed(generator_args: list[str] | None = None, **changes: object) -> options.RunOptions:
@@ -23,6 +24,7 @@ def test_the_defaults_become_numbers():
     run = parsed()
     assert (run.uploads, run.chunk_bytes, run.max_bytes) == (2, 32 << 20, 0)
     assert (run.budget_bytes, run.purge_delay, run.poll) == (1024 << 20, 2.0, 0.0)
+    assert run.farm_budget_bytes == 10240 << 20
     assert run.groups == frozenset({'sysop'})
     assert run.markers == ('Delete', 'Copyvio')
 
@@ -41,6 +43,7 @@ def test_groups_by_comma_or_bar_and_watch_seconds():
     ({'uploads': 0}, '-uploads:0 is not a number of uploads at once'),
     ({'budget': 'lots'}, '-budget:lots is not a number of MB a day'),
     ({'budget': -5}, '-budget:-5 is not a number of MB a day'),
+    ({'farmbudget': 'lots'}, '-farmbudget:lots is not a number of MB a day'),
     ({'purgedelay': 'inf'}, '-purgedelay:inf is not a number of seconds'),
     ({'chunk': 'big'}, '-chunk:big is not a number of MB'),
     ({'maxsize': 'huge'}, '-maxsize:huge is not a number of MB'),
