@@ -13,13 +13,13 @@ from collections.abc import Mapping
 from datetime import UTC, datetime
 
 from commonscache.datatypes import Verdict
+from commonscache.flags import OVER_BUDGET
 
 #: The default budget in MB a day per consumer (see README: a day of heavy editing on a
 #: large wiki fits; a gallery of videos pasted in by one editor does not).
 DEFAULT_MB = 1024
 #: The default budget in MB a day for the farm: ten consumers' worth (0: none).
 DEFAULT_FARM_MB = 10 * DEFAULT_MB
-OVER_BUDGET = 'over-budget'
 
 
 def farm_key(shared: str) -> str:

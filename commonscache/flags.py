@@ -20,6 +20,9 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 
 SDC_CONFLICT = 'sdc-conflict'
+#: Not a flag: the outcome of a file that waits for a later day's budget
+#: (:mod:`commonscache.budget`); named here, where the state can know it without the budget.
+OVER_BUDGET = 'over-budget'
 #: Every cause the decision (:func:`commonscache.reconcile.decide`, the shared repository's
 #: refusal, the answer to an upload) can raise: looked at whenever a file is judged.
 JUDGED = frozenset({

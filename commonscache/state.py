@@ -25,7 +25,6 @@ import sqlalchemy as sa
 from sqlalchemy.dialects import mysql, sqlite
 
 from commonscache import flags
-from commonscache.budget import OVER_BUDGET
 
 #: Keys are strings of a bounded length, as MariaDB's indexes want them (its lengths count
 #: characters): a title is at most 255 bytes after its namespace in MediaWiki, and the
@@ -514,7 +513,7 @@ def _keep(db: sa.Connection, shared: str, record: Record) -> None:
     if outcome != 'flagged' or reason not in flags.BESIDE:
         _record_outcome(db, shared, title, outcome, reason, record.details,
                              record.sha1, record.size)
-    if reason != OVER_BUDGET and outcome != 'would cache':
+    if reason != flags.OVER_BUDGET and outcome != 'would cache':
         # Examined again, for any reason: it no longer waits for a budget.
         t = deferred_table.c
         db.execute(deferred_table.delete().where(t.shared == shared, t.title == title))

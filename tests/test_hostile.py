@@ -103,9 +103,20 @@ def test_a_bots_template_copied_from_the_source_does_not_lock_the_bot_out(farm_w
     refresh()
     assert '{{bots|deny=all}}' in admin(shared).text(ORDINARY)
     sentence = ordinary_change(commons)
+    purges = purges_on(farm_wikis['consumer'])
     out = refresh()
     assert summary_of(out)['updated'] == 1, out[-3000:]
     assert reached(shared, sentence)
+    # A new description alone purges no consumer page: they show the file, not its text.
+    assert purges_on(farm_wikis['consumer']) == purges
+
+
+def purges_on(consumer: farm.Wiki) -> int:
+    """The bot's purges the consumer has answered (its API log)."""
+    from tests.test_sweep import api_log
+
+    return sum(1 for line in api_log(consumer)
+               if line['action'] == 'purge' and 'commonscache' in line['agent'])
 
 
 def test_request_lines_that_name_nothing_are_answered_and_the_run_goes_on(farm_wikis):
