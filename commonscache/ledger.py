@@ -38,8 +38,9 @@ class Ledger:
         """Note *outcome*; keep what is noted when enough is, or long enough."""
         if not self.unrecorded and not self.written:
             self.since = time.monotonic()
-        if outcome.kind in ('cached', 'updated'):
-            # due from the end of the write, not its start
+        if outcome.kind == 'cached' or (outcome.kind == 'updated' and outcome.copied):
+            # Due from the end of the write, not its start. A new description alone
+            # (nothing copied) changes no consumer page: they show the file.
             self.written.append(outcome.title)
         if outcome.kind != 'would cache' and not config.simulate:
             self.unrecorded.append(Record(outcome.title, outcome.kind, outcome.reason,

@@ -77,6 +77,15 @@ def test_a_flag_and_a_skip_are_kept_and_need_no_purge(book):
     assert [flag.title for flag in state.flags(shared=SHARED)] == ['File:Disputed.jpg']
 
 
+def test_a_new_file_is_purged_but_a_new_description_alone_is_not(book):
+    book_, _, _, purged, _ = book
+    book_.add(Outcome('File:New.jpg', 'updated', details='1 change', copied=10, size=10))
+    book_.add(Outcome('File:Text.jpg', 'updated', details='2 changes', size=10))
+    book_.add(Outcome('File:Same.jpg', 'updated', details='no-change upload', size=10))
+    book_.write_down()
+    assert purged == [('File:New.jpg',)]
+
+
 def test_a_simulated_run_keeps_nothing(book, monkeypatch):
     book_, state, kept, purged, _ = book
     monkeypatch.setattr(config, 'simulate', True)
