@@ -28,6 +28,7 @@ from commonscache.operations import (
 from commonscache.provenance import TRACKING_CATEGORY
 from commonscache.publish import Publisher
 from commonscache.query import list_query
+from commonscache.reviewing import carry_out, read_decisions
 from commonscache.source import DISPUTE_TEMPLATES
 from commonscache.state import now
 from commonscache.steering import load_rules
@@ -42,16 +43,8 @@ from commonscache.writes import Writer
 SUMMARY = ('examined', 'cached', 'updated', 'up to date', 'skipped', 'flagged', 'failed')
 
 
-class CacheBot(ConfigParserBot):
-    """Cache the files a consumer wiki uses from Commons in the shared media repository.
-
-    :ivar consumers: the consumer wikis (this shard's), :ivar shared: the shared repository
-    :ivar run_options: the options checked (:class:`~commonscache.options.RunOptions`)
-    :ivar state: the state, kept in :attr:`store` under its run lock
-    :ivar sweep: the work; :ivar publisher: the pages the bot keeps
-    """
-
-    update_options = {
+#: The options and their defaults (scripts.ini's [commonscache] section may set each).
+OPTIONS: dict[str, object] = {
         'shared': '',
         'template': 'Cached Commons Media',
         'interwiki': 'commons',
@@ -84,7 +77,20 @@ class CacheBot(ConfigParserBot):
         'farmbudget': budget.DEFAULT_FARM_MB,
         'apirate': limits.API_PER_MINUTE,
         'maxrate': '',
+    'deletetemplate': 'Delete',
     }
+
+
+class CacheBot(ConfigParserBot):
+    """Cache the files a consumer wiki uses from Commons in the shared media repository.
+
+    :ivar consumers: the consumer wikis (this shard's), :ivar shared: the shared repository
+    :ivar run_options: the options checked (:class:`~commonscache.options.RunOptions`)
+    :ivar state: the state, kept in :attr:`store` under its run lock
+    :ivar sweep: the work; :ivar publisher: the pages the bot keeps
+    """
+
+    update_options = OPTIONS
 
     def __init__(self, generator_args: list[str] | None = None, **kwargs: object) -> None:
         # scripts.ini sits beside user-config.py, whatever the working directory is.
@@ -117,6 +123,9 @@ class CacheBot(ConfigParserBot):
         rules, notices = load_rules(rules_file=self.opt.rulesfile, page=control.rules,
                                     state=wired.state, groups=run.groups,
                                     groups_option=str(self.opt.groups))
+        decisions, answered, self.requests, ignored = read_decisions(
+            pending_requests(control.requests, set(run.groups)) if control.requests else [],
+            state=wired.state, shared=shared)
         self.settings = Settings(
             shared=shared, template=self.opt.template, interwiki=self.opt.interwiki,
             rules=rules, markers=run.markers, policy=run.policy, max_bytes=run.max_bytes,
@@ -125,16 +134,16 @@ class CacheBot(ConfigParserBot):
             extensions=frozenset(entry['ext'].lower() for entry in
                                  shared.siteinfo.get('fileextensions', [])),
             max_upload=shared.siteinfo.get('maxuploadsize', 0),
-            run_page=wired.run_page.title, recheck_all=bool(self.opt.refresh))
-        self.requests: list[Request] = (pending_requests(control.requests, set(run.groups))
-                                        if control.requests else [])
+            run_page=wired.run_page.title, recheck_all=bool(self.opt.refresh),
+            decisions=decisions)
         self.publisher = Publisher(
             shared=shared, consumers=wired.consumers, state=wired.state, control=control,
             run_page=wired.run_page, opt=self.opt,
             status_page=wiring.page_title(wired.store, wired.shard, self.opt.statuspage),
             review_page=wiring.page_title(wired.store, wired.shard, self.opt.reviewpage),
             purge_delay=run.purge_delay)
-        self.publisher.notices += notices
+        self.publisher.notices += notices + ignored
+        self.publisher.answers.update(answered)
         self.generator = self._pages()
 
     def connect_for_reading(self) -> None:
@@ -167,7 +176,7 @@ class CacheBot(ConfigParserBot):
             copy_uploads=CopyUploads(self.wiring.shared, str(self.opt.byurl)),
             uploads=self.run_options.uploads, chunk_bytes=self.run_options.chunk_bytes,
             categories=self.opt.categories, tracking=self.opt.tracking,
-            tick=lambda: self.sweep.show_progress())
+            delete_template=self.opt.deletetemplate, tick=lambda: self.sweep.show_progress())
         self.sweep = Sweep(settings=self.settings, state=self.wiring.state, writer=writer,
                            run_page=self.wiring.run_page, counter=self.counter,
                            budget_bytes=self.run_options.budget_bytes,
@@ -184,6 +193,8 @@ class CacheBot(ConfigParserBot):
         sweeps (each answered with its own counts), then each consumer's pages; -watch
         polls the consumers in :class:`~commonscache.watch.Watcher` instead, and yields
         nothing."""
+        # The reviewers' decisions first: their files judged with the decision in hand.
+        yield from carry_out(self.settings.decisions, self.sweep, self.publisher.answers)
         if self.opt.refresh and not self.run_options.poll:
             # The copies first, judged against their sources: a requested sweep that met
             # one first would only glance at it, and the refresh would then pass it by.

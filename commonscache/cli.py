@@ -107,8 +107,15 @@ Options:
                      wikis, and exit. Writes nothing.
 
 -review              Print the open flags, one per line: REASON<TAB>File:Title<TAB>details.
-                     With -json, a JSON array of {reason, title, details, since}. Reads only
-                     the state file (-state, -shared to choose); writes nothing.
+                     With -json, a JSON array of {reason, title, details, since}. With
+                     -closed, the flags that closed, the latest first: REASON<TAB>File:Title
+                     <TAB>opened<TAB>closed<TAB>how<TAB>details (how: cause gone, a
+                     reviewer's decision and who, -force). Reads only the state file
+                     (-state, -shared to choose); writes nothing.
+
+-deletetemplate:NAME The shared repository's deletion template, which a reviewer's
+                     delete-copy puts on the copy where the bot may not delete (default:
+                     Delete).
 
 -rules:TITLE         The page on the shared repository with the description transfer rules,
                      in the CommonsHelper2 format that FileImporter reads (default:
@@ -268,6 +275,7 @@ VALUE_OPTIONS = {
     '-apirate': 'apirate',
     '-maxrate': 'maxrate',
     '-purgedelay': 'purgedelay',
+    '-deletetemplate': 'deletetemplate',
 }
 #: Options whose empty value means "none".
 EMPTY_ALLOWED = {'-reviewpage', '-statuspage', '-rules', '-tracking', '-requests'}
@@ -332,8 +340,8 @@ def show_review(args: tuple[str, ...]) -> int:
     from pathlib import Path
 
     from commonscache import stores
-    from commonscache.review import as_json, as_lines
-    from commonscache.state import State
+    from commonscache.review import as_json, as_lines, closed_as_json, closed_as_lines
+    from commonscache.state import State, closed_flags
 
     init_handlers()
     from commonscache.shards import Shard
@@ -343,7 +351,7 @@ def show_review(args: tuple[str, ...]) -> int:
     ini = scripts_ini()
     state_path, state_cnf, shared = ini.get('state', ''), ini.get('statecnf', ''), \
         ini.get('shared', '')
-    as_json_output, shard = False, Shard.parse(ini.get('shard', ''))
+    as_json_output, closed, shard = False, False, Shard.parse(ini.get('shard', ''))
     for arg in args:
         name, _, value = arg.partition(':')
         if name == '-state':
@@ -356,16 +364,24 @@ def show_review(args: tuple[str, ...]) -> int:
             shared = value
         elif arg == '-json':
             as_json_output = True
+        elif arg == '-closed':
+            closed = True
         elif arg != '-review' and not arg.startswith(('-dir', '-config', '-site', '-family',
                                                       '-lang', '-code', '-user')):
-            raise UsageError(f'-review takes only -json, -shared, -shard, -state and '
-                             f'-statecnf, not {arg}')
+            raise UsageError(f'-review takes only -json, -closed, -shared, -shard, -state '
+                             f'and -statecnf, not {arg}')
     store = stores.parse(state_path, cnf=state_cnf, base_dir=Path(pywikibot.config.base_dir),
                          shard=shard)
     if store.path and not store.path.exists():
         raise UsageError(f'no state file at {store.path}; give -state:PATH')
     state = State(store.path or store.engine())
     # The state file names sites as Pywikibot prints them: FAMILY:CODE.
+    if closed:
+        ended = closed_flags(state, shared=shared or None)
+        state.close()
+        sys.stdout.write(closed_as_json(ended) + '\n' if as_json_output
+                         else closed_as_lines(ended))
+        return 0
     flags = state.flags(shared=shared or None)
     state.close()
     sys.stdout.write(as_json(flags) + '\n' if as_json_output else as_lines(flags))

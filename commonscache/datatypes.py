@@ -9,6 +9,7 @@ batch goes down the stages without climbing back. Nothing here reads, writes or 
 """
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Literal
 
@@ -19,6 +20,38 @@ from commonscache.sdc import MediaInfo
 
 if TYPE_CHECKING:  # the state is I/O; the types only name it
     from commonscache.state import State
+
+@dataclass(frozen=True)
+class Decision:
+    """A reviewer's decision on a flagged file (:mod:`commonscache.decisions`).
+
+    :ivar word: take-source, keep-copy, detach or delete-copy
+    :ivar line: the request page's line as written (its answer rewrites it)
+    """
+
+    title: str
+    word: str
+    user: str
+    line: str
+
+    @property
+    def how(self) -> str:
+        """How the flags it closes were closed, as the record keeps it."""
+        return f'{self.word} by {self.user}'
+
+
+@dataclass(frozen=True)
+class Agreement:
+    """A decision that stands after it was carried out (keep-copy, delete-copy), against
+    the source's *revision* and *sha1* of that moment (0 and '' for a source that was
+    gone)."""
+
+    decision: str
+    revision: int
+    sha1: str
+    by: str
+    at: str
+
 
 # --- what the run was told, and has learnt ------------------------------------------------
 
@@ -45,6 +78,8 @@ class Settings:
     run_page: str = ''
     #: -refresh: every file that waits for its source is read again, however recently
     recheck_all: bool = False
+    #: title → the reviewer's decision this run carries out (:mod:`commonscache.decisions`)
+    decisions: Mapping[str, Decision] = field(default_factory=dict)
 
 
 @dataclass
@@ -213,12 +248,14 @@ class Snapshot:
     deletions: dict[str, str]
     #: the run page, when it was read along with the shared repository (None: not read)
     run_page: SharedFile | None = None
+    #: the reviewers' decisions that stand for these files (:mod:`commonscache.decisions`)
+    agreements: dict[str, Agreement] = field(default_factory=dict)
 
 
 # --- what to do, and what came of it ------------------------------------------------------
 
 Action = Literal['create', 'update-file', 'update-description', 'redirect', 'nothing', 'skip',
-                 'flag']
+                 'flag', 'agree', 'detach', 'delete']
 
 @dataclass(frozen=True)
 class Verdict:
@@ -228,7 +265,9 @@ class Verdict:
     description; ``update-description`` rewrites the description; ``redirect`` makes the name
     a redirect to the file's canonical name (the source renamed it); ``nothing`` leaves it
     (the reason says why that is right); ``skip`` leaves it for a reason that needs no
-    person; ``flag`` leaves it for a person to review.
+    person; ``flag`` leaves it for a person to review. A reviewer's decision
+    (:mod:`commonscache.decisions`) adds ``agree`` (the copy stays as it is, agreed),
+    ``detach`` (``sync=no`` on the copy) and ``delete`` (the copy deleted, or tagged).
     """
 
     action: Action
@@ -259,6 +298,8 @@ class Outcome:
     #: the flag causes this outcome looked at: open flags for other causes stay open
     #: (:mod:`commonscache.flags`)
     examined: frozenset[str] = frozenset()
+    #: a reviewer's decision this outcome carried out, to stand from now on
+    agreement: Agreement | None = None
 
 
 def skipped(title: str, reason: str, details: str) -> Outcome:

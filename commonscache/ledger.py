@@ -11,7 +11,7 @@ each write needs was kept before the write began (:mod:`commonscache.writes`).
 from __future__ import annotations
 
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 
 from pywikibot import config
 
@@ -28,8 +28,11 @@ class Ledger:
     """
 
     def __init__(self, state: State | None, shared: str,
-                 purge_later: Callable[..., None]) -> None:
+                 purge_later: Callable[..., None],
+                 closing: Mapping[str, str] | None = None) -> None:
         self.state, self.shared, self.purge_later = state, shared, purge_later
+        #: title → how the flags its outcome closes were closed, where a person said so
+        self.closing = closing or {}
         self.unrecorded: list[Record] = []
         self.written: list[str] = []
         self.since = 0.0
@@ -45,7 +48,8 @@ class Ledger:
         if outcome.kind != 'would cache' and not config.simulate:
             self.unrecorded.append(Record(outcome.title, outcome.kind, outcome.reason,
                                           outcome.details, outcome.sha1, outcome.size,
-                                          outcome.examined))
+                                          outcome.examined, outcome.agreement,
+                                          self.closing.get(outcome.title, '')))
         if len(self.unrecorded) >= RECORD_EVERY or \
                 time.monotonic() - self.since >= RECORD_SECONDS:
             self.write_down()

@@ -257,6 +257,8 @@ class Request:
     line: str
     target: str
     user: str
+    #: added by a member of the trusted groups (a line of anyone else's counts for nothing)
+    trusted: bool = True
 
 
 #: The most revisions of the request page read to tell who added its open lines: a line
@@ -311,7 +313,9 @@ def owners_of(revisions: Iterable[tuple[str, str]], lines: set[str]
 
 
 def pending_requests(page: pywikibot.Page, groups: set[str]) -> list[Request]:
-    """The request page's unanswered lines that users in *groups* added. The history is
+    """The request page's unanswered lines whose author is known, each marked whether a
+    user in *groups* added it (only those count; the others are named in warnings by
+    whoever reads them). The history is
     read only when the page has unanswered lines at all, newest first and no further back
     than the oldest open line (:func:`owners_of`), at most :data:`HISTORY_CAP` revisions."""
     if not page.exists():
@@ -327,8 +331,8 @@ def pending_requests(page: pywikibot.Page, groups: set[str]) -> list[Request]:
         pywikibot.warning(f'{page.title()}: {line!r} was added more than {HISTORY_CAP} '
                           'revisions ago; ignored (a trusted user may add it again)')
     members = users_in_groups(page.site, set(owners.values()), groups)
-    return [Request(line, request_target(line), owners[line]) for line in latest
-            if line in owners and owners[line] in members]
+    return [Request(line, request_target(line), owners[line], owners[line] in members)
+            for line in latest if line in owners]
 
 
 def users_in_groups(site: Site, users: set[str], groups: set[str]) -> set[str]:

@@ -39,7 +39,7 @@ from commonscache.detect import FileUse, classify, repository_urls, survey
 from commonscache.reconcile import CORRUPT_AFTER, decide, is_owned
 from commonscache.sdc import conflict_details, contradictions
 from commonscache.source import deletion_comment, read_sources
-from commonscache.state import State, ago
+from commonscache.state import State, ago, agreements
 from commonscache.target import read_shared
 
 
@@ -400,8 +400,9 @@ def read_group(group: Group, settings: Settings, memory: Memory) -> Snapshot | l
     deletions = {title: deletion_comment(group.source, title) for title in order
                  if title not in renamed and sources[title] is None
                  and shared[title].provenance}
+    agreed = agreements(state, shared=key, titles=order) if state else {}
     return Snapshot(group.source, order, sources, shared, renamed, canonicals, also,
-                    frozenset(was_cached), corrupt, deletions, run_page)
+                    frozenset(was_cached), corrupt, deletions, run_page, agreed)
 
 
 # --- judge: both sides → verdicts (pure) -----------------------------------------------------
@@ -451,7 +452,9 @@ def judge(snapshot: Snapshot, settings: Settings, *, bot: str) -> dict[str, Verd
             force=title in settings.forced, deletion=snapshot.deletions.get(title, ''),
             blocked=settings.rules.blocking(source.text) if source else '',
             # the state's count is for one version: a new one is fetched again
-            corrupt=bool(source and snapshot.corrupt.get(title) == source.latest.sha1))
+            corrupt=bool(source and snapshot.corrupt.get(title) == source.latest.sha1),
+            decision=decided.word if (decided := settings.decisions.get(title)) else '',
+            agreed=snapshot.agreements.get(title))
         refused = refusal(settings, title, source.latest.size) \
             if source and verdict.action in ('create', 'update-file') else ''
         verdicts[title] = Verdict('flag', 'upload-refused', refused) if refused else verdict

@@ -18,8 +18,8 @@ from commonscache.detect import take_usage_counts
 from commonscache.messages import msg
 from commonscache.operations import ControlPages, RunPage, answer_requests
 from commonscache.query import batches
-from commonscache.review import as_wikitable
-from commonscache.state import State, ago, now
+from commonscache.review import CLOSED_SHOWN, as_wikitable
+from commonscache.state import State, ago, closed_flags, now
 
 
 class Publisher:
@@ -87,7 +87,9 @@ class Publisher:
             return
         text = as_wikitable(self.state.flags(shared=str(self.shared)),
                             interwiki=self.opt.interwiki, notices=self.notices,
-                            language=self.shared)
+                            language=self.shared,
+                            closed=closed_flags(self.state, shared=str(self.shared),
+                                                last=CLOSED_SHOWN))
         if not page.exists() or page.text.strip() != text.strip():
             self._save(page, text, 'summary-review')
 

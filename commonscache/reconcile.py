@@ -7,7 +7,8 @@ current file has the sha1 the template records; it never writes over what it doe
 from __future__ import annotations
 
 from commonscache.attribution import licence_identity, licence_set
-from commonscache.datatypes import SharedFile, SourceFile, Verdict
+from commonscache.datatypes import Agreement, SharedFile, SourceFile, Verdict
+from commonscache.decisions import DELETE_COPY, DETACH, KEEP_COPY, TAKE_SOURCE, holds
 
 #: The verdicts that write to the shared repository.
 WRITES = frozenset({'create', 'update-file', 'update-description'})
@@ -39,7 +40,8 @@ CORRUPT_AFTER = 3
 
 def decide(source: SourceFile | None, shared: SharedFile, *, bot: str, was_cached: bool = False,
            force: bool = False, deletion: str = '', blocked: str = '',
-           corrupt: bool = False) -> Verdict:
+           corrupt: bool = False, decision: str = '',
+           agreed: Agreement | None = None) -> Verdict:
     """Decide what to do with one file.
 
     :param source: the file on its source wiki now; None when it is not there
@@ -51,7 +53,15 @@ def decide(source: SourceFile | None, shared: SharedFile, *, bot: str, was_cache
     :param blocked: the transfer rule that forbids copying the source description, if any
     :param corrupt: the source's current version arrived with the wrong sha1 in
         :data:`CORRUPT_AFTER` runs in a row
+    :param decision: a reviewer's decision to carry out now (:mod:`commonscache.decisions`)
+    :param agreed: a reviewer's earlier decision that stands for this file
     """
+    if decision in (KEEP_COPY, DETACH, DELETE_COPY):
+        return _decided(decision, shared)
+    force = force or decision == TAKE_SOURCE
+    standing = _agreed(agreed, source, shared) if agreed is not None and not force else None
+    if standing is not None:
+        return standing
     if shared.unreadable:
         return Verdict('flag', UNREADABLE, 'the description page on the shared repository: '
                        f'{shared.unreadable}; left as it is')
@@ -72,6 +82,38 @@ def decide(source: SourceFile | None, shared: SharedFile, *, bot: str, was_cache
                        f'in {CORRUPT_AFTER} runs in a row; it is fetched again when the '
                        'source has a new version, or with -force')
     return verdict
+
+
+def _decided(decision: str, shared: SharedFile) -> Verdict:
+    """A reviewer's decision, carried out now where the page is the bot's copy."""
+    if decision == KEEP_COPY:
+        return Verdict('agree', 'agreed', "the copy as it is, by a reviewer's decision")
+    if not shared.provenance or not shared.page_exists:
+        return Verdict('skip', 'not-the-bots', "no copy of the bot's stands under the name "
+                       f'to {decision}')
+    if decision == DETACH:
+        if shared.unreadable:
+            return Verdict('skip', 'not-the-bots', f'the page cannot be read to detach it: '
+                           f'{shared.unreadable}')
+        return Verdict('detach', 'detached', "sync=no, by a reviewer's decision")
+    return Verdict('delete', 'deleted-on-review', "by a reviewer's decision")
+
+
+def _agreed(agreed: Agreement, source: SourceFile | None, shared: SharedFile
+            ) -> Verdict | None:
+    """What a reviewer's earlier decision says now (None: it no longer speaks): a kept
+    copy while the source stays as it was agreed against; a deleted copy for good, unless
+    someone else's page stands there now (a person uploads it again)."""
+    when = f'{agreed.by} decided {agreed.decision} on {agreed.at}'
+    if agreed.decision == DELETE_COPY:
+        if not shared.page_exists and not shared.file_exists:
+            return Verdict('nothing', 'deleted-on-review', when)
+        if shared.provenance:
+            return Verdict('nothing', 'tagged-for-deletion', f'{when}; it awaits an admin')
+        return None
+    if not holds(agreed, source):
+        return None
+    return Verdict('nothing', 'agreed', f'{when}, against source revision {agreed.revision}')
 
 
 def _absent(source: SourceFile | None, *, was_cached: bool, force: bool) -> Verdict:

@@ -8,10 +8,11 @@ from __future__ import annotations
 
 import json
 
+from commonscache.decisions import APPLIES
 from commonscache.describe import escape_value
 from commonscache.messages import Language, msg
 from commonscache.sdc import parse_conflict_details
-from commonscache.state import Flag
+from commonscache.state import ClosedFlag, Flag
 
 #: Characters that cannot occur in a MediaWiki title; a title with one is shown, not linked.
 NOT_IN_TITLES = set('#<>[]|{}')
@@ -19,6 +20,8 @@ NOT_IN_TITLES = set('#<>[]|{}')
 #: counts the rest: however many flags an editor's embeds raise, the page stays far below
 #: MediaWiki's page size limit (about 700 bytes a row at most), and always saves.
 SHOWN_PER_REASON = 50
+#: The review page shows this many of the flags that closed, the latest.
+CLOSED_SHOWN = 20
 #: A flag's details are cut to this many characters on the page (-review has them whole).
 DETAILS_SHOWN = 300
 
@@ -55,6 +58,19 @@ def as_json(flags: list[Flag]) -> str:
                         'since': f.since} for f in flags], indent=1, ensure_ascii=False)
 
 
+def closed_as_lines(closed: list[ClosedFlag]) -> str:
+    """``REASON<TAB>File:Title<TAB>opened<TAB>closed<TAB>how<TAB>details``, one line per
+    flag that closed."""
+    def clean(value: str) -> str:
+        return ' '.join(value.replace('\t', ' ').split())
+    return ''.join('\t'.join(clean(value) for value in (
+        f.reason, f.title, f.since, f.closed, f.how, f.details)) + '\n' for f in closed)
+
+
+def closed_as_json(closed: list[ClosedFlag]) -> str:
+    return json.dumps([vars(f) for f in closed], indent=1, ensure_ascii=False)
+
+
 def escape_cell(value: str) -> str:
     """Text for a table cell that shows as written: besides what :func:`escape_value`
     escapes, quotes (bold, italics), tildes (signatures, expanded on save) and underscores
@@ -70,15 +86,17 @@ def _link(target: str, label: str) -> str:
 
 
 def as_wikitable(flags: list[Flag], *, interwiki: str, notices: list[str] = (),
-                 language: Language = 'en') -> str:
-    """The review page in the wiki's *language*: a sortable table with links to both copies;
-    *notices* (what the bot ignored on its control pages) above it."""
-    intro = msg(language, 'review-intro') + '\n\n'
+                 language: Language = 'en', closed: list[ClosedFlag] = ()) -> str:
+    """The review page in the wiki's *language*: a sortable table with links to both copies
+    and the decisions that settle each flag; *notices* (what the bot ignored on its control
+    pages) above it, the flags that *closed* lately below it."""
+    intro = (msg(language, 'review-intro') + '\n\n' + msg(language, 'review-decisions')
+             + '\n\n')
     if notices:
         intro += (f"== {msg(language, 'review-control')} ==\n"
                   + ''.join(f'* {escape_cell(notice)}\n' for notice in notices) + '\n')
     if not flags:
-        return intro + f"''{msg(language, 'review-none')}''\n"
+        return intro + f"''{msg(language, 'review-none')}''\n" + _closed(closed, language)
     source = msg(language, 'review-source')
     flags, more = shown(flags)
     rows = []
@@ -89,7 +107,8 @@ def as_wikitable(flags: list[Flag], *, interwiki: str, notices: list[str] = (),
             f'| {_link(":" + title, title)}'
             f' || {_link(f"{interwiki}:{title}", source)}'
             f' || {escape_cell(flag.reason)} || {escape_cell(_cut(flag.details))}'
-            f' || {escape_cell(flag.since)}')
+            f' || {escape_cell(flag.since)}'
+            f" || {', '.join(APPLIES.get(flag.reason, ()))}")
     counted = ''.join(
         f"* {escape_cell(msg(language, 'review-more', {'count': n, 'reason': reason}))}\n"
         for reason, n in more.items())
@@ -97,7 +116,20 @@ def as_wikitable(flags: list[Flag], *, interwiki: str, notices: list[str] = (),
             f"! {msg(language, 'review-columns')}\n" + '\n'.join(rows) + '\n|}\n'
             + (f'\n{counted}' if counted else '')
             + _side_by_side([f for f in flags if f.reason == 'sdc-conflict'],
-                            interwiki=interwiki, language=language))
+                            interwiki=interwiki, language=language)
+            + _closed(closed, language))
+
+
+def _closed(closed: list[ClosedFlag], language: Language) -> str:
+    """The flags that closed lately, the latest first: when, and how."""
+    if not closed:
+        return ''
+    rows = [f'|-\n| {_link(":" + f.title, f.title)} || {escape_cell(f.reason)}'
+            f' || {escape_cell(f.since)} || {escape_cell(f.closed)} || {escape_cell(f.how)}'
+            for f in closed]
+    return (f"\n== {msg(language, 'review-closed')} ==\n"
+            '{| class="wikitable sortable"\n'
+            f"! {msg(language, 'review-closed-columns')}\n" + '\n'.join(rows) + '\n|}\n')
 
 
 def _side_by_side(flags: list[Flag], *, interwiki: str, language: Language) -> str:

@@ -25,6 +25,7 @@ import sqlalchemy as sa
 from sqlalchemy.dialects import mysql, sqlite
 
 from commonscache import flags
+from commonscache.datatypes import Agreement
 
 #: Keys are strings of a bounded length, as MariaDB's indexes want them (its lengths count
 #: characters): a title is at most 255 bytes after its namespace in MediaWiki, and the
@@ -73,6 +74,27 @@ flags_table = sa.Table(
     sa.Column('reason', NAME, primary_key=True),
     sa.Column('details', sa.Text, nullable=False),
     sa.Column('since', NAME, nullable=False))
+#: Flags that closed, and how: the cause gone, a reviewer's decision, the operator's -force.
+closed_flags_table = sa.Table(
+    'closed_flags', metadata,
+    sa.Column('id', sa.Integer, primary_key=True, autoincrement=True),
+    sa.Column('shared', NAME, nullable=False),
+    sa.Column('title', TITLE, nullable=False),
+    sa.Column('reason', NAME, nullable=False),
+    sa.Column('details', sa.Text, nullable=False),
+    sa.Column('since', NAME, nullable=False),
+    sa.Column('closed', NAME, nullable=False),
+    sa.Column('how', sa.Text, nullable=False))
+#: Reviewers' decisions that stand (:mod:`commonscache.decisions`).
+agreements_table = sa.Table(
+    'agreements', metadata,
+    sa.Column('shared', NAME, primary_key=True),
+    sa.Column('title', TITLE, primary_key=True),
+    sa.Column('decision', NAME, nullable=False),
+    sa.Column('revision', sa.BigInteger, nullable=False, server_default='0'),
+    sa.Column('sha1', NAME, nullable=False, server_default=''),
+    sa.Column('by_user', NAME, nullable=False),
+    sa.Column('at', NAME, nullable=False))
 budget_table = sa.Table(
     'budget', metadata,
     sa.Column('consumer', NAME, primary_key=True),
@@ -118,6 +140,18 @@ class Flag:
 
 
 @dataclass(frozen=True)
+class ClosedFlag:
+    """A flag that closed: when it opened, when and how it closed."""
+
+    reason: str
+    title: str
+    details: str
+    since: str
+    closed: str
+    how: str
+
+
+@dataclass(frozen=True)
 class Run:
     """One run of the bot, as the run log keeps it."""
 
@@ -139,6 +173,10 @@ class Record:
     sha1: str = ''
     size: int = 0
     examined: frozenset[str] = frozenset()
+    #: a reviewer's decision that stands from now on
+    agreement: Agreement | None = None
+    #: how the flags this outcome closes were closed ('': their cause is gone)
+    closing: str = ''
 
 
 @dataclass(frozen=True)
@@ -509,7 +547,15 @@ def _keep(db: sa.Connection, shared: str, record: Record) -> None:
     """One outcome into the state, in the caller's transaction (see State.record)."""
     title, outcome, reason = record.title, record.outcome, record.reason
     raised = {reason: record.details} if outcome == 'flagged' else {}
-    _settle_flags(db, shared, title, raised=raised, examined=record.examined)
+    _settle_flags(db, shared, title, raised=raised, examined=record.examined,
+                  closing=record.closing)
+    if record.agreement is not None:
+        agreed = record.agreement
+        upsert(db, agreements_table, [{
+            'shared': shared, 'title': title, 'decision': agreed.decision,
+            'revision': agreed.revision, 'sha1': agreed.sha1, 'by_user': agreed.by,
+            'at': agreed.at}], lambda new: {name: getattr(new, name) for name in (
+                'decision', 'revision', 'sha1', 'by_user', 'at')})
     if outcome != 'flagged' or reason not in flags.BESIDE:
         _record_outcome(db, shared, title, outcome, reason, record.details,
                              record.sha1, record.size)
@@ -519,13 +565,21 @@ def _keep(db: sa.Connection, shared: str, record: Record) -> None:
         db.execute(deferred_table.delete().where(t.shared == shared, t.title == title))
 
 def _settle_flags(db: sa.Connection, shared: str, title: str, *,
-                  raised: Mapping[str, str], examined: frozenset[str]) -> None:
+                  raised: Mapping[str, str], examined: frozenset[str],
+                  closing: str = '') -> None:
     t = flags_table.c
     where = (t.shared == shared, t.title == title)
-    rows = db.execute(locking(db, sa.select(t.reason, t.details).where(*where))).all()
-    change = flags.settle(dict(rows), raised=raised, examined=examined)
+    rows = db.execute(locking(db, sa.select(t.reason, t.details, t.since)
+                              .where(*where))).all()
+    change = flags.settle({reason: details for reason, details, _ in rows}, raised=raised,
+                          examined=examined)
     if change.close:
         db.execute(flags_table.delete().where(*where, t.reason.in_(sorted(change.close))))
+        stamp = now()
+        db.execute(closed_flags_table.insert(), [
+            {'shared': shared, 'title': title, 'reason': reason, 'details': details,
+             'since': since, 'closed': stamp, 'how': closing or 'cause gone'}
+            for reason, details, since in rows if reason in change.close])
     upsert(db, flags_table, [
         {'shared': shared, 'title': title, 'reason': reason, 'details': details,
          'since': now()} for reason, details in change.raise_.items()],
@@ -542,6 +596,42 @@ def _record_outcome(db: sa.Connection, shared: str, title: str, outcome: str,
     values = {'shared': shared, 'title': title, **vars(row)}
     upsert(db, files_table, [values],
                  lambda new: {name: getattr(new, name) for name in vars(row)})
+
+
+def agreements(state: State, *, shared: str, titles: Iterable[str]) -> dict[str, Agreement]:
+    """title → the reviewer's decision that stands for it, of *titles* (a chunk at a time)."""
+    t = agreements_table.c
+    titles = list(titles)
+    found = {}
+    with state.engine.begin() as db:
+        for start in range(0, len(titles), CHUNK):
+            for row in db.execute(sa.select(t.title, t.decision, t.revision, t.sha1, t.by_user,
+                                            t.at).where(t.shared == shared, t.title.in_(
+                                                titles[start:start + CHUNK]))).all():
+                found[row.title] = Agreement(row.decision, int(row.revision), row.sha1,
+                                             row.by_user, row.at)
+    return found
+
+
+def outcomes_of(state: State, *, shared: str, titles: Iterable[str]
+                ) -> dict[str, tuple[str, str, str]]:
+    """title → (outcome, reason, details) of those of *titles* the state has."""
+    c = files_table.c
+    rows = state._files([c.title, c.outcome, c.reason, c.details], sa.true(), shared, titles)
+    return {title: (outcome, reason, details) for title, outcome, reason, details in rows}
+
+
+def closed_flags(state: State, *, shared: str | None, last: int = 0) -> list[ClosedFlag]:
+    """The flags that closed on *shared* (None: on any), the most recent first (the *last*
+    ones; 0: all)."""
+    t = closed_flags_table.c
+    query = (sa.select(t.reason, t.title, t.details, t.since, t.closed, t.how)
+             .order_by(t.id.desc()))
+    if shared:
+        query = query.where(t.shared == shared)
+    with state.engine.begin() as db:
+        rows = db.execute(query.limit(last) if last else query).all()
+    return [ClosedFlag(*row) for row in rows]
 
 
 def _widen_titles(db: sa.Connection) -> None:

@@ -27,6 +27,7 @@ from commonscache.datatypes import (
     Snapshot,
     Surveyed,
 )
+from commonscache.decisions import closings
 from commonscache.detect import UsedFile, files_used_on, forget_listings, listed_repositories
 from commonscache.ledger import Ledger
 from commonscache.operations import RunPage
@@ -105,7 +106,7 @@ class Sweep:
         #: surveyed files of consumers with the same repositories, located together
         self.pools: dict[tuple[str, ...], Surveyed] = {}
         #: outcomes on their way into the state
-        self.ledger = Ledger(state, str(settings.shared), purge_later)
+        self.ledger = Ledger(state, str(settings.shared), purge_later, closings(settings))
 
     @property
     def shared(self) -> sites.Site:

@@ -32,6 +32,16 @@ def provenance_of(text: str, template: str) -> dict[str, str]:
     return {}
 
 
+def detached_text(text: str, template: str) -> str:
+    """*text* with ``sync=no`` on its first provenance template (the rest as it was)."""
+    code = wikitext.parse(text)
+    for call in code.filter_templates(recursive=False):
+        if same_template(str(call.name), template):
+            call.add('sync', 'no')
+            return str(code)
+    return text
+
+
 def redirect_target(text: str) -> str:
     """The title a redirect page points to, as ``File:Name with spaces``; '' otherwise."""
     if not text.lstrip()[:9].upper().startswith('#REDIRECT'):

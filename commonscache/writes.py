@@ -29,6 +29,7 @@ from commonscache.datatypes import (
     flagged,
     skipped,
 )
+from commonscache.decisions import agreement_for
 from commonscache.describe import (
     CategoryPolicy,
     PageSettings,
@@ -40,7 +41,7 @@ from commonscache.messages import msg
 from commonscache.operations import RunPage
 from commonscache.reconcile import WRITES, decide_alias
 from commonscache.state import now
-from commonscache.target import existing_pages
+from commonscache.target import detached_text, existing_pages
 from commonscache.transfer import ChecksumMismatch, DownloadError, Prefetcher
 from commonscache.upload import (
     FILE_REFUSED,
@@ -73,6 +74,8 @@ class Writer:
     categories: str = 'existing'
     tracking: str = ''
     tick: Callable[[], None] = lambda: None
+    #: the shared repository's deletion template, for copies the bot may not delete
+    delete_template: str = 'Delete'
     api: UploadApi | None = None
     pool: ThreadPoolExecutor | None = None
     said: set[str] = field(default_factory=set)
@@ -209,6 +212,8 @@ def guarded(title: str, step: Callable[..., Outcome], *args: object) -> Outcome:
 
 def _without_writing(writer: Writer, title: str, verdict: Verdict,
                      source: SourceFile | None) -> Outcome:
+    if verdict.action in ('agree', 'detach', 'delete'):
+        return _decided(writer, title, verdict, source)
     if verdict.action == 'nothing':
         size = source.latest.size if source and verdict.reason == 'up-to-date' else 0
         return Outcome(title, 'nothing', verdict.reason, verdict.details, size=size)
@@ -403,6 +408,41 @@ def _may_write(writer: Writer, title: str, action: str, question: str) -> Outcom
         return skipped(title, 'declined', 'the operator said no')
     writer.run_page.check()
     return None
+
+
+def _decided(writer: Writer, title: str, verdict: Verdict, source: SourceFile | None
+             ) -> Outcome:
+    """A reviewer's decision carried out (:mod:`commonscache.decisions`): the copy kept as
+    agreed, detached (``sync=no``), or deleted (tagged with -deletetemplate where the bot
+    may not delete)."""
+    decision = writer.settings.decisions[title]
+    agreement = agreement_for(decision.word, source, by=decision.user, at=now())
+    if verdict.action == 'agree':
+        return Outcome(title, 'nothing', 'agreed', f'{decision.how}: the copy stays as it is '
+                       f'until the source changes', agreement=agreement)
+    site = writer.settings.shared
+    page = pywikibot.Page(site, title)
+    verb = 'detach' if verdict.action == 'detach' else 'delete'
+    declined = _may_write(writer, title, f'{verb} {title}, as {decision.user} decided',
+                          f'{verb.capitalize()} {title}?')
+    if declined:
+        return declined
+    if verdict.action == 'detach':
+        page.text = detached_text(page.text, writer.settings.template)
+        page.save(summary=msg(site, 'summary-detach', {'user': decision.user}), bot=True,
+                  force=True, quiet=True)
+        return Outcome(title, 'nothing', 'detached', f'{decision.how}: sync=no')
+    reason = msg(site, 'summary-delete', {'user': decision.user})
+    writer.purge_later(title)  # the consumers fall back to the source, or show none
+    if site.has_right('delete'):
+        page.delete(reason=reason, prompt=False)
+        return Outcome(title, 'nothing', 'deleted-on-review', f'{decision.how}: deleted',
+                       agreement=agreement)
+    page.text = f'{{{{{writer.delete_template}|{escape_value(reason)}}}}}\n{page.text}'
+    page.save(summary=reason, bot=True, force=True, quiet=True)
+    return Outcome(title, 'nothing', 'tagged-for-deletion',
+                   f'{decision.how}: tagged with {{{{{writer.delete_template}}}}}, the bot '
+                   'may not delete', agreement=agreement)
 
 
 def _redirect(writer: Writer, title: str, canonical: str) -> Outcome:

@@ -49,7 +49,7 @@ def test_readmes_option_table_names_every_option_and_no_other():
     documented = {name for line in table.splitlines() if line.startswith('| `-')
                   for name in re.findall(r'(?<![\w-])(-[a-z][a-z-]*)', line.split('|')[1])}
     known = {*cli.VALUE_OPTIONS, *cli.LIST_OPTIONS, *cli.SWITCH_OPTIONS, *cli.NEGATED_OPTIONS,
-             '-watch', '-review'}
+             '-watch', '-review', '-closed'}
     pywikibots = {'-simulate'}  # Pywikibot's global option, listed for the reader
     assert documented - pywikibots == known
 

@@ -33,8 +33,9 @@ def run(monkeypatch):
     monkeypatch.setattr(sweep.sites, 'is_on', lambda site, url: site is shared and 'shared' in url)
     monkeypatch.setattr(Sweep, '_flush_files', lambda self, site: batches.append(
         len(self.pending_files.pop(site))))
-    work = Sweep(settings=SimpleNamespace(shared=shared), state=None, writer=None,
-                 run_page=None, counter=Counter(), budget_bytes=0, purge_later=print)
+    settings = SimpleNamespace(shared=shared, forced=frozenset(), decisions={})
+    work = Sweep(settings=settings, state=None, writer=None, run_page=None, counter=Counter(),
+                 budget_bytes=0, purge_later=print)
     yield SimpleNamespace(sweep=work, consumer=consumer, logins=logins, batches=batches)
     detect.forget_listings()
     detect._REPOSITORIES.clear()

@@ -29,6 +29,7 @@ LIGHTHOUSE = 'File:Lighthouse at dusk.jpg'
 WEBP = 'File:Modern format sample.webp'
 #: The flag the first sweep always raises: the shared repository does not take webp.
 REFUSED = ('upload-refused', WEBP)
+REQUESTS = 'Project:Cached Commons media/Requests'
 #: Everything a sweep of the whole consumer touches: all consumer pages, and -refresh.
 EVERYTHING = (SHARED, '-always', '-refresh', '-start:!')
 
@@ -118,9 +119,11 @@ def test_every_conflict_is_flagged_and_what_people_did_stays(farm_wikis, people,
     assert html.count('<tr') == len(flags) + 1
 
 
-def test_flags_clear_when_their_cause_goes_and_admins_can_detach_or_force(
+def test_flags_clear_when_their_cause_goes_and_reviewers_decide_on_the_wiki(
         farm_wikis, people, tmp_path):
     commons, shared_admin = people['commons admin'], people['shared admin']
+    # A decision by someone outside -groups counts for nothing, in every run (issue 36).
+    people['shared user'].edit(REQUESTS, text=f'* [[:{PAINTING}]] take-source\n')
     assert run_cli(SHARED, '-always', '-setup').returncode == 0
     copies_listed(farm_wikis['shared'])
 
@@ -151,6 +154,52 @@ def test_flags_clear_when_their_cause_goes_and_admins_can_detach_or_force(
     assert review() == [REFUSED]
     text = shared_admin.text(PAINTING)
     assert 'Restored in 2026.' in text and 'Our note.' not in text
+
+    # Reviewers settle flags on the wiki (issue 36): one line each on the request page.
+    commons.edit(PAINTING, appendtext='\nCleaned in 2027.')
+    shared_admin.edit(PAINTING, appendtext='\nOur second note.')
+    commons.edit(POSTCARD, text=commons.text(POSTCARD).replace('{{cc-by-4.0}}',
+                                                               '{{cc-by-sa-4.0}}'))
+    commons.delete(DOCUMENT, 'Copyright violation: test')
+    raised = run_cli(SHARED, '-always', '-refresh')
+    assert raised.returncode == 0, raised.stderr
+    assert 'Plain User is not in the groups that decide' in raised.stderr
+    assert review() == [('licence-changed', POSTCARD), ('local-changed', PAINTING),
+                        ('source-deleted', DOCUMENT), REFUSED]
+    shared_admin.edit(REQUESTS, appendtext=(
+        f'\n* [[:{PAINTING}]] keep-copy\n* [[:{POSTCARD}]] - take-source, CC BY-SA is fine\n'
+        f'* {DOCUMENT}: delete-copy (a copyright violation on Commons)\n'
+        f'* [[:{SPINNER}]] keep-copy\n'))
+    decided = run_cli(SHARED, '-always')  # a plain run carries them out
+    assert decided.returncode == 0, decided.stderr
+    assert review() == [REFUSED]
+    lines = shared_admin.text(REQUESTS).splitlines()
+    assert ' — commonscache:' not in lines[0]  # the plain user's line stays as it was
+    assert all(' — commonscache: done ' in line for line in lines[1:4]), lines
+    assert ' — commonscache: not carried out ' in lines[4] and 'no open flag' in lines[4]
+    painting = shared_admin.text(PAINTING)
+    assert 'Our second note.' in painting and 'Cleaned in 2027.' not in painting
+    assert 'cc-by-sa-4.0' in shared_admin.text(POSTCARD).lower()
+    assert shared_admin.text(DOCUMENT).startswith('{{Delete|')  # the bot may not delete
+    # A kept copy stays kept through a -refresh; a later source change opens a new flag.
+    assert run_cli(SHARED, '-always', '-refresh').returncode == 0
+    assert review() == [REFUSED]
+    assert shared_admin.page(DOCUMENT)['imageinfo'], 'tagged, for an admin to delete'
+    commons.edit(PAINTING, appendtext='\nCleaned again.')
+    assert run_cli(SHARED, '-always', '-refresh').returncode == 0
+    assert review() == [('local-changed', PAINTING), REFUSED]
+    # Who closed what, the latest first.
+    closed = json.loads(run_cli('-review', '-json', '-closed').stdout)
+    how = {}
+    for flag in reversed(closed):  # the latest closing of each stands
+        how[flag['title'], flag['reason']] = flag['how']
+    assert how == {
+        ('File:Harbour panorama.jpg', 'source-disputed'): 'cause gone',
+        (PAINTING, 'local-changed'): f'keep-copy by {farm.ADMIN}',
+        (POSTCARD, 'licence-changed'): f'take-source by {farm.ADMIN}',
+        (DOCUMENT, 'source-deleted'): f'delete-copy by {farm.ADMIN}'}
+    assert [flag['how'] for flag in closed if flag['title'] == PAINTING] == [
+        f'keep-copy by {farm.ADMIN}', '-force by the operator']
 
 
 def test_a_refresh_after_commons_reformatted_licence_names_flags_nothing(farm_wikis):

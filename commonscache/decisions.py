@@ -1,0 +1,103 @@
+"""A reviewer's decision on a flagged file: read from a line of the request page, checked
+against the file's open flags, and kept as an agreement the decision function reads back.
+Pure rules; :mod:`commonscache.reviewing` reads, carries out and answers them.
+
+A member of ``-groups`` writes one line on the request page (``* [[:File:X.jpg]] keep-copy``,
+or ``* File:X.jpg: keep-copy - checked the licence``); the decisions:
+
+- ``take-source``: the copy becomes the source's version (what ``-force`` does);
+- ``keep-copy``: the copy as it is now is the agreed state, against the source's revision
+  and file of that moment; the flag closes, and only a later source change opens a new one;
+- ``detach``: ``sync=no`` on the copy's provenance template; the bot leaves it alone;
+- ``delete-copy``: the bot deletes the copy where it has the right, else tags it with the
+  shared repository's deletion template; it is not uploaded again.
+"""
+from __future__ import annotations
+
+import re
+from collections.abc import Iterable
+
+from commonscache.datatypes import Agreement, Settings, SourceFile
+
+TAKE_SOURCE, KEEP_COPY, DETACH, DELETE_COPY = 'take-source', 'keep-copy', 'detach', 'delete-copy'
+WORDS = (TAKE_SOURCE, KEEP_COPY, DETACH, DELETE_COPY)
+
+#: The flags of a copy the bot wrote, whose source its provenance names: every decision
+#: applies (take-source not where the source is gone, or where a person must act first).
+_ON_COPIES = {
+    'local-changed': WORDS,
+    'licence-changed': WORDS,
+    'source-disputed': WORDS,
+    'source-corrupt': WORDS,
+    'source-deleted': (KEEP_COPY, DETACH, DELETE_COPY),
+    'sdc-conflict': (KEEP_COPY, DETACH, DELETE_COPY),
+    'description-unreadable': (KEEP_COPY, DETACH, DELETE_COPY),
+    'rules-blocked': (KEEP_COPY, DETACH, DELETE_COPY),
+}
+#: flag reason → the decisions that settle it. Flags of pages the bot did not write
+#: (name-taken, duplicate, was-deleted, ...) are not in it: a person settles those on the
+#: shared repository itself, and the bot sees the cause gone.
+APPLIES: dict[str, tuple[str, ...]] = dict(_ON_COPIES)
+
+#: What a run's outcome for the file says when the decision was carried out.
+CARRIED_OUT = {
+    TAKE_SOURCE: frozenset({'cached', 'updated', 'nothing:up-to-date'}),
+    KEEP_COPY: frozenset({'nothing:agreed'}),
+    DETACH: frozenset({'nothing:detached'}),
+    DELETE_COPY: frozenset({'nothing:deleted-on-review', 'nothing:tagged-for-deletion'}),
+}
+
+_LINE = re.compile(
+    r'^\*\s*(?:\[\[\s*:?(?P<link>[^\]|]+?)\s*(?:\|[^\]]*)?\]\]|(?P<bare>[^\[].*?))'
+    r'\s*[:\-–—]?\s*(?P<word>' + '|'.join(map(re.escape, WORDS)) + r')(?![\w-])(?P<note>.*)$')
+
+
+def parse(line: str) -> tuple[str, str] | None:
+    """(title, decision word) of a decision line; None for any other line."""
+    found = _LINE.match(line.strip())
+    if not found:
+        return None
+    title = (found['link'] or found['bare'] or '').strip().lstrip(':').strip()
+    return (title, found['word']) if title else None
+
+
+def refusal(word: str, open_reasons: Iterable[str]) -> str:
+    """Why *word* cannot be carried out for a file with the flags *open_reasons* ('' when it
+    applies to one of them)."""
+    reasons = sorted(set(open_reasons))
+    if not reasons:
+        return 'the file has no open flag'
+    if any(word in APPLIES.get(reason, ()) for reason in reasons):
+        return ''
+    fitting = sorted({w for reason in reasons for w in APPLIES.get(reason, ())},
+                     key=WORDS.index)
+    return (f"{word} does not settle {', '.join(reasons)}"
+            + (f"; what does: {', '.join(fitting)}" if fitting else
+               '; a person settles it on the shared repository, and the bot sees the cause '
+               'gone'))
+
+
+def holds(agreement: Agreement, source: SourceFile | None) -> bool:
+    """The source is as it was when the agreement was made."""
+    if source is None:
+        return agreement.revision == 0
+    return (agreement.revision, agreement.sha1) == (source.revision, source.latest.sha1)
+
+
+def agreement_for(word: str, source: SourceFile | None, *, by: str, at: str) -> Agreement:
+    """What *word*, carried out now, agrees to: the source as it is now."""
+    if source is None:
+        return Agreement(word, 0, '', by, at)
+    return Agreement(word, source.revision, source.latest.sha1, by, at)
+
+
+def closings(settings: Settings) -> dict[str, str]:
+    """title → how the flags a run closes for it were closed, where not by the cause going:
+    a reviewer's decision, or the operator's -force."""
+    return {**{title: '-force by the operator' for title in settings.forced},
+            **{title: decision.how for title, decision in settings.decisions.items()}}
+
+
+def carried_out(word: str, kind: str, reason: str) -> bool:
+    """Whether a file's outcome (*kind*, *reason*) is what *word* asked for."""
+    return kind in CARRIED_OUT[word] or f'{kind}:{reason}' in CARRIED_OUT[word]

@@ -1,0 +1,97 @@
+"""Reviewers' decisions on the wiki: read from the request page, carried out by the run,
+answered in place (see :mod:`commonscache.decisions` for the decisions and their rules).
+
+A decision counts only when a member of ``-groups`` added its line (as every request line,
+:func:`commonscache.operations.pending_requests`); anyone else's is ignored with a warning
+that names them, also on the review page. The run carries out its decisions first, each
+file judged against its source as ``-refresh`` judges it, with the decision in hand; the
+line is answered with what came of it, so that it is never carried out twice. A file whose
+wiki did not answer keeps its line open for the next run.
+"""
+from __future__ import annotations
+
+from collections import defaultdict
+from collections.abc import Iterator
+
+import pywikibot
+
+from commonscache import sites
+from commonscache.datatypes import Decision
+from commonscache.decisions import carried_out, parse, refusal
+from commonscache.messages import msg
+from commonscache.operations import Request
+from commonscache.pipeline import RETRYABLE
+from commonscache.state import State, now, outcomes_of
+from commonscache.sweep import Sweep
+
+
+def read_decisions(requests: list[Request], *, state: State, shared: sites.Site
+                   ) -> tuple[dict[str, Decision], dict[str, str], list[Request], list[str]]:
+    """The request page's lines split: the decisions to carry out (title → decision), the
+    answers of those refused at once (line → answer), the sweeps requested by trusted users,
+    and notices of the decisions ignored because someone outside the groups added them."""
+    decisions: dict[str, Decision] = {}
+    answers: dict[str, str] = {}
+    sweeps: list[Request] = []
+    notices: list[str] = []
+    parsed = {request.line: parse(request.line) for request in requests}
+    open_flags: dict[str, set[str]] = defaultdict(set)
+    if any(parsed.values()):
+        for flag in state.flags(shared=str(shared)):
+            open_flags[flag.title].add(flag.reason)
+    for request in requests:
+        found = parsed[request.line]
+        if found is None:
+            if request.trusted:
+                sweeps.append(request)
+            continue
+        if not request.trusted:
+            notice = (f'{request.line!r}: ignored, {request.user} is not in the groups that '
+                      'decide (-groups)')
+            pywikibot.warning(f'request page: {notice}')
+            notices.append(notice)
+            continue
+        title, word = found
+        try:
+            title = pywikibot.FilePage(shared, title).title()
+        except (ValueError, pywikibot.exceptions.Error):
+            why = f'{title!r} is not a file title'
+        else:
+            why = (f'{decisions[title].line!r} decides about {title} in this run already'
+                   if title in decisions else refusal(word, open_flags.get(title, ())))
+        if why:
+            pywikibot.warning(f'request {request.line!r} by {request.user}: {why}')
+            answers[request.line] = msg(shared, 'answer-decision-refused',
+                                        {'time': now(), 'why': why})
+        else:
+            decisions[title] = Decision(title, word, request.user, request.line)
+    return decisions, answers, sweeps, notices
+
+
+def carry_out(decisions: dict[str, Decision], sweep: Sweep, answers: dict[str, str]
+              ) -> Iterator[pywikibot.Page]:
+    """The decided files, each judged with its decision (as -refresh judges a copy); then
+    each decision's answer into *answers* (line → answer) by the file's outcome."""
+    if not decisions:
+        return
+    shared = sweep.shared
+    pywikibot.info(f'{len(decisions)} decisions of reviewers to carry out')
+    for title in decisions:
+        yield pywikibot.FilePage(shared, title)
+    sweep.flush()
+    sweep.ledger.write_down()
+    outcomes = outcomes_of(sweep.state, shared=str(shared), titles=list(decisions))
+    for title, decision in decisions.items():
+        kind, reason, details = outcomes.get(title, ('', '', 'no outcome'))
+        if carried_out(decision.word, kind, reason):
+            pywikibot.info(f'{decision.how}: {title}: {details}')
+            answers[decision.line] = msg(shared, 'answer-decision', {
+                'time': now(), 'what': f'{title}: {reason or kind}'})
+        elif reason in RETRYABLE:
+            pywikibot.warning(f'{decision.how}: {title}: {details}; tried again by the next '
+                              'run')
+        else:
+            why = f'{title}: {kind} {reason}: {details}'.replace('  ', ' ')
+            pywikibot.warning(f'{decision.how}: not carried out: {why}')
+            answers[decision.line] = msg(shared, 'answer-decision-refused',
+                                         {'time': now(), 'why': why})

@@ -1,0 +1,162 @@
+"""Reviewers' decisions (issue 36), as tables: the request line → the decision; flag kind ×
+decision → carried out or why not; (decision or agreement, source, copy) → the verdict; and
+the state's record of how each flag closed and which agreements stand."""
+from __future__ import annotations
+
+import dataclasses
+
+import pytest
+
+from commonscache import flags
+from commonscache.datatypes import Agreement
+from commonscache.decisions import (
+    APPLIES,
+    DELETE_COPY,
+    DETACH,
+    KEEP_COPY,
+    TAKE_SOURCE,
+    WORDS,
+    carried_out,
+    parse,
+    refusal,
+)
+from commonscache.reconcile import decide
+from commonscache.review import as_wikitable, closed_as_json, closed_as_lines
+from commonscache.state import Record, agreements, closed_flags
+from commonscache.target import detached_text, provenance_of
+from tests.test_reconcile import (
+    ABSENT,
+    BOT,
+    NEW_BOTH,
+    NEW_LICENCE,
+    OURS,
+    OURS_EDITED,
+    SOURCE,
+    TAKEN,
+)
+
+
+@pytest.mark.parametrize(('line', 'parsed'), [
+    ('* [[:File:X.jpg]] keep-copy', ('File:X.jpg', KEEP_COPY)),
+    ('* [[:File:X.jpg|the harbour]] - take-source, the source is right',
+     ('File:X.jpg', TAKE_SOURCE)),
+    ('* File:X.jpg: detach', ('File:X.jpg', DETACH)),
+    ('*File:A: b.jpg — delete-copy (copyright)', ('File:A: b.jpg', DELETE_COPY)),
+    ('* [[:File:X.jpg]] keep-copying', None),  # not a decision word
+    ('* [[Harbour]] - for the exhibition', None),  # a sweep
+    ('* [[:Category:Places]]', None),
+    ('keep-copy', None),
+    ('* keep-copy', None),
+])
+def test_a_decision_line_names_a_file_and_one_decision(line, parsed):
+    assert parse(line) == parsed
+
+
+@pytest.mark.parametrize(('open_reasons', 'word', 'applies'), [
+    *[pytest.param({reason}, word, word in APPLIES.get(reason, ()), id=f'{reason}×{word}')
+      for reason in sorted(flags.JUDGED | {flags.SDC_CONFLICT}) for word in WORDS],
+    pytest.param({'local-changed', 'sdc-conflict'}, TAKE_SOURCE, True, id='one flag of two'),
+])
+def test_each_decision_settles_the_flags_it_applies_to(open_reasons, word, applies):
+    why = refusal(word, open_reasons)
+    assert (why == '') is applies, why
+    if not applies:
+        assert word in why
+
+
+def test_the_table_gives_every_flag_on_a_copy_a_way_out_and_leaves_others_to_people():
+    assert set(APPLIES['local-changed']) == set(WORDS)
+    assert TAKE_SOURCE not in APPLIES['source-deleted']  # nothing to take
+    for reason in ('name-taken', 'duplicate', 'was-deleted', 'upload-refused'):
+        assert 'on the shared repository' in refusal(KEEP_COPY, {reason})
+    assert refusal(KEEP_COPY, set()) == 'the file has no open flag'
+
+
+AGREED = Agreement(KEEP_COPY, SOURCE.revision, SOURCE.latest.sha1, 'Reviewer', '2026-12-07')
+DELETED = Agreement(DELETE_COPY, 0, '', 'Reviewer', '2026-12-07')
+
+
+@pytest.mark.parametrize(('source', 'shared', 'options', 'action', 'reason'), [
+    # a decision carried out now
+    pytest.param(NEW_BOTH, OURS_EDITED, {'decision': KEEP_COPY}, 'agree', 'agreed',
+                 id='keep-copy: agreed'),
+    pytest.param(NEW_BOTH, OURS_EDITED, {'decision': TAKE_SOURCE}, 'update-file', '',
+                 id='take-source: the source version'),
+    pytest.param(NEW_LICENCE, OURS, {'decision': TAKE_SOURCE}, 'update-description', '',
+                 id='take-source: the new licence'),
+    pytest.param(NEW_BOTH, OURS_EDITED, {'decision': DETACH}, 'detach', 'detached',
+                 id='detach'),
+    pytest.param(None, OURS, {'decision': DELETE_COPY}, 'delete', 'deleted-on-review',
+                 id='delete-copy'),
+    pytest.param(SOURCE, TAKEN, {'decision': DELETE_COPY}, 'skip', 'not-the-bots',
+                 id='delete-copy: never a page of someone else'),
+    pytest.param(SOURCE, TAKEN, {'decision': DETACH}, 'skip', 'not-the-bots',
+                 id='detach: no provenance to set'),
+    # an agreement that stands
+    pytest.param(SOURCE, OURS_EDITED, {'agreed': AGREED}, 'nothing', 'agreed',
+                 id='kept: the source as agreed'),
+    pytest.param(NEW_BOTH, OURS_EDITED, {'agreed': AGREED}, 'flag', 'local-changed',
+                 id='kept: a later source change opens a new flag'),
+    pytest.param(NEW_LICENCE, OURS, {'agreed': AGREED}, 'flag', 'licence-changed',
+                 id='kept: a new licence later opens a new flag'),
+    pytest.param(NEW_BOTH, OURS_EDITED, {'agreed': AGREED, 'force': True}, 'update-file', '',
+                 id='kept: -force still takes the source'),
+    pytest.param(SOURCE, OURS, {'agreed': DELETED}, 'nothing', 'tagged-for-deletion',
+                 id='deleted: tagged, awaits an admin'),
+    pytest.param(NEW_BOTH, ABSENT, {'agreed': DELETED, 'was_cached': True}, 'nothing',
+                 'deleted-on-review', id='deleted: never uploaded again'),
+    pytest.param(SOURCE, TAKEN, {'agreed': DELETED}, 'nothing', 'same-file',
+                 id='deleted: a page of someone else is judged as any'),
+])
+def test_decisions_and_agreements_decide(source, shared, options, action, reason):
+    if shared is TAKEN and action == 'nothing':
+        shared = dataclasses.replace(TAKEN, sha1=SOURCE.latest.sha1)
+    verdict = decide(source, shared, bot=BOT, **options)
+    assert (verdict.action, verdict.reason) == (action, reason), verdict
+
+
+@pytest.mark.parametrize(('word', 'kind', 'reason', 'done'), [
+    (TAKE_SOURCE, 'updated', '', True),
+    (TAKE_SOURCE, 'nothing', 'up-to-date', True),
+    (TAKE_SOURCE, 'flagged', 'upload-refused', False),
+    (KEEP_COPY, 'nothing', 'agreed', True),
+    (DETACH, 'nothing', 'detached', True),
+    (DETACH, 'skipped', 'not-the-bots', False),
+    (DELETE_COPY, 'nothing', 'tagged-for-deletion', True),
+    (DELETE_COPY, 'nothing', 'deleted-on-review', True),
+])
+def test_the_answer_follows_the_outcome(word, kind, reason, done):
+    assert carried_out(word, kind, reason) is done
+
+
+def test_detaching_sets_sync_on_the_provenance_template_only():
+    text = '{{Information|sync=yes}}\n{{Cached Commons Media\n|sha1=abc\n}}\n[[Category:X]]'
+    detached = detached_text(text, 'Cached Commons Media')
+    assert provenance_of(detached, 'Cached Commons Media') == {'sha1': 'abc', 'sync': 'no'}
+    assert detached.startswith('{{Information|sync=yes}}') and '[[Category:X]]' in detached
+
+
+def test_the_state_keeps_how_each_flag_closed_and_the_agreements(make_state):
+    state = make_state()
+    shared = 'w:s'
+    state.record_all(shared=shared, records=[
+        Record('File:A.jpg', 'flagged', 'local-changed', 'both changed'),
+        Record('File:B.jpg', 'flagged', 'source-deleted', 'gone: copyvio'),
+        Record('File:C.jpg', 'flagged', 'name-taken', 'taken')])
+    state.record_all(shared=shared, records=[
+        Record('File:A.jpg', 'nothing', 'agreed', 'kept', examined=flags.JUDGED,
+               agreement=AGREED, closing='keep-copy by Reviewer'),
+        Record('File:C.jpg', 'nothing', 'up-to-date', examined=flags.ON_SHARED)])
+    assert [f.title for f in state.flags(shared=shared)] == ['File:B.jpg']
+    closed = closed_flags(state, shared=shared)
+    assert [(f.title, f.reason, f.how) for f in closed] == [
+        ('File:C.jpg', 'name-taken', 'cause gone'),
+        ('File:A.jpg', 'local-changed', 'keep-copy by Reviewer')]
+    assert closed[1].since <= closed[1].closed
+    assert agreements(state, shared=shared, titles=['File:A.jpg', 'File:C.jpg']) == {
+        'File:A.jpg': AGREED}
+    assert closed_as_lines(closed[1:]).split('\t')[:2] == ['local-changed', 'File:A.jpg']
+    assert '"how": "keep-copy by Reviewer"' in closed_as_json(closed)
+    page = as_wikitable(state.flags(shared=shared), interwiki='commons', closed=closed)
+    assert '== Closed lately ==' in page and 'keep-copy by Reviewer' in page
+    assert 'keep-copy, detach, delete-copy' in page  # what settles source-deleted
