@@ -17,6 +17,7 @@ from pywikibot.bot import ConfigParserBot
 
 from commonscache import budget, limits, options, purges, sites, status, watch, wiring
 from commonscache.datatypes import Settings
+from commonscache.decisions import COPYRIGHT_REASONS
 from commonscache.detect import NotUnderstood, UsedFile, files_used_everywhere, request_pages
 from commonscache.errors import UsageError
 from commonscache.messages import msg
@@ -78,6 +79,8 @@ OPTIONS: dict[str, object] = {
         'apirate': limits.API_PER_MINUTE,
         'maxrate': '',
     'deletetemplate': 'Delete',
+    'ondeleted': 'flag',
+    'copyrightreasons': '|'.join(COPYRIGHT_REASONS),
     }
 
 
@@ -135,7 +138,8 @@ class CacheBot(ConfigParserBot):
                                  shared.siteinfo.get('fileextensions', [])),
             max_upload=shared.siteinfo.get('maxuploadsize', 0),
             run_page=wired.run_page.title, recheck_all=bool(self.opt.refresh),
-            decisions=decisions)
+            decisions=decisions, on_deleted=run.on_deleted,
+            copyright_reasons=run.copyright_reasons)
         self.publisher = Publisher(
             shared=shared, consumers=wired.consumers, state=wired.state, control=control,
             run_page=wired.run_page, opt=self.opt,

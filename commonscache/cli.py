@@ -117,6 +117,17 @@ Options:
                      delete-copy puts on the copy where the bot may not delete (default:
                      Delete).
 
+-ondeleted:WHAT      What the deletion of a source for copyright (its deletion comment names
+                     one of -copyrightreasons) does to the copy: flag (default: the review
+                     page lists it first, and each run warns), tag (the deletion template on
+                     the copy at once), delete (the copy deleted at once where the bot has
+                     the right, else tagged).
+
+-copyrightreasons:R1|R2  Parts of a deletion comment that say copyright, without case
+                     (default: Commons' copyright reasons: copyright violation, copyvio,
+                     COM:CSD#F1 ... F6, No permission, No license, No source, Derivative
+                     work, Non-free, License laundering, Fair use, COM:L, COM:DW, COM:FOP).
+
 -rules:TITLE         The page on the shared repository with the description transfer rules,
                      in the CommonsHelper2 format that FileImporter reads (default:
                      Project:Cached Commons media/Rules; a missing page means no rules).
@@ -276,6 +287,8 @@ VALUE_OPTIONS = {
     '-maxrate': 'maxrate',
     '-purgedelay': 'purgedelay',
     '-deletetemplate': 'deletetemplate',
+    '-ondeleted': 'ondeleted',
+    '-copyrightreasons': 'copyrightreasons',
 }
 #: Options whose empty value means "none".
 EMPTY_ALLOWED = {'-reviewpage', '-statuspage', '-rules', '-tracking', '-requests'}

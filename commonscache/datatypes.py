@@ -80,6 +80,10 @@ class Settings:
     recheck_all: bool = False
     #: title → the reviewer's decision this run carries out (:mod:`commonscache.decisions`)
     decisions: Mapping[str, Decision] = field(default_factory=dict)
+    #: -ondeleted: what a source's deletion for copyright does to the copy (flag, tag, delete)
+    on_deleted: str = 'flag'
+    #: -copyrightreasons: the deletion comments that say copyright
+    copyright_reasons: tuple[str, ...] = ()
 
 
 @dataclass

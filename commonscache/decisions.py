@@ -39,6 +39,18 @@ _ON_COPIES = {
 #: shared repository itself, and the bot sees the cause gone.
 APPLIES: dict[str, tuple[str, ...]] = dict(_ON_COPIES)
 
+#: Deletion comments on Commons that say a file went for copyright (matched as parts of
+#: the comment, without case): Commons' speedy criteria F1 to F6 and its deletion reasons.
+COPYRIGHT_REASONS = (
+    'copyright violation', 'copyvio', 'COM:CSD#F1', 'COM:CSD#F3', 'COM:CSD#F4', 'COM:CSD#F5',
+    'COM:CSD#F6', 'No permission', 'No license', 'No source', 'Derivative work',
+    'Non-free', 'License laundering', 'Fair use', 'COM:L', 'COM:DW', 'COM:FOP')
+#: How a ``source-deleted`` flag's details begin when the deletion was for copyright: the
+#: review page puts those first.
+FOR_COPYRIGHT = 'the file was deleted on its source wiki for copyright'
+#: -ondeleted: what a source's deletion for copyright does to the copy.
+ON_DELETED = ('flag', 'tag', 'delete')
+
 #: What a run's outcome for the file says when the decision was carried out.
 CARRIED_OUT = {
     TAKE_SOURCE: frozenset({'cached', 'updated', 'nothing:up-to-date'}),
@@ -75,6 +87,12 @@ def refusal(word: str, open_reasons: Iterable[str]) -> str:
             + (f"; what does: {', '.join(fitting)}" if fitting else
                '; a person settles it on the shared repository, and the bot sees the cause '
                'gone'))
+
+
+def for_copyright(comment: str, reasons: Iterable[str]) -> bool:
+    """Whether a deletion *comment* names one of *reasons* (without case)."""
+    folded = comment.casefold()
+    return any(reason.casefold() in folded for reason in reasons if reason)
 
 
 def holds(agreement: Agreement, source: SourceFile | None) -> bool:

@@ -8,6 +8,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from commonscache import limits
+from commonscache.decisions import ON_DELETED
 from commonscache.errors import UsageError
 
 BYURL_MODES = ('auto', 'always', 'never')
@@ -29,6 +30,10 @@ class RunOptions:
     policy: limits.Policy
     groups: frozenset[str]
     markers: tuple[str, ...]
+    #: -ondeleted: what a source's deletion for copyright does to the copy
+    on_deleted: str = 'flag'
+    #: -copyrightreasons: the deletion comments that say copyright
+    copyright_reasons: tuple[str, ...] = ()
 
 
 def parse(opt: object, *, generator_args: list[str]) -> RunOptions:
@@ -38,6 +43,8 @@ def parse(opt: object, *, generator_args: list[str]) -> RunOptions:
     if opt.categories not in CATEGORY_MODES:
         raise UsageError(f'-categories:{opt.categories} is not one of '
                          f'{", ".join(CATEGORY_MODES)}')
+    if opt.ondeleted not in ON_DELETED:
+        raise UsageError(f'-ondeleted:{opt.ondeleted} is not one of {", ".join(ON_DELETED)}')
     if opt.since not in ('', 'last'):
         raise UsageError(f'-since:{opt.since} is not understood; use -since:last')
     uploads = _number(opt.uploads, int, 0)
@@ -63,7 +70,8 @@ def parse(opt: object, *, generator_args: list[str]) -> RunOptions:
         poll=poll_interval(opt.watch, generator_args),
         policy=limits.Policy.from_options(apirate=opt.apirate, maxrate=opt.maxrate),
         groups=frozenset(split_titles(str(opt.groups).replace(',', '|'))),
-        markers=tuple(split_titles(opt.disputes)))
+        markers=tuple(split_titles(opt.disputes)), on_deleted=opt.ondeleted,
+        copyright_reasons=tuple(split_titles(opt.copyrightreasons)))
 
 
 def poll_interval(value: object, generator_args: list[str]) -> float:

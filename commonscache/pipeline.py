@@ -35,6 +35,7 @@ from commonscache.datatypes import (
     flagged,
     skipped,
 )
+from commonscache.decisions import for_copyright
 from commonscache.detect import FileUse, classify, repository_urls, survey
 from commonscache.reconcile import CORRUPT_AFTER, decide, is_owned
 from commonscache.sdc import conflict_details, contradictions
@@ -454,7 +455,9 @@ def judge(snapshot: Snapshot, settings: Settings, *, bot: str) -> dict[str, Verd
             # the state's count is for one version: a new one is fetched again
             corrupt=bool(source and snapshot.corrupt.get(title) == source.latest.sha1),
             decision=decided.word if (decided := settings.decisions.get(title)) else '',
-            agreed=snapshot.agreements.get(title))
+            agreed=snapshot.agreements.get(title), on_deleted=settings.on_deleted,
+            copyright=for_copyright(snapshot.deletions.get(title, ''),
+                                    settings.copyright_reasons))
         refused = refusal(settings, title, source.latest.size) \
             if source and verdict.action in ('create', 'update-file') else ''
         verdicts[title] = Verdict('flag', 'upload-refused', refused) if refused else verdict

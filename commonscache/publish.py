@@ -18,7 +18,7 @@ from commonscache.detect import take_usage_counts
 from commonscache.messages import msg
 from commonscache.operations import ControlPages, RunPage, answer_requests
 from commonscache.query import batches
-from commonscache.review import CLOSED_SHOWN, as_wikitable
+from commonscache.review import CLOSED_SHOWN, as_wikitable, urgent
 from commonscache.state import State, ago, closed_flags, now
 
 
@@ -83,9 +83,17 @@ class Publisher:
     def write_review_page(self) -> None:
         """Rewrite the review page with the open flags, only when its content changed."""
         page = self.control.review  # as read at the start of the run
+        flags = self.state.flags(shared=str(self.shared))
+        violations = [flag.title for flag in flags if urgent(flag)]
+        if violations:
+            pywikibot.warning(
+                f'{len(violations)} copies whose source was deleted for copyright stand on '
+                f"the shared repository ({', '.join(violations[:5])}"
+                f"{', …' if len(violations) > 5 else ''}): a reviewer decides delete-copy "
+                'or keep-copy (see the review page), or run with -ondeleted:tag')
         if page is None or config.simulate:
             return
-        text = as_wikitable(self.state.flags(shared=str(self.shared)),
+        text = as_wikitable(flags,
                             interwiki=self.opt.interwiki, notices=self.notices,
                             language=self.shared,
                             closed=closed_flags(self.state, shared=str(self.shared),

@@ -8,7 +8,14 @@ from __future__ import annotations
 
 from commonscache.attribution import licence_identity, licence_set
 from commonscache.datatypes import Agreement, SharedFile, SourceFile, Verdict
-from commonscache.decisions import DELETE_COPY, DETACH, KEEP_COPY, TAKE_SOURCE, holds
+from commonscache.decisions import (
+    DELETE_COPY,
+    DETACH,
+    FOR_COPYRIGHT,
+    KEEP_COPY,
+    TAKE_SOURCE,
+    holds,
+)
 
 #: The verdicts that write to the shared repository.
 WRITES = frozenset({'create', 'update-file', 'update-description'})
@@ -41,7 +48,8 @@ CORRUPT_AFTER = 3
 def decide(source: SourceFile | None, shared: SharedFile, *, bot: str, was_cached: bool = False,
            force: bool = False, deletion: str = '', blocked: str = '',
            corrupt: bool = False, decision: str = '',
-           agreed: Agreement | None = None) -> Verdict:
+           agreed: Agreement | None = None, copyright: bool = False,
+           on_deleted: str = 'flag') -> Verdict:
     """Decide what to do with one file.
 
     :param source: the file on its source wiki now; None when it is not there
@@ -55,6 +63,10 @@ def decide(source: SourceFile | None, shared: SharedFile, *, bot: str, was_cache
         :data:`CORRUPT_AFTER` runs in a row
     :param decision: a reviewer's decision to carry out now (:mod:`commonscache.decisions`)
     :param agreed: a reviewer's earlier decision that stands for this file
+    :param copyright: the source's deletion comment says copyright
+        (:func:`commonscache.decisions.for_copyright`)
+    :param on_deleted: what a deletion for copyright does to the copy (-ondeleted): flag,
+        tag or delete
     """
     if decision in (KEEP_COPY, DETACH, DELETE_COPY):
         return _decided(decision, shared)
@@ -70,7 +82,8 @@ def decide(source: SourceFile | None, shared: SharedFile, *, bot: str, was_cache
     elif not is_owned(shared):
         verdict = _not_ours(source, shared, bot=bot)
     else:
-        verdict = _ours(source, shared, bot=bot, force=force, deletion=deletion)
+        verdict = _ours(source, shared, bot=bot, force=force, deletion=deletion,
+                        copyright=copyright, on_deleted=on_deleted)
     if source is not None and source.unreadable and verdict.action in WRITES:
         return Verdict('flag', UNREADABLE, f'the source description: {source.unreadable}; '
                        'not copied')
@@ -170,12 +183,15 @@ def licence_changed(provenance: dict[str, str], source: SourceFile) -> bool:
 
 
 def _ours(source: SourceFile | None, shared: SharedFile, *, bot: str, force: bool,
-          deletion: str) -> Verdict:
+          deletion: str, copyright: bool = False, on_deleted: str = 'flag') -> Verdict:
     if is_detached(shared):
         return Verdict('nothing', 'detached', 'sync=no on the provenance template')
     if source is None:
-        details = 'the file was deleted on its source wiki'
-        return Verdict('flag', 'source-deleted', f'{details}: {deletion}' if deletion else details)
+        details = FOR_COPYRIGHT if copyright else 'the file was deleted on its source wiki'
+        details = f'{details}: {deletion}' if deletion else details
+        if copyright and on_deleted != 'flag':
+            return Verdict('delete', 'copyright-deleted', details)
+        return Verdict('flag', 'source-deleted', details)
     if source.disputes and not force:
         return Verdict('flag', 'source-disputed', _disputed(source))
     if licence_changed(shared.provenance, source) and not force:

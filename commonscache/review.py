@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import json
 
-from commonscache.decisions import APPLIES
+from commonscache.decisions import APPLIES, FOR_COPYRIGHT
 from commonscache.describe import escape_value
 from commonscache.messages import Language, msg
 from commonscache.sdc import parse_conflict_details
@@ -40,6 +40,12 @@ def shown(flags: list[Flag]) -> tuple[list[Flag], dict[str, int]]:
         if len(group) > len(recent):
             more[reason] = len(group) - len(recent)
     return [flag for flag in flags if id(flag) in kept], more
+
+
+def urgent(flag: Flag) -> bool:
+    """A copy whose source was deleted for copyright: the farm may be serving a
+    violation."""
+    return flag.reason == 'source-deleted' and flag.details.startswith(FOR_COPYRIGHT)
 
 
 def _cut(details: str) -> str:
@@ -99,6 +105,7 @@ def as_wikitable(flags: list[Flag], *, interwiki: str, notices: list[str] = (),
         return intro + f"''{msg(language, 'review-none')}''\n" + _closed(closed, language)
     source = msg(language, 'review-source')
     flags, more = shown(flags)
+    flags = sorted(flags, key=lambda flag: not urgent(flag))  # the copyright deletions first
     rows = []
     for flag in flags:
         title = flag.title

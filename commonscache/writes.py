@@ -20,6 +20,7 @@ from pywikibot import config
 
 from commonscache import sites
 from commonscache.datatypes import (
+    Decision,
     Outcome,
     Settings,
     Snapshot,
@@ -29,7 +30,7 @@ from commonscache.datatypes import (
     flagged,
     skipped,
 )
-from commonscache.decisions import agreement_for
+from commonscache.decisions import DELETE_COPY, agreement_for
 from commonscache.describe import (
     CategoryPolicy,
     PageSettings,
@@ -414,13 +415,17 @@ def _decided(writer: Writer, title: str, verdict: Verdict, source: SourceFile | 
              ) -> Outcome:
     """A reviewer's decision carried out (:mod:`commonscache.decisions`): the copy kept as
     agreed, detached (``sync=no``), or deleted (tagged with -deletetemplate where the bot
-    may not delete)."""
-    decision = writer.settings.decisions[title]
+    may not delete); also -ondeleted's tag or deletion of a copy whose source was deleted
+    for copyright."""
+    settings = writer.settings
+    # Without a reviewer's decision: -ondeleted's, for a source deleted for copyright.
+    decision = settings.decisions.get(title) or Decision(
+        title, DELETE_COPY, f'-ondeleted:{settings.on_deleted}', '')
     agreement = agreement_for(decision.word, source, by=decision.user, at=now())
     if verdict.action == 'agree':
         return Outcome(title, 'nothing', 'agreed', f'{decision.how}: the copy stays as it is '
                        f'until the source changes', agreement=agreement)
-    site = writer.settings.shared
+    site = settings.shared
     page = pywikibot.Page(site, title)
     verb = 'detach' if verdict.action == 'detach' else 'delete'
     declined = _may_write(writer, title, f'{verb} {title}, as {decision.user} decided',
@@ -428,13 +433,16 @@ def _decided(writer: Writer, title: str, verdict: Verdict, source: SourceFile | 
     if declined:
         return declined
     if verdict.action == 'detach':
-        page.text = detached_text(page.text, writer.settings.template)
+        page.text = detached_text(page.text, settings.template)
         page.save(summary=msg(site, 'summary-detach', {'user': decision.user}), bot=True,
                   force=True, quiet=True)
         return Outcome(title, 'nothing', 'detached', f'{decision.how}: sync=no')
-    reason = msg(site, 'summary-delete', {'user': decision.user})
+    reason = (msg(site, 'summary-delete-copyright', {'details': verdict.details})
+              if verdict.reason == 'copyright-deleted'
+              else msg(site, 'summary-delete', {'user': decision.user}))
     writer.purge_later(title)  # the consumers fall back to the source, or show none
-    if site.has_right('delete'):
+    if site.has_right('delete') and not (verdict.reason == 'copyright-deleted'
+                                         and settings.on_deleted == 'tag'):
         page.delete(reason=reason, prompt=False)
         return Outcome(title, 'nothing', 'deleted-on-review', f'{decision.how}: deleted',
                        agreement=agreement)

@@ -11,18 +11,21 @@ from commonscache import flags
 from commonscache.datatypes import Agreement
 from commonscache.decisions import (
     APPLIES,
+    COPYRIGHT_REASONS,
     DELETE_COPY,
     DETACH,
+    FOR_COPYRIGHT,
     KEEP_COPY,
     TAKE_SOURCE,
     WORDS,
     carried_out,
+    for_copyright,
     parse,
     refusal,
 )
 from commonscache.reconcile import decide
 from commonscache.review import as_wikitable, closed_as_json, closed_as_lines
-from commonscache.state import Record, agreements, closed_flags
+from commonscache.state import Flag, Record, agreements, closed_flags
 from commonscache.target import detached_text, provenance_of
 from tests.test_reconcile import (
     ABSENT,
@@ -160,3 +163,39 @@ def test_the_state_keeps_how_each_flag_closed_and_the_agreements(make_state):
     page = as_wikitable(state.flags(shared=shared), interwiki='commons', closed=closed)
     assert '== Closed lately ==' in page and 'keep-copy by Reviewer' in page
     assert 'keep-copy, detach, delete-copy' in page  # what settles source-deleted
+
+
+@pytest.mark.parametrize(('comment', 'copyright'), [
+    ('Copyright violation: found at example.org', True),
+    ('[[COM:CSD#F1|F1]]: Copyright violation', True),
+    ('No permission since 1 December 2026', True),
+    ('Per [[Commons:Deletion requests/File:X.jpg]]: derivative work of a poster', True),
+    ('Duplicate of File:Y.jpg', False),
+    ('Out of scope', False),
+    ('', False),
+])
+def test_a_deletion_for_copyright_is_told_by_its_comment(comment, copyright):
+    assert for_copyright(comment, COPYRIGHT_REASONS) is copyright
+
+
+@pytest.mark.parametrize(('on_deleted', 'copyright', 'action'), [
+    ('flag', True, 'flag'),
+    ('tag', True, 'delete'),
+    ('delete', True, 'delete'),
+    ('tag', False, 'flag'),  # any other deletion stays for a person
+    ('delete', False, 'flag'),
+])
+def test_ondeleted_acts_on_deletions_for_copyright_only(on_deleted, copyright, action):
+    verdict = decide(None, OURS, bot=BOT, deletion='Copyright violation: x',
+                     copyright=copyright, on_deleted=on_deleted)
+    assert verdict.action == action
+    assert verdict.details.startswith(FOR_COPYRIGHT) is copyright
+
+
+def test_the_review_page_puts_copyright_deletions_first():
+    listed = [Flag('local-changed', 'File:A.jpg', 'both', '2026-01-01'),
+              Flag('source-deleted', 'File:B.jpg', 'the file was deleted on its source wiki: '
+                   'moved', '2026-01-02'),
+              Flag('source-deleted', 'File:C.jpg', f'{FOR_COPYRIGHT}: Copyvio', '2026-01-03')]
+    page = as_wikitable(listed, interwiki='commons')
+    assert page.index('File:C.jpg') < page.index('File:A.jpg') < page.index('File:B.jpg')

@@ -12,7 +12,7 @@ from commonscache.errors import UsageError
 DEFAULTS = dict(byurl='auto', categories='existing', since='', uploads=2, budget=1024,
                 farmbudget=10240, purgedelay=2.0, chunk=32, maxsize=0, watch='',
                 apirate=limits.API_PER_MINUTE, maxrate='', groups='sysop',
-                disputes='Delete|Copyvio')
+                disputes='Delete|Copyvio', ondeleted='flag', copyrightreasons='Copyvio|F1')
 
 
 def parsed(generator_args: list[str] | None = None, **changes: object) -> options.RunOptions:
@@ -27,6 +27,7 @@ def test_the_defaults_become_numbers():
     assert run.farm_budget_bytes == 10240 << 20
     assert run.groups == frozenset({'sysop'})
     assert run.markers == ('Delete', 'Copyvio')
+    assert (run.on_deleted, run.copyright_reasons) == ('flag', ('Copyvio', 'F1'))
 
 
 def test_groups_by_comma_or_bar_and_watch_seconds():
@@ -39,6 +40,7 @@ def test_groups_by_comma_or_bar_and_watch_seconds():
     ({'byurl': 'sometimes'}, '-byurl:sometimes is not one of auto, always, never'),
     ({'categories': 'some'}, '-categories:some is not one of existing, all, none'),
     ({'since': 'yesterday'}, '-since:yesterday is not understood; use -since:last'),
+    ({'ondeleted': 'burn'}, '-ondeleted:burn is not one of flag, tag, delete'),
     ({'uploads': 'many'}, '-uploads:many is not a number of uploads at once'),
     ({'uploads': 0}, '-uploads:0 is not a number of uploads at once'),
     ({'budget': 'lots'}, '-budget:lots is not a number of MB a day'),

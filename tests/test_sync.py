@@ -164,6 +164,7 @@ def test_flags_clear_when_their_cause_goes_and_reviewers_decide_on_the_wiki(
     raised = run_cli(SHARED, '-always', '-refresh')
     assert raised.returncode == 0, raised.stderr
     assert 'Plain User is not in the groups that decide' in raised.stderr
+    assert '1 copies whose source was deleted for copyright stand' in raised.stderr
     assert review() == [('licence-changed', POSTCARD), ('local-changed', PAINTING),
                         ('source-deleted', DOCUMENT), REFUSED]
     shared_admin.edit(REQUESTS, appendtext=(
@@ -182,8 +183,12 @@ def test_flags_clear_when_their_cause_goes_and_reviewers_decide_on_the_wiki(
     assert 'cc-by-sa-4.0' in shared_admin.text(POSTCARD).lower()
     assert shared_admin.text(DOCUMENT).startswith('{{Delete|')  # the bot may not delete
     # A kept copy stays kept through a -refresh; a later source change opens a new flag.
-    assert run_cli(SHARED, '-always', '-refresh').returncode == 0
+    # With -ondeleted:tag, a copy whose source goes for copyright is tagged at once.
+    commons.delete(MAP, '[[COM:CSD#F1|F1]]: Copyright violation')
+    assert run_cli(SHARED, '-always', '-refresh', '-ondeleted:tag').returncode == 0
     assert review() == [REFUSED]
+    assert shared_admin.text(MAP).startswith('{{Delete|commonscache: the source was deleted '
+                                             'for copyright')
     assert shared_admin.page(DOCUMENT)['imageinfo'], 'tagged, for an admin to delete'
     commons.edit(PAINTING, appendtext='\nCleaned again.')
     assert run_cli(SHARED, '-always', '-refresh').returncode == 0
