@@ -6,6 +6,8 @@ current file has the sha1 the template records; it never writes over what it doe
 """
 from __future__ import annotations
 
+import re
+
 from commonscache.attribution import licence_identity, licence_set
 from commonscache.datatypes import Agreement, SharedFile, SourceFile, Verdict
 from commonscache.decisions import (
@@ -198,7 +200,8 @@ def _ours(source: SourceFile | None, shared: SharedFile, *, bot: str, force: boo
         recorded = shared.provenance.get('licences') or shared.provenance.get('licence', '')
         now = ' / '.join(source.licences) or source.licence
         return Verdict('flag', 'licence-changed',
-                       f'the source now says {now}, the copy says {recorded}')
+                       f'the source now says {now}, the copy says {recorded}'
+                       f'{_since_copy(shared, source)}')
     file_changed = source.latest.sha1 != shared.sha1
     text_changed = str(source.revision) != shared.provenance.get('revision', '')
     edited = edited_by_others(shared, bot)
@@ -210,10 +213,23 @@ def _ours(source: SourceFile | None, shared: SharedFile, *, bot: str, force: boo
         changed = 'file' if file_changed else 'description'
         return Verdict('flag', 'local-changed',
                        f'{shared.last_editor} edited the shared page and the source {changed} '
-                       'changed too')
+                       f'changed too{_since_copy(shared, source)}')
     if file_changed:
         return Verdict('update-file', details=f'new version of {source.latest.timestamp}')
     return Verdict('update-description', details=f'source revision {source.revision}')
+
+
+def _since_copy(shared: SharedFile, source: SourceFile) -> str:
+    """The source's revisions from the copy's to now, for the review page's diff link
+    (:data:`SINCE_COPY`); '' when the description did not change."""
+    recorded = shared.provenance.get('revision', '')
+    if not recorded.isdigit() or int(recorded) == source.revision:
+        return ''
+    return f' (source revision {recorded} → {source.revision})'
+
+
+#: How a flag's details name the source's revisions since the copy (see :func:`_since_copy`).
+SINCE_COPY = re.compile(r'\(source revision (\d+) → (\d+)\)$')
 
 
 def _disputed(source: SourceFile) -> str:

@@ -11,6 +11,7 @@ import json
 from commonscache.decisions import APPLIES, FOR_COPYRIGHT
 from commonscache.describe import escape_value
 from commonscache.messages import Language, msg
+from commonscache.reconcile import SINCE_COPY
 from commonscache.sdc import parse_conflict_details
 from commonscache.state import ClosedFlag, Flag
 
@@ -46,6 +47,12 @@ def urgent(flag: Flag) -> bool:
     """A copy whose source was deleted for copyright: the farm may be serving a
     violation."""
     return flag.reason == 'source-deleted' and flag.details.startswith(FOR_COPYRIGHT)
+
+
+def _diff(flag: Flag, interwiki: str) -> str:
+    """A link to the source's changes since the copy, where the details name them."""
+    since = SINCE_COPY.search(flag.details)
+    return f' [[{interwiki}:Special:Diff/{since[1]}/{since[2]}|diff]]' if since else ''
 
 
 def _cut(details: str) -> str:
@@ -114,6 +121,7 @@ def as_wikitable(flags: list[Flag], *, interwiki: str, notices: list[str] = (),
             f'| {_link(":" + title, title)}'
             f' || {_link(f"{interwiki}:{title}", source)}'
             f' || {escape_cell(flag.reason)} || {escape_cell(_cut(flag.details))}'
+            f'{_diff(flag, interwiki)}'
             f' || {escape_cell(flag.since)}'
             f" || {', '.join(APPLIES.get(flag.reason, ()))}")
     counted = ''.join(

@@ -199,3 +199,11 @@ def test_the_review_page_puts_copyright_deletions_first():
               Flag('source-deleted', 'File:C.jpg', f'{FOR_COPYRIGHT}: Copyvio', '2026-01-03')]
     page = as_wikitable(listed, interwiki='commons')
     assert page.index('File:C.jpg') < page.index('File:A.jpg') < page.index('File:B.jpg')
+
+
+def test_a_flag_on_a_changed_description_links_the_sources_diff_since_the_copy():
+    verdict = decide(NEW_BOTH, OURS_EDITED, bot=BOT)
+    assert verdict.details.endswith('(source revision 7 → 8)')
+    page = as_wikitable([Flag('local-changed', 'File:X.jpg', verdict.details, '2026-01-01')],
+                        interwiki='commons')
+    assert '[[commons:Special:Diff/7/8|diff]]' in page

@@ -77,7 +77,8 @@ LOCAL_CHANGE_FILE = Verdict('flag', 'local-changed', 'Carol edited the shared pa
     pytest.param(NEW_FILE, OURS_EDITED, {}, LOCAL_CHANGE_FILE, id='both-changed-file'),
     pytest.param(NEW_TEXT, OURS_EDITED, {},
                  Verdict('flag', 'local-changed', 'Carol edited the shared page and the source '
-                         'description changed too'), id='both-changed-text'),
+                         'description changed too (source revision 7 → 8)'),
+                 id='both-changed-text'),
     pytest.param(NEW_FILE, OURS_EDITED, {'force': True},
                  Verdict('update-file', details='new version of 2025-01-01T00:00:00Z'),
                  id='both-changed-forced'),
@@ -92,7 +93,8 @@ LOCAL_CHANGE_FILE = Verdict('flag', 'local-changed', 'Carol edited the shared pa
                  id='source-disputed'),
     pytest.param(NEW_LICENCE, OURS, {}, Verdict('flag', 'licence-changed',
                                                 'the source now says CC BY-SA 4.0, the copy '
-                                                'says CC0'), id='licence-changed'),
+                                                'says CC0 (source revision 7 → 8)'),
+                 id='licence-changed'),
     pytest.param(NEW_LICENCE, OURS, {'force': True},
                  Verdict('update-description', details='source revision 8'),
                  id='licence-changed-forced'),
