@@ -161,23 +161,32 @@ def test_flags_clear_when_their_cause_goes_and_reviewers_decide_on_the_wiki(
     commons.edit(POSTCARD, text=commons.text(POSTCARD).replace('{{cc-by-4.0}}',
                                                                '{{cc-by-sa-4.0}}'))
     commons.delete(DOCUMENT, 'Copyright violation: test')
+    commons.edit(PANORAMA, prependtext='{{Delete|reason=Out of scope}}\n')
+    # The diagram's description says CC BY 4.0; M51090819's licence statement, CC BY-SA 2.0.
+    from tests.test_structured_data import captions, real_statements  # it imports this module
+    farm.set_entity(farm_wikis['commons'], DIAGRAM, {
+        'labels': captions(en='Three boxes'),
+        'statements': real_statements('flickypedia-M51090819-v2.json', without=('P170',))})
     raised = run_cli(SHARED, '-always', '-refresh')
     assert raised.returncode == 0, raised.stderr
     assert 'Plain User is not in the groups that decide' in raised.stderr
     assert '1 copies whose source was deleted for copyright stand' in raised.stderr
     assert review() == [('licence-changed', POSTCARD), ('local-changed', PAINTING),
-                        ('source-deleted', DOCUMENT), REFUSED]
+                        ('sdc-conflict', DIAGRAM), ('source-deleted', DOCUMENT),
+                        ('source-disputed', PANORAMA), REFUSED]
     shared_admin.edit(REQUESTS, appendtext=(
         f'\n* [[:{PAINTING}]] keep-copy\n* [[:{POSTCARD}]] - take-source, CC BY-SA is fine\n'
         f'* {DOCUMENT}: delete-copy (a copyright violation on Commons)\n'
+        f'* [[:{PANORAMA}]] detach\n* [[:{DIAGRAM}]] keep-copy - the description is right\n'
         f'* [[:{SPINNER}]] keep-copy\n'))
     decided = run_cli(SHARED, '-always')  # a plain run carries them out
     assert decided.returncode == 0, decided.stderr
     assert review() == [REFUSED]
     lines = shared_admin.text(REQUESTS).splitlines()
     assert ' — commonscache:' not in lines[0]  # the plain user's line stays as it was
-    assert all(' — commonscache: done ' in line for line in lines[1:4]), lines
-    assert ' — commonscache: not carried out ' in lines[4] and 'no open flag' in lines[4]
+    assert all(' — commonscache: done ' in line for line in lines[1:6]), lines
+    assert ' — commonscache: not carried out ' in lines[6] and 'no open flag' in lines[6]
+    assert provenance_of(shared_admin.text(PANORAMA), 'Cached Commons Media')['sync'] == 'no'
     painting = shared_admin.text(PAINTING)
     assert 'Our second note.' in painting and 'Cleaned in 2027.' not in painting
     assert 'cc-by-sa-4.0' in shared_admin.text(POSTCARD).lower()
@@ -199,10 +208,11 @@ def test_flags_clear_when_their_cause_goes_and_reviewers_decide_on_the_wiki(
     for flag in reversed(closed):  # the latest closing of each stands
         how[flag['title'], flag['reason']] = flag['how']
     assert how == {
-        ('File:Harbour panorama.jpg', 'source-disputed'): 'cause gone',
         (PAINTING, 'local-changed'): f'keep-copy by {farm.ADMIN}',
         (POSTCARD, 'licence-changed'): f'take-source by {farm.ADMIN}',
-        (DOCUMENT, 'source-deleted'): f'delete-copy by {farm.ADMIN}'}
+        (DOCUMENT, 'source-deleted'): f'delete-copy by {farm.ADMIN}',
+        (PANORAMA, 'source-disputed'): f'detach by {farm.ADMIN}',
+        (DIAGRAM, 'sdc-conflict'): f'keep-copy by {farm.ADMIN}'}
     assert [flag['how'] for flag in closed if flag['title'] == PAINTING] == [
         f'keep-copy by {farm.ADMIN}', '-force by the operator']
 
