@@ -20,12 +20,14 @@ comes anyway is waited out as its ``Retry-After`` says, counted, and the request
 """
 from __future__ import annotations
 
+import email.utils
 import os
 import socket
 import threading
 import time
 from collections import Counter, deque
 from dataclasses import dataclass, field
+from datetime import UTC, datetime
 from pathlib import Path
 from urllib.parse import urlsplit
 
@@ -296,25 +298,45 @@ throttled: Counter[str] = Counter()
 waited_for_429 = [0.0]
 
 
-def retry_after(value: str | None) -> float:
-    """Seconds from a Retry-After header; the HTTP-date form and a missing header count as
-    one second."""
+def retry_after(value: str | None, default: float = 1.0) -> float:
+    """Seconds a ``Retry-After`` header asks for, in either of its forms (RFC 9110, 10.2.3:
+    seconds, or an HTTP date); *default* when it is missing or unreadable. The one reading
+    of the header for every request the bot sends itself (API pacing, uploads, downloads)."""
+    if not value:
+        return default
     try:
-        return max(0.0, float(value)) if value else 1.0
+        return max(0.0, float(value))
     except ValueError:
-        return 1.0
+        pass
+    try:
+        when = email.utils.parsedate_to_datetime(value)
+    except (TypeError, ValueError, IndexError):
+        return default
+    if when.tzinfo is None:
+        when = when.replace(tzinfo=UTC)
+    return max(0.0, (when - datetime.now(UTC)).total_seconds())
+
+
+def resendable(request: requests.PreparedRequest) -> bool:
+    """Whether *request* can go out again as it is: a streamed body (an upload's multipart
+    encoder, a file) was read by the first sending, and is the sender's to rewind."""
+    return request.body is None or isinstance(request.body, (bytes, str))
 
 
 def _wait_out_429(response: requests.Response, *args: object,
                   **kwargs: object) -> requests.Response:
     """A requests response hook: a 429 is waited out as its Retry-After says, then the same
-    request goes out again (at most :data:`MAX_429_WAITS` times)."""
+    request goes out again (at most :data:`MAX_429_WAITS` times). A request whose body was
+    streamed is not sent again here: its 429 goes back to the sender, whose own retry
+    rewinds the body (:class:`commonscache.upload.UploadApi`)."""
     for _ in range(MAX_429_WAITS):
         if response.status_code != 429:
             break
         host = urlsplit(response.url).netloc
-        wait = min(retry_after(response.headers.get('retry-after')), MAX_RETRY_AFTER)
         throttled[host] += 1
+        if not resendable(response.request):
+            break
+        wait = min(retry_after(response.headers.get('retry-after')), MAX_RETRY_AFTER)
         waited_for_429[0] += wait
         pywikibot.warning(f'{host} answered 429 (too many requests): waiting {wait:g} s as '
                           'its Retry-After asks')

@@ -22,7 +22,7 @@ import requests
 from pywikibot.comms import http
 from pywikibot.exceptions import Error
 
-from commonscache.limits import HostLimit, Policy
+from commonscache.limits import HostLimit, Policy, retry_after
 
 PIECE = 1 << 20
 #: Pieces of a paced download: the bucket holds a quarter second of bytes.
@@ -44,14 +44,6 @@ class BusyServer(DownloadError):
     def __init__(self, message: str, retry_after: float) -> None:
         super().__init__(message)
         self.retry_after = retry_after
-
-
-def retry_hint(value: str | None) -> float:
-    """Seconds from a Retry-After header (the HTTP-date form counts as no hint)."""
-    try:
-        return max(0.0, float(value or 0))
-    except ValueError:
-        return 0.0
 
 
 def backoff(attempt: int, hint: float = 0.0) -> float:
@@ -95,7 +87,7 @@ def _fetch_into(url: str, path: Path, size: int, *, referer: str = '',
                 return held
             if response.status_code in (429, 503):
                 raise BusyServer(f'HTTP {response.status_code} for {url}',
-                                 retry_hint(response.headers.get('retry-after')))
+                                 retry_after(response.headers.get('retry-after'), 0.0))
             if response.status_code not in (200, 206):
                 raise DownloadError(f'HTTP {response.status_code} for {url}')
             mode = 'ab' if response.status_code == 206 else 'wb'

@@ -23,8 +23,9 @@ from pywikibot.comms import http
 from pywikibot.exceptions import APIError
 from requests_toolbelt.multipart.encoder import MultipartEncoder
 
+from commonscache.limits import retry_after
 from commonscache.sites import Site
-from commonscache.transfer import backoff, retry_hint
+from commonscache.transfer import backoff
 
 UploadStatus = Literal['uploaded', 'no-change', 'warning', 'refused', 'url-refused']
 
@@ -161,7 +162,7 @@ class UploadApi:
         raise APIError('upload-retries', f'{attempts} attempts failed')  # not reached
 
     def _wait(self, attempt: int, why: str, hint: str | None = None) -> None:
-        delay = backoff(attempt, retry_hint(hint))
+        delay = backoff(attempt, retry_after(hint, 0.0))
         pywikibot.log(f'upload to {self.site}: {why}; retrying in {delay:.0f} s')
         time.sleep(delay)
 

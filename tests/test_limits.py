@@ -227,3 +227,50 @@ def test_an_unpaced_host_holds_nothing_back():
     policy = limits.Policy(maxrate=0)
     assert policy.host('https://upload.wikimedia.org/x.jpg').pacer is None
     assert policy.status() == ''
+
+
+@pytest.mark.parametrize(('header', 'default', 'seconds'), [
+    ('120', 1.0, 120.0),
+    ('0', 1.0, 0.0),
+    ('-5', 1.0, 0.0),
+    (None, 1.0, 1.0),
+    ('', 0.0, 0.0),
+    ('soon', 0.0, 0.0),
+    ('Wed, 21 Oct 2015 07:28:00 GMT', 1.0, 0.0),  # a date gone by: at once
+])
+def test_retry_after_is_read_one_way_in_both_its_forms(header, default, seconds):
+    assert limits.retry_after(header, default) == seconds
+
+
+def test_retry_after_as_an_http_date_waits_until_then():
+    from datetime import UTC, datetime, timedelta
+    from email.utils import format_datetime
+
+    then = format_datetime(datetime.now(UTC) + timedelta(seconds=90), usegmt=True)
+    assert 85 <= limits.retry_after(then) <= 90
+
+
+def test_a_429_to_a_streamed_body_goes_back_to_its_sender_unsent():
+    """The body of a streamed request (an upload's multipart encoder) was read by the first
+    sending: the hook does not send it again empty, it hands the 429 back (upload.py's own
+    retry rewinds the body), and still counts it."""
+    import io
+
+    from requests_toolbelt import MultipartEncoder
+
+    url = 'https://shared.example.org/w/api.php'
+    encoder = MultipartEncoder({'file': ('a.png', io.BytesIO(b'file bytes'), 'image/png')})
+    streamed = requests.Request('POST', url, data=encoder,
+                                headers={'Content-Type': encoder.content_type}).prepare()
+    assert not limits.resendable(streamed)
+    assert limits.resendable(requests.Request('POST', url, data={'a': 'b'}).prepare())
+    assert limits.resendable(requests.Request('GET', url).prepare())
+    answer = requests.Response()
+    answer.status_code, answer.url, answer.request = 429, url, streamed
+    answer.headers['Retry-After'] = '30'
+    limits.throttled.clear()
+    started = time.monotonic()
+    assert limits._wait_out_429(answer) is answer  # not waited, not sent again
+    assert time.monotonic() - started < 5
+    assert limits.throttled == {'shared.example.org': 1}
+    limits.throttled.clear()
