@@ -124,6 +124,11 @@ PENDING_PURGES = ("INSERT OR IGNORE INTO purges (shared, consumer, title) "
 #: last outcome was one.
 FLAGS_FROM_OUTCOMES = ("INSERT OR IGNORE INTO flags SELECT shared, title, reason, details, "
                        "first_seen FROM files WHERE outcome = 'flagged'",)
+#: Reasons of a 'nothing' outcome that leave the bot's copy standing (its own, edited by
+#: others, detached, kept or deleted by a reviewer's decision): a copy deleted later on the
+#: shared repository is then flagged ``was-deleted``, never uploaded again unasked.
+COPY_STANDS = ('up-to-date', 'local-change', 'detached', 'agreed', 'tagged-for-deletion',
+               'deleted-on-review')
 #: Titles per statement where a query names many (IN lists stay small).
 CHUNK = 500
 
@@ -413,7 +418,7 @@ class State:
         # sdc-conflict: what state files of earlier versions kept for a copy flagged so
         rows = self._files([c.title], sa.or_(
             c.outcome.in_(('cached', 'updated')),
-            sa.and_(c.outcome == 'nothing', c.reason == 'up-to-date'),
+            sa.and_(c.outcome == 'nothing', c.reason.in_(COPY_STANDS)),
             c.reason.in_(('was-deleted', 'sdc-conflict'))), shared, titles)
         return {title for (title,) in rows}
 

@@ -238,3 +238,17 @@ def test_a_database_of_an_earlier_version_gets_wider_title_columns(mariadb_serve
         state.close()
     finally:
         mariadb_server.sql(f'DROP DATABASE IF EXISTS {database}')
+
+
+def test_a_copy_that_stands_by_a_person_or_a_decision_is_one_the_bot_made(make_state):
+    """A copy edited by others, detached, kept or deleted by a reviewer's decision is still
+    one the bot cached: deleted later on the shared repository, it is flagged was-deleted,
+    never uploaded again unasked."""
+    state = make_state()
+    reasons = ('local-change', 'detached', 'agreed', 'tagged-for-deletion', 'deleted-on-review')
+    for reason in reasons:
+        state.record(shared=SHARED, title=f'File:{reason}.jpg', outcome='nothing', reason=reason)
+    state.record(shared=SHARED, title='File:Other.jpg', outcome='nothing', reason='same-file')
+    state.record(shared=SHARED, title='File:Gone.jpg', outcome='skipped',
+                 reason='source-missing')
+    assert state.was_cached(shared=SHARED) == {f'File:{reason}.jpg' for reason in reasons}
