@@ -29,7 +29,7 @@ from commonscache.operations import (
 from commonscache.provenance import TRACKING_CATEGORY
 from commonscache.publish import Publisher
 from commonscache.query import list_query
-from commonscache.reviewing import carry_out, read_decisions
+from commonscache.reviewing import carry_out, decisions_again, read_decisions
 from commonscache.source import DISPUTE_TEMPLATES
 from commonscache.state import now
 from commonscache.steering import load_rules
@@ -126,7 +126,7 @@ class CacheBot(ConfigParserBot):
         rules, notices = load_rules(rules_file=self.opt.rulesfile, page=control.rules,
                                     state=wired.state, groups=run.groups,
                                     groups_option=str(self.opt.groups))
-        decisions, answered, self.requests, ignored = read_decisions(
+        self.decisions, answered, self.requests, ignored = read_decisions(
             pending_requests(control.requests, set(run.groups)) if control.requests else [],
             state=wired.state, shared=shared)
         self.settings = Settings(
@@ -138,7 +138,7 @@ class CacheBot(ConfigParserBot):
                                  shared.siteinfo.get('fileextensions', [])),
             max_upload=shared.siteinfo.get('maxuploadsize', 0),
             run_page=wired.run_page.title, recheck_all=bool(self.opt.refresh),
-            decisions=decisions, on_deleted=run.on_deleted,
+            on_deleted=run.on_deleted,
             copyright_reasons=run.copyright_reasons)
         self.publisher = Publisher(
             shared=shared, consumers=wired.consumers, state=wired.state, control=control,
@@ -198,7 +198,7 @@ class CacheBot(ConfigParserBot):
         polls the consumers in :class:`~commonscache.watch.Watcher` instead, and yields
         nothing."""
         # The reviewers' decisions first: their files judged with the decision in hand.
-        yield from carry_out(self.settings.decisions, self.sweep, self.publisher.answers)
+        yield from carry_out(self.decisions, self.sweep, self.publisher.answers)
         if self.opt.refresh and not self.run_options.poll:
             # The copies first, judged against their sources: a requested sweep that met
             # one first would only glance at it, and the refresh would then pass it by.
@@ -212,6 +212,10 @@ class CacheBot(ConfigParserBot):
             Watcher(consumers=wired.consumers, state=wired.state, run_page=wired.run_page,
                     sweep=self.sweep, publisher=self.publisher, interval=self.run_options.poll,
                     copies=self._cached_files if self.opt.refresh else None,
+                    decisions=functools.partial(
+                        decisions_again, wired.control.requests, groups=set(
+                            self.run_options.groups), sweep=self.sweep,
+                        publisher=self.publisher) if wired.control.requests else None,
                     paused=wired.paused).run()
             return
         for consumer in self.wiring.consumers:

@@ -120,6 +120,7 @@ class Publisher:
             self.run_page.new_batch()
             self.run_page.check()
             answer_requests(self.control.requests, self.answers)
+            self.answers.clear()  # answered: a watch writes the next ones
 
     def _save(self, page: pywikibot.Page, text: str, summary: str) -> None:
         self.run_page.new_batch()  # a stop set during the last batch counts here too

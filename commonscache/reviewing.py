@@ -12,15 +12,17 @@ from __future__ import annotations
 
 from collections import defaultdict
 from collections.abc import Iterator
+from dataclasses import replace
 
 import pywikibot
 
 from commonscache import sites
 from commonscache.datatypes import Decision
-from commonscache.decisions import carried_out, parse, refusal
+from commonscache.decisions import carried_out, closings, parse, refusal
 from commonscache.messages import msg
-from commonscache.operations import Request
+from commonscache.operations import Request, pending_requests
 from commonscache.pipeline import RETRYABLE
+from commonscache.publish import Publisher
 from commonscache.state import State, now, outcomes_of
 from commonscache.sweep import Sweep
 
@@ -71,15 +73,21 @@ def read_decisions(requests: list[Request], *, state: State, shared: sites.Site
 def carry_out(decisions: dict[str, Decision], sweep: Sweep, answers: dict[str, str]
               ) -> Iterator[pywikibot.Page]:
     """The decided files, each judged with its decision (as -refresh judges a copy); then
-    each decision's answer into *answers* (line → answer) by the file's outcome."""
+    each decision's answer into *answers* (line → answer) by the file's outcome. The
+    decisions hold for these files' judgement only: a file met again later (a watch's next
+    poll) is judged by the agreement the decision left, never by the decision again."""
     if not decisions:
         return
     shared = sweep.shared
     pywikibot.info(f'{len(decisions)} decisions of reviewers to carry out')
-    for title in decisions:
-        yield pywikibot.FilePage(shared, title)
-    sweep.flush()
-    sweep.ledger.write_down()
+    _decide_with(sweep, decisions)
+    try:
+        for title in decisions:
+            yield pywikibot.FilePage(shared, title)
+        sweep.flush()
+        sweep.ledger.write_down()
+    finally:
+        _decide_with(sweep, {})
     outcomes = outcomes_of(sweep.state, shared=str(shared), titles=list(decisions))
     for title, decision in decisions.items():
         kind, reason, details = outcomes.get(title, ('', '', 'no outcome'))
@@ -95,3 +103,24 @@ def carry_out(decisions: dict[str, Decision], sweep: Sweep, answers: dict[str, s
             pywikibot.warning(f'{decision.how}: not carried out: {why}')
             answers[decision.line] = msg(shared, 'answer-decision-refused',
                                          {'time': now(), 'why': why})
+
+
+def _decide_with(sweep: Sweep, decisions: dict[str, Decision]) -> None:
+    """The run's settings, with *decisions* in hand, for the judging and the writing and for
+    the record of how flags close."""
+    settings = replace(sweep.settings, decisions=decisions)
+    sweep.settings = sweep.writer.settings = settings
+    sweep.ledger.closing = closings(settings)
+
+
+def decisions_again(page: pywikibot.Page, *, groups: set[str], sweep: Sweep,
+                    publisher: Publisher) -> Iterator[pywikibot.Page]:
+    """-watch: the request page read again (:data:`commonscache.watch.PAGES_EVERY`), and the
+    decisions added since carried out (:func:`carry_out`); sweep lines wait for the next
+    start, as they did."""
+    page = pywikibot.Page(page.site, page.title())  # afresh
+    decisions, answered, _, ignored = read_decisions(
+        pending_requests(page, groups), state=sweep.state, shared=sweep.shared)
+    publisher.answers.update(answered)
+    publisher.notices += [notice for notice in ignored if notice not in publisher.notices]
+    yield from carry_out(decisions, sweep, publisher.answers)

@@ -259,10 +259,14 @@ class Watcher:
     def __init__(self, *, consumers: list[Site], state: State, run_page: RunPage,
                  sweep: Sweep, publisher: Publisher, interval: float,
                  copies: Callable[[], Iterable[pywikibot.Page]] | None = None,
+                 decisions: Callable[[], Iterable[pywikibot.Page]] | None = None,
                  paused: str = '') -> None:
         self.consumers, self.state, self.run_page = consumers, state, run_page
         self.sweep, self.publisher = sweep, publisher
         self.interval, self.copies, self.paused = interval, copies, paused
+        #: the files of the reviewers' decisions added to the request page since it was
+        #: last read, read again with the review and status pages (:data:`PAGES_EVERY`)
+        self.decisions = decisions
         self.retries = {consumer: Retries(interval) for consumer in consumers}
         self.marks = {consumer: state.watermark(str(consumer)) for consumer in consumers}
         self.cadence = Cadence(interval)
@@ -328,6 +332,9 @@ class Watcher:
     def _write_pages(self) -> None:
         sweep = self.sweep
         try:
+            for page in self.decisions() if self.decisions else ():
+                sweep.treat(page)
+            self.publisher.answer_requests()
             self.publisher.write_review_page()
             self.publisher.write_status_page(sweep.counter['cached'] + sweep.counter['updated'])
         except EmergencyStop as stop:

@@ -182,3 +182,25 @@ def test_files_read_within_a_day_are_held_unless_unanswered_or_refreshing():
     assert _not_waiting(titles, refreshing, Memory(state=state)) == (titles, [])
     assert sorted(waits_due(state, refreshing, seen=set())) == [
         'File:Down.png', 'File:Long gone.png', 'File:Missing.png']
+
+
+def test_a_watch_carries_out_the_decisions_added_since_with_its_pages():
+    """Every PAGES_EVERY, before the review page is written: the decisions added to the
+    request page since (the callback the bot gives) are treated, and their answers written
+    (issue 36)."""
+    from types import SimpleNamespace
+
+    from commonscache.watch import Watcher
+
+    done: list[str] = []
+    sweep = SimpleNamespace(treat=lambda page: done.append(f'treat {page}'),
+                            counter={'cached': 0, 'updated': 0})
+    publisher = SimpleNamespace(
+        answer_requests=lambda: done.append('answers'),
+        write_review_page=lambda: done.append('review'),
+        write_status_page=lambda copies: done.append('status'))
+    watcher = Watcher(consumers=[], state=None, run_page=None, sweep=sweep,
+                      publisher=publisher, interval=1.0,
+                      decisions=lambda: iter(['File:Kept.jpg']))
+    watcher._write_pages()
+    assert done == ['treat File:Kept.jpg', 'answers', 'review', 'status']
