@@ -19,7 +19,10 @@ from commonscache.rules import Rules
 from commonscache.sdc import MediaInfo
 
 if TYPE_CHECKING:  # the state is I/O; the types only name it
-    from commonscache.state import State
+    from commonscache.state import Agreement, State
+
+# --- a reviewer's word ----------------------------------------------------------------------
+
 
 @dataclass(frozen=True)
 class Decision:
@@ -38,19 +41,6 @@ class Decision:
     def how(self) -> str:
         """How the flags it closes were closed, as the record keeps it."""
         return f'{self.word} by {self.user}'
-
-
-@dataclass(frozen=True)
-class Agreement:
-    """A decision that stands after it was carried out (keep-copy, delete-copy), against
-    the source's *revision* and *sha1* of that moment (0 and '' for a source that was
-    gone)."""
-
-    decision: str
-    revision: int
-    sha1: str
-    by: str
-    at: str
 
 
 # --- what the run was told, and has learnt ------------------------------------------------

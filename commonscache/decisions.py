@@ -17,7 +17,8 @@ from __future__ import annotations
 import re
 from collections.abc import Iterable
 
-from commonscache.datatypes import Agreement, Settings, SourceFile
+from commonscache.datatypes import Settings, SourceFile
+from commonscache.state import Agreement
 
 TAKE_SOURCE, KEEP_COPY, DETACH, DELETE_COPY = 'take-source', 'keep-copy', 'detach', 'delete-copy'
 WORDS = (TAKE_SOURCE, KEEP_COPY, DETACH, DELETE_COPY)
