@@ -43,6 +43,12 @@ def read_decisions(requests: list[Request], *, state: State, shared: sites.Site
             open_flags[flag.title].add(flag.reason)
     for request in requests:
         found = parsed[request.line]
+        if found is not None:
+            try:
+                found = pywikibot.FilePage(shared, found[0]).title(), found[1]
+            except (ValueError, pywikibot.exceptions.Error):
+                # Not a file (* [[Harbour]] - keep-copy of the exhibition): a sweep line.
+                found = None
         if found is None:
             if request.trusted:
                 sweeps.append(request)
@@ -54,13 +60,8 @@ def read_decisions(requests: list[Request], *, state: State, shared: sites.Site
             notices.append(notice)
             continue
         title, word = found
-        try:
-            title = pywikibot.FilePage(shared, title).title()
-        except (ValueError, pywikibot.exceptions.Error):
-            why = f'{title!r} is not a file title'
-        else:
-            why = (f'{decisions[title].line!r} decides about {title} in this run already'
-                   if title in decisions else refusal(word, open_flags.get(title, ())))
+        why = (f'{decisions[title].line!r} decides about {title} in this run already'
+               if title in decisions else refusal(word, open_flags.get(title, ())))
         if why:
             pywikibot.warning(f'request {request.line!r} by {request.user}: {why}')
             answers[request.line] = msg(shared, 'answer-decision-refused',

@@ -178,7 +178,7 @@ def test_flags_clear_when_their_cause_goes_and_reviewers_decide_on_the_wiki(
         f'\n* [[:{PAINTING}]] keep-copy\n* [[:{POSTCARD}]] - take-source, CC BY-SA is fine\n'
         f'* {DOCUMENT}: delete-copy (a copyright violation on Commons)\n'
         f'* [[:{PANORAMA}]] detach\n* [[:{DIAGRAM}]] keep-copy - the description is right\n'
-        f'* [[:{SPINNER}]] keep-copy\n'))
+        f'* [[:{SPINNER}]] keep-copy\n* [[Harbour]] - keep-copy of the exhibition\n'))
     decided = run_cli(SHARED, '-always')  # a plain run carries them out
     assert decided.returncode == 0, decided.stderr
     assert review() == [REFUSED]
@@ -186,6 +186,7 @@ def test_flags_clear_when_their_cause_goes_and_reviewers_decide_on_the_wiki(
     assert ' — commonscache:' not in lines[0]  # the plain user's line stays as it was
     assert all(' — commonscache: done ' in line for line in lines[1:6]), lines
     assert ' — commonscache: not carried out ' in lines[6] and 'no open flag' in lines[6]
+    assert ' — commonscache: done ' in lines[7] and 'examined' in lines[7]  # not a file: a sweep
     assert provenance_of(shared_admin.text(PANORAMA), 'Cached Commons Media')['sync'] == 'no'
     painting = shared_admin.text(PAINTING)
     assert 'Our second note.' in painting and 'Cleaned in 2027.' not in painting
