@@ -57,7 +57,7 @@ NAMESPACES = (2, 4, 6, 10)
 #: What differs between two runs on the pages the bot writes: when it copied a file, since
 #: when a file is flagged.
 RETRIEVED = re.compile(r'^\|retrieved=.*$', re.MULTILINE)
-SINCE = re.compile(r'\|\| \d{4}-\d\d-\d\dT\d\d:\d\d:\d\dZ$', re.MULTILINE)
+SINCE = re.compile(r'\|\| \d{4}-\d\d-\d\dT\d\d:\d\d:\d\dZ(?= \|\||$)', re.MULTILINE)
 
 
 def report(name: str, figures: dict) -> None:
