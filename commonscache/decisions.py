@@ -17,7 +17,8 @@ from __future__ import annotations
 import re
 from collections.abc import Iterable
 
-from commonscache.datatypes import Settings, SourceFile
+from commonscache import flags
+from commonscache.datatypes import Decision, Outcome, Settings, SharedFile, SourceFile
 from commonscache.state import Agreement
 
 TAKE_SOURCE, KEEP_COPY, DETACH, DELETE_COPY = 'take-source', 'keep-copy', 'detach', 'delete-copy'
@@ -35,10 +36,18 @@ _ON_COPIES = {
     'description-unreadable': (KEEP_COPY, DETACH, DELETE_COPY),
     'rules-blocked': (KEEP_COPY, DETACH, DELETE_COPY),
 }
-#: flag reason → the decisions that settle it. Flags of pages the bot did not write
-#: (name-taken, duplicate, was-deleted, ...) are not in it: a person settles those on the
-#: shared repository itself, and the bot sees the cause gone.
-APPLIES: dict[str, tuple[str, ...]] = dict(_ON_COPIES)
+#: The flags of a page the bot did not write, or of a name without a page: only keep-copy,
+#: which leaves the page as it stands (an agreement about the shared repository's file, not
+#: the source's); anything else a person does on the shared repository itself (moves,
+#: deletes, uploads), and the bot sees the cause gone.
+_ON_OTHERS = {reason: (KEEP_COPY,) for reason in (
+    'name-taken', 'duplicate', 'was-deleted', 'upload-refused', 'write-refused',
+    'sha1-mismatch')}
+#: flag reason → the decisions that settle it.
+APPLIES: dict[str, tuple[str, ...]] = {**_ON_OTHERS, **_ON_COPIES}
+#: The revision of an agreement about the page on the shared repository as it stands (its
+#: file's sha1), made where the bot has no copy whose source it knows.
+AS_IT_STANDS = -1
 
 #: Deletion comments on Commons that say a file went for copyright (matched as parts of
 #: the comment, without case): Commons' speedy criteria F1 to F6 and its deletion reasons.
@@ -96,8 +105,12 @@ def for_copyright(comment: str, reasons: Iterable[str]) -> bool:
     return any(reason.casefold() in folded for reason in reasons if reason)
 
 
-def holds(agreement: Agreement, source: SourceFile | None) -> bool:
-    """The source is as it was when the agreement was made."""
+def holds(agreement: Agreement, source: SourceFile | None,
+          shared: SharedFile | None = None) -> bool:
+    """The source is as it was when the agreement was made (for an agreement about the
+    page as it stands, :data:`AS_IT_STANDS`: the file on the shared repository)."""
+    if agreement.revision == AS_IT_STANDS:
+        return shared is not None and shared.sha1 == agreement.sha1
     if source is None:
         return agreement.revision == 0
     return (agreement.revision, agreement.sha1) == (source.revision, source.latest.sha1)
@@ -108,6 +121,16 @@ def agreement_for(word: str, source: SourceFile | None, *, by: str, at: str) -> 
     if source is None:
         return Agreement(word, 0, '', by, at)
     return Agreement(word, source.revision, source.latest.sha1, by, at)
+
+
+def kept_as_it_stands(decision: Decision, shared: SharedFile, *, at: str) -> Outcome:
+    """keep-copy for a name where the bot has no copy whose source it knows (someone else's
+    file, a deleted copy, a file the shared repository refuses): the flags close, and the
+    agreement holds while the shared repository's file under the name stays as it is."""
+    return Outcome(decision.title, 'nothing', 'agreed',
+                   f'{decision.how}: left as it stands on the shared repository',
+                   examined=flags.JUDGED | {flags.SDC_CONFLICT},
+                   agreement=Agreement(KEEP_COPY, AS_IT_STANDS, shared.sha1, decision.user, at))
 
 
 def closings(settings: Settings) -> dict[str, str]:

@@ -35,12 +35,12 @@ from commonscache.datatypes import (
     flagged,
     skipped,
 )
-from commonscache.decisions import for_copyright
+from commonscache.decisions import KEEP_COPY, for_copyright, kept_as_it_stands
 from commonscache.detect import FileUse, classify, repository_urls, survey
 from commonscache.reconcile import CORRUPT_AFTER, decide, is_owned
 from commonscache.sdc import conflict_details, contradictions
 from commonscache.source import deletion_comment, read_sources
-from commonscache.state import State, ago, agreements
+from commonscache.state import State, ago, agreements, now
 from commonscache.target import read_shared
 
 
@@ -322,6 +322,11 @@ def locate_copies(titles: list[str], settings: Settings, memory: Memory) -> Loca
     located = Located(examined=len(titles), run_page=shared.pop(settings.run_page, None))
     by_source: dict[sites.Site | None, list[str]] = defaultdict(list)
     for title in titles:
+        decided = settings.decisions.get(title)
+        if decided and decided.word == KEEP_COPY and not shared[title].provenance:
+            # No copy of the bot's, so no source to read: the page as it stands is agreed.
+            located.outcomes.append(kept_as_it_stands(decided, shared[title], at=now()))
+            continue
         if shared[title].redirect_to:  # a renamed name: it holds no file of its own
             located.outcomes.append(Outcome(title, 'nothing', 'up-to-date',
                                             f'redirects to {shared[title].redirect_to}',

@@ -127,7 +127,7 @@ def _agreed(agreed: Agreement, source: SourceFile | None, shared: SharedFile
         if shared.provenance:
             return Verdict('nothing', 'tagged-for-deletion', f'{when}; it awaits an admin')
         return None
-    if not holds(agreed, source):
+    if not holds(agreed, source, shared):
         return None
     return Verdict('nothing', 'agreed', f'{when}, against source revision {agreed.revision}')
 

@@ -10,6 +10,7 @@ import pytest
 from commonscache import flags
 from commonscache.decisions import (
     APPLIES,
+    AS_IT_STANDS,
     COPYRIGHT_REASONS,
     DELETE_COPY,
     DETACH,
@@ -66,16 +67,19 @@ def test_each_decision_settles_the_flags_it_applies_to(open_reasons, word, appli
         assert word in why
 
 
-def test_the_table_gives_every_flag_on_a_copy_a_way_out_and_leaves_others_to_people():
+def test_every_flag_has_a_way_out_and_pages_not_the_bots_are_only_kept_as_they_stand():
+    assert set(APPLIES) == flags.JUDGED | {flags.SDC_CONFLICT}
     assert set(APPLIES['local-changed']) == set(WORDS)
     assert TAKE_SOURCE not in APPLIES['source-deleted']  # nothing to take
     for reason in ('name-taken', 'duplicate', 'was-deleted', 'upload-refused'):
-        assert 'on the shared repository' in refusal(KEEP_COPY, {reason})
+        assert APPLIES[reason] == (KEEP_COPY,)
+        assert 'what does: keep-copy' in refusal(DELETE_COPY, {reason})
     assert refusal(KEEP_COPY, set()) == 'the file has no open flag'
 
 
 AGREED = Agreement(KEEP_COPY, SOURCE.revision, SOURCE.latest.sha1, 'Reviewer', '2026-12-07')
 DELETED = Agreement(DELETE_COPY, 0, '', 'Reviewer', '2026-12-07')
+STANDS = Agreement(KEEP_COPY, AS_IT_STANDS, TAKEN.sha1, 'Reviewer', '2026-12-07')
 
 
 @pytest.mark.parametrize(('source', 'shared', 'options', 'action', 'reason'), [
@@ -107,12 +111,19 @@ DELETED = Agreement(DELETE_COPY, 0, '', 'Reviewer', '2026-12-07')
                  id='deleted: tagged, awaits an admin'),
     pytest.param(NEW_BOTH, ABSENT, {'agreed': DELETED, 'was_cached': True}, 'nothing',
                  'deleted-on-review', id='deleted: never uploaded again'),
-    pytest.param(SOURCE, TAKEN, {'agreed': DELETED}, 'nothing', 'same-file',
+    pytest.param(SOURCE, dataclasses.replace(TAKEN, sha1=SOURCE.latest.sha1),
+                 {'agreed': DELETED}, 'nothing', 'same-file',
                  id='deleted: a page of someone else is judged as any'),
+    # keep-copy for a page the bot did not write: the page as it stands
+    pytest.param(NEW_BOTH, TAKEN, {'agreed': STANDS}, 'nothing', 'agreed',
+                 id='as it stands: whatever the source does'),
+    pytest.param(SOURCE, dataclasses.replace(TAKEN, sha1='d' * 40), {'agreed': STANDS},
+                 'flag', 'name-taken', id='as it stands: until the page gets a new file'),
+    pytest.param(SOURCE, ABSENT, {'agreed': dataclasses.replace(STANDS, sha1=''),
+                                  'was_cached': True},
+                 'nothing', 'agreed', id='as it stands: a deleted copy stays deleted'),
 ])
 def test_decisions_and_agreements_decide(source, shared, options, action, reason):
-    if shared is TAKEN and action == 'nothing':
-        shared = dataclasses.replace(TAKEN, sha1=SOURCE.latest.sha1)
     verdict = decide(source, shared, bot=BOT, **options)
     assert (verdict.action, verdict.reason) == (action, reason), verdict
 
@@ -206,3 +217,15 @@ def test_a_flag_on_a_changed_description_links_the_sources_diff_since_the_copy()
     page = as_wikitable([Flag('local-changed', 'File:X.jpg', verdict.details, '2026-01-01')],
                         interwiki='commons')
     assert '[[commons:Special:Diff/7/8|diff]]' in page
+
+
+def test_keep_copy_without_a_copy_of_the_bots_agrees_to_the_page_as_it_stands():
+    from commonscache.datatypes import Decision
+    from commonscache.decisions import kept_as_it_stands
+
+    decision = Decision('File:X.jpg', KEEP_COPY, 'Reviewer', '* [[:File:X.jpg]] keep-copy')
+    outcome = kept_as_it_stands(decision, TAKEN, at='2026-12-07T00:00:00Z')
+    assert (outcome.kind, outcome.reason) == ('nothing', 'agreed')
+    assert outcome.examined >= {'name-taken', 'duplicate', 'was-deleted', 'upload-refused'}
+    assert outcome.agreement == Agreement(KEEP_COPY, AS_IT_STANDS, TAKEN.sha1, 'Reviewer',
+                                          '2026-12-07T00:00:00Z')
