@@ -11,7 +11,7 @@ wiki did not answer keeps its line open for the next run.
 from __future__ import annotations
 
 from collections import defaultdict
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 from dataclasses import replace
 
 import pywikibot
@@ -27,11 +27,13 @@ from commonscache.state import State, now, outcomes_of
 from commonscache.sweep import Sweep
 
 
-def read_decisions(requests: list[Request], *, state: State, shared: sites.Site
+def read_decisions(requests: list[Request], *, state: State, shared: sites.Site,
+                   known: Iterable[str] = ()
                    ) -> tuple[dict[str, Decision], dict[str, str], list[Request], list[str]]:
     """The request page's lines split: the decisions to carry out (title → decision), the
     answers of those refused at once (line → answer), the sweeps requested by trusted users,
-    and notices of the decisions ignored because someone outside the groups added them."""
+    and notices of the decisions ignored because someone outside the groups added them
+    (each a warning too, but those *known* already)."""
     decisions: dict[str, Decision] = {}
     answers: dict[str, str] = {}
     sweeps: list[Request] = []
@@ -56,7 +58,8 @@ def read_decisions(requests: list[Request], *, state: State, shared: sites.Site
         if not request.trusted:
             notice = (f'{request.line!r}: ignored, {request.user} is not in the groups that '
                       'decide (-groups)')
-            pywikibot.warning(f'request page: {notice}')
+            if notice not in known:
+                pywikibot.warning(f'request page: {notice}')
             notices.append(notice)
             continue
         title, word = found
@@ -121,7 +124,8 @@ def decisions_again(page: pywikibot.Page, *, groups: set[str], sweep: Sweep,
     start, as they did."""
     page = pywikibot.Page(page.site, page.title())  # afresh
     decisions, answered, _, ignored = read_decisions(
-        pending_requests(page, groups), state=sweep.state, shared=sweep.shared)
+        pending_requests(page, groups), state=sweep.state, shared=sweep.shared,
+        known=publisher.notices)
     publisher.answers.update(answered)
     publisher.notices += [notice for notice in ignored if notice not in publisher.notices]
     yield from carry_out(decisions, sweep, publisher.answers)

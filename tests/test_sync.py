@@ -118,6 +118,24 @@ def test_every_conflict_is_flagged_and_what_people_did_stays(farm_wikis, people,
     assert 'wikitable sortable' in html
     assert html.count('<tr') == len(flags) + 1
 
+    # A reviewer leaves names as they stand on the shared repository (issue 36): someone
+    # else's file, a copy the farm deleted, a file type it refuses. The flags close, and
+    # stay closed through a run that judges every file again.
+    people['shared admin'].edit(REQUESTS, text=(
+        f'* [[:{DIAGRAM}]] keep-copy\n* [[:{MAP}]] keep-copy - we deleted it on purpose\n'
+        f'* [[:{WEBP}]] keep-copy\n'))
+    decided = run_cli(SHARED, '-always')
+    assert decided.returncode == 0, decided.stderr
+    left = [flag for flag in flags if flag[1] not in (DIAGRAM, MAP, WEBP)]
+    assert review() == left
+    assert all(' — commonscache: done ' in line
+               for line in people['shared admin'].text(REQUESTS).splitlines())
+    again = run_cli(*EVERYTHING)
+    assert again.returncode == 0, again.stderr
+    assert review() == left
+    assert shared_user.page(MAP).get('missing'), 'a deleted copy must not come back'
+    assert shared_user.page(DIAGRAM)['imageinfo'][0]['user'] == farm.USER
+
 
 def test_flags_clear_when_their_cause_goes_and_reviewers_decide_on_the_wiki(
         farm_wikis, people, tmp_path):
