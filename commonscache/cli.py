@@ -246,12 +246,12 @@ from pywikibot.bot import init_handlers, show_help
 
 from commonscache.errors import UsageError
 from commonscache.limits import wait_out_429s
-from commonscache.logs import shorten_retry_tracebacks
-from commonscache.sites import (
-    configure_user_agent,
+from commonscache.pywikibot_compat import (
     configured_site_made_lazily,
     renew_tokens_on_relogin,
+    shorten_retry_tracebacks,
 )
+from commonscache.sites import configure_user_agent
 from commonscache.sweep import note_interrupts
 from commonscache.watch import DEFAULT_POLL, stop_on_sigterm
 

@@ -33,9 +33,9 @@ from urllib.parse import urlsplit
 
 import pywikibot
 import requests
-from pywikibot.comms import http
 
 from commonscache.errors import UsageError
+from commonscache.pywikibot_compat import add_response_hook, mount_on_session
 from commonscache.sites import Site
 
 API_PER_MINUTE = 200
@@ -363,16 +363,12 @@ def pace(policy: Policy, own: list[Site]) -> None:
     """Pace the run's API requests as *policy* says; the farm's own wikis (*own*) are not
     Wikimedia's, and not paced."""
     policy.exempt_hosts.update(urlsplit(site.base_url('')).netloc for site in own)
-    adapter = PacedAdapter(policy)
-    for prefix in ('https://', 'http://'):
-        http.session.mount(prefix, adapter)
+    mount_on_session(PacedAdapter(policy))
 
 
 def wait_out_429s() -> None:
     """Make every request of Pywikibot's session (API and downloads) wait out a 429."""
-    hooks = http.session.hooks.setdefault('response', [])
-    if _wait_out_429 not in hooks:
-        hooks.append(_wait_out_429)
+    add_response_hook(_wait_out_429)
 
 
 def throttled_line() -> str:

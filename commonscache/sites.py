@@ -6,8 +6,7 @@ https://meta.wikimedia.org/wiki/User-Agent_policy
 from __future__ import annotations
 
 import socket
-from collections.abc import Callable, Iterator
-from contextlib import contextmanager
+from collections.abc import Callable
 from pathlib import Path
 from urllib.parse import urlsplit
 
@@ -18,6 +17,7 @@ from pywikibot.exceptions import APIError, Error, NoUsernameError, SiteDefinitio
 
 from commonscache import __version__
 from commonscache.errors import UsageError
+from commonscache.pywikibot_compat import ConsumerSite
 
 #: Tool name and version first, then contact details from user_agent_description, then
 #: Pywikibot's own products, as the policy asks.
@@ -65,39 +65,9 @@ def site_from_spec(spec: str, what: str = 'shared repository') -> Site:
         raise UsageError(f'cannot reach the {what} {spec}: {error}') from None
 
 
-class ConsumerSite(Site):
-    """A consumer wiki, asked nothing until the run has work there.
-
-    Pywikibot's APISite asks the wiki who the bot is as soon as the object is made
-    (``login(cookie_only=True)``, one request); on a farm of many wikis most have nothing to
-    do in a quiet run, and every query it does make answers that question anyway (Pywikibot
-    adds ``meta=userinfo`` to each). A consumer with work is logged in when it needs to be
-    (:func:`login_if_configured`: more than 50 titles to read, or a purge to make).
-    """
-
-    def login(self, autocreate: bool = False, user: str | None = None, *,
-              cookie_only: bool = False) -> None:
-        if cookie_only:
-            return  # the construction's check: left to the first query
-        super().login(autocreate, user)
-
-
 def consumer_site(family: str, code: str) -> Site:
     """The consumer wiki *family*:*code*, made without a request (:class:`ConsumerSite`)."""
     return pywikibot.Site(code, family, interface=ConsumerSite)
-
-
-@contextmanager
-def configured_site_made_lazily() -> Iterator[None]:
-    """Pywikibot's ``handle_args`` makes the configured site to check that it exists; made
-    as a :class:`ConsumerSite` (which the run uses when that site is its consumer), it
-    costs no request."""
-    before = config.site_interface
-    config.site_interface = ConsumerSite
-    try:
-        yield
-    finally:
-        config.site_interface = before
 
 
 def unreachable(url: str, answers: dict[tuple[str, int], str] | None = None) -> str:
@@ -311,26 +281,6 @@ def check_password_file() -> None:
     if mode & 0o077:
         raise UsageError(f'the password file {path} can be read by others '
                          f'(mode {mode & 0o777:o}); run: chmod 600 {path}')
-
-
-def renew_tokens_on_relogin() -> None:
-    """Make Pywikibot fetch fresh tokens when it logs in again after losing its session.
-
-    Pywikibot (11.9) notices a lost session ("Logged in as ... instead of ...") and logs in
-    again, but with the login token it cached from the lost session; MediaWiki refuses that
-    (``sessionlost``) and the write in progress fails. Emptying the token wallet first makes
-    the new login, and the writes after it, use tokens of the new session.
-    """
-    relogin = Site._relogin
-    if getattr(relogin, 'renews_tokens', False):
-        return
-
-    def relogin_with_fresh_tokens(site: Site) -> None:
-        site.tokens.clear()
-        relogin(site)
-
-    relogin_with_fresh_tokens.renews_tokens = True  # type: ignore[attr-defined]
-    Site._relogin = relogin_with_fresh_tokens  # type: ignore[method-assign]
 
 
 def save_own_page(page: pywikibot.Page, text: str, summary: str) -> None:
