@@ -78,6 +78,11 @@ def test_a_description_the_parser_would_choke_on_is_flagged_and_the_run_goes_on(
     assert 'flagged File:Hostile braces.png for review: description-unreadable' in out, out
     assert 'File:Hostile braces.png' not in shared_uploads(shared)
     assert reached(shared, sentence)
+    # A reviewer leaves it uncopied (issue 36): the flag closes, nothing is copied.
+    admin(shared).edit(REQUESTS, text='* [[:File:Hostile braces.png]] keep-copy\n')
+    refresh('-page:Hostile braces page')
+    assert run_cli(SHARED, '-review').stdout == ''
+    assert 'File:Hostile braces.png' not in shared_uploads(shared)
 
 
 def test_the_longest_title_mediawiki_allows_does_not_end_the_run(farm_wikis):
@@ -173,6 +178,12 @@ def test_a_write_refused_on_one_page_is_flagged_and_the_run_goes_on(farm_wikis):
     assert reached(shared, sentence)
     review = run_cli(SHARED, '-review')
     assert 'write-refused\tFile:Example diagram.svg' in review.stdout, review.stdout
+    # A reviewer keeps the copy as it is (issue 36): the flag closes, the filter stays.
+    admin(shared).edit(REQUESTS, text='* [[:File:Example diagram.svg]] keep-copy\n')
+    with farm.configured('shared', spam_regex=['/casinospamword/']):
+        out = refresh()
+    assert 'keep-copy by Admin: File:Example diagram.svg' in out, out[-3000:]
+    assert run_cli(SHARED, '-review').stdout == ''
 
 
 def test_nothing_in_a_provenance_value_is_interpreted(farm_wikis):

@@ -123,10 +123,10 @@ def test_every_conflict_is_flagged_and_what_people_did_stays(farm_wikis, people,
     # stay closed through a run that judges every file again.
     people['shared admin'].edit(REQUESTS, text=(
         f'* [[:{DIAGRAM}]] keep-copy\n* [[:{MAP}]] keep-copy - we deleted it on purpose\n'
-        f'* [[:{WEBP}]] keep-copy\n'))
+        f'* [[:{WEBP}]] keep-copy\n* [[:{LIGHTHOUSE}]] keep-copy - both names are fine\n'))
     decided = run_cli(SHARED, '-always')
     assert decided.returncode == 0, decided.stderr
-    left = [flag for flag in flags if flag[1] not in (DIAGRAM, MAP, WEBP)]
+    left = [flag for flag in flags if flag[1] not in (DIAGRAM, MAP, WEBP, LIGHTHOUSE)]
     assert review() == left
     assert all(' — commonscache: done ' in line
                for line in people['shared admin'].text(REQUESTS).splitlines())
