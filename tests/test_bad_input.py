@@ -189,6 +189,15 @@ def test_a_source_whose_bytes_never_match_is_flagged_and_no_longer_fetched(bad_i
     assert f'flagged {title(ALTERED)} for review: source-corrupt' in result.stderr
     assert fetched() == before
     assert shared_uploads(bad_input['shared']) == []
+    # A reviewer leaves it uncopied (issue 36): the flag closes, and nothing is fetched.
+    from tests.wikiclient import WikiClient
+
+    WikiClient(bad_input['shared'], farm.ADMIN, farm.ADMIN_PASSWORD).edit(
+        'Project:Cached Commons media/Requests', text=f'* [[:{title(ALTERED)}]] keep-copy\n')
+    result = run_cli(SHARED, '-always', '-page:Corrupt source', '-byurl:never')
+    assert result.returncode == 0, result.stderr
+    assert run_cli(SHARED, '-review').stdout == ''
+    assert fetched() == before
 
 
 def test_a_page_embedding_5000_files_is_read_in_batches_of_500(bad_input):

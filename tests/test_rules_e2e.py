@@ -56,6 +56,13 @@ def test_a_rule_page_renames_removes_maps_and_blocks(farm_wikis, admin):
     review = run_cli('-review')
     assert ('rules-blocked\tFile:Mona Lisa test.png\tTemplates/Bad: {{PD-old-100}} in '
             'Devfarm shared:Cached Commons media/Rules') in review.stdout.splitlines()
+    # A reviewer agrees that it stays out (issue 36): the flag closes, nothing is copied.
+    admin.edit('Project:Cached Commons media/Requests',
+               text='* [[:File:Mona Lisa test.png]] keep-copy - PD-old-100 is not for us\n')
+    result = run_cli(SHARED, '-always', '-page:Harbour')
+    assert result.returncode == 0, result.stderr
+    assert 'rules-blocked' not in run_cli('-review').stdout
+    assert admin.page('File:Mona Lisa test.png').get('missing')
 
 
 def test_a_malformed_rule_is_skipped_with_a_warning_naming_the_line(farm_wikis, admin):
