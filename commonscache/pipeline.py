@@ -151,13 +151,11 @@ def locate_surveyed(surveyed: Surveyed, settings: Settings, memory: Memory) -> L
                          ride=settings.run_page)
     located.run_page = shared.pop(settings.run_page, None)
     on_shared = [t for t in rest if shared[t].file_exists or shared[t].redirect_to]
-    remaining = []
-    for title in (t for t in rest if t not in on_shared):
-        if refused_type(settings, title):  # its type tells: no need to read the source
-            located.outcomes.append(flagged(title, 'upload-refused',
-                                            refused_type(settings, title)))
-        else:
-            remaining.append(title)
+    remaining = [t for t in rest if t not in on_shared and not refused_type(settings, t)]
+    # Its type tells: no need to read the source (a reviewer may have agreed to that).
+    located.outcomes += _refused_by_type(
+        [t for t in rest if t not in on_shared and t not in remaining], shared, settings,
+        memory)
     remaining, waiting = _not_waiting(remaining, settings, memory)
     if remaining:  # the source is read anyway: the waiting files are read with the others
         remaining += [outcome.title for outcome in waiting]
@@ -207,6 +205,24 @@ def _find_on_sources(repositories: list[str], titles: list[str],
     located.outcomes += [skipped(t, 'missing-everywhere',
                                  'not on the shared repository nor on any source the consumer '
                                  'uses, each asked directly') for t in remaining]
+
+
+def _refused_by_type(titles: list[str], shared: dict[str, SharedFile], settings: Settings,
+                     memory: Memory) -> list[Outcome]:
+    """The outcomes of files whose type the shared repository refuses: flagged, but where
+    a reviewer's keep-copy stands (:func:`commonscache.reconcile.decide`)."""
+    agreed = agreements(memory.state, shared=str(settings.shared), titles=titles) \
+        if memory.state and titles else {}
+    outcomes = []
+    for title in titles:
+        verdict = decide(None, shared[title], bot='', agreed=agreed[title]) \
+            if title in agreed else None
+        if verdict is not None and verdict.action == 'nothing':
+            outcomes.append(Outcome(title, 'nothing', verdict.reason, verdict.details,
+                                    examined=flags.judged('nothing', conflict=False)))
+        else:
+            outcomes.append(flagged(title, 'upload-refused', refused_type(settings, title)))
+    return outcomes
 
 
 def _not_waiting(titles: list[str], settings: Settings, memory: Memory

@@ -46,10 +46,13 @@ def read_decisions(requests: list[Request], *, state: State, shared: sites.Site,
     for request in requests:
         found = parsed[request.line]
         if found is not None:
+            # Any file title (not FilePage: it refuses a type the shared repository does
+            # not take, and those are flagged too); anything else (* [[Harbour]] -
+            # keep-copy of the exhibition) is a sweep line.
             try:
-                found = pywikibot.FilePage(shared, found[0]).title(), found[1]
+                page = pywikibot.Page(shared, found[0])
+                found = (page.title(), found[1]) if page.namespace() == 6 else None
             except (ValueError, pywikibot.exceptions.Error):
-                # Not a file (* [[Harbour]] - keep-copy of the exhibition): a sweep line.
                 found = None
         if found is None:
             if request.trusted:
@@ -87,7 +90,7 @@ def carry_out(decisions: dict[str, Decision], sweep: Sweep, answers: dict[str, s
     _decide_with(sweep, decisions)
     try:
         for title in decisions:
-            yield pywikibot.FilePage(shared, title)
+            yield pywikibot.Page(shared, title)
         sweep.flush()
         sweep.ledger.write_down()
     finally:
