@@ -412,17 +412,19 @@ class State:
                 for where, title, reason, details, since in rows]
 
     def _files(self, columns: list[sa.ColumnElement], condition: sa.ColumnElement,
-               shared: str, titles: Iterable[str] | None) -> list[sa.Row]:
-        """Rows of the files table for *shared* (and *titles*, when given, a chunk at a time:
-        a batch's lookups stay small however many files the state holds)."""
-        query = sa.select(*columns).where(files_table.c.shared == shared, condition)
+               shared: str, titles: Iterable[str] | None,
+               table: sa.Table = files_table) -> list[sa.Row]:
+        """Rows of the files table (or another keyed by shared and title) for *shared* (and
+        *titles*, when given, a chunk at a time: a batch's lookups stay small however many
+        files the state holds)."""
+        query = sa.select(*columns).where(table.c.shared == shared, condition)
         with self.engine.begin() as db:
             if titles is None:
                 return db.execute(query).all()
             titles = list(titles)
             return [row for start in range(0, len(titles), CHUNK)
                     for row in db.execute(query.where(
-                        files_table.c.title.in_(titles[start:start + CHUNK]))).all()]
+                        table.c.title.in_(titles[start:start + CHUNK]))).all()]
 
     def was_cached(self, *, shared: str, titles: Iterable[str] | None = None) -> set[str]:
         """Titles the bot has cached on *shared*, or flagged as deleted there since."""
@@ -618,16 +620,10 @@ def _record_outcome(db: sa.Connection, shared: str, title: str, outcome: str,
 def agreements(state: State, *, shared: str, titles: Iterable[str]) -> dict[str, Agreement]:
     """title → the reviewer's decision that stands for it, of *titles* (a chunk at a time)."""
     t = agreements_table.c
-    titles = list(titles)
-    found = {}
-    with state.engine.begin() as db:
-        for start in range(0, len(titles), CHUNK):
-            for row in db.execute(sa.select(t.title, t.decision, t.revision, t.sha1, t.by_user,
-                                            t.at).where(t.shared == shared, t.title.in_(
-                                                titles[start:start + CHUNK]))).all():
-                found[row.title] = Agreement(row.decision, int(row.revision), row.sha1,
-                                             row.by_user, row.at)
-    return found
+    rows = state._files([t.title, t.decision, t.revision, t.sha1, t.by_user, t.at], sa.true(),
+                        shared, titles, table=agreements_table)
+    return {title: Agreement(decision, int(revision), sha1, by, at)
+            for title, decision, revision, sha1, by, at in rows}
 
 
 def outcomes_of(state: State, *, shared: str, titles: Iterable[str]
