@@ -29,7 +29,7 @@ from commonscache.operations import (
 from commonscache.provenance import TRACKING_CATEGORY
 from commonscache.publish import Publisher
 from commonscache.query import list_query
-from commonscache.reviewing import carry_out, decisions_again, read_decisions
+from commonscache.reviewing import WatchedRequests, carry_out, read_decisions
 from commonscache.source import DISPUTE_TEMPLATES
 from commonscache.state import now
 from commonscache.steering import load_rules
@@ -212,10 +212,10 @@ class CacheBot(ConfigParserBot):
             Watcher(consumers=wired.consumers, state=wired.state, run_page=wired.run_page,
                     sweep=self.sweep, publisher=self.publisher, interval=self.run_options.poll,
                     copies=self._cached_files if self.opt.refresh else None,
-                    decisions=functools.partial(
-                        decisions_again, wired.control.requests, groups=set(
-                            self.run_options.groups), sweep=self.sweep,
-                        publisher=self.publisher) if wired.control.requests else None,
+                    decisions=WatchedRequests(
+                        wired.control.requests, groups=set(self.run_options.groups),
+                        sweep=self.sweep, publisher=self.publisher)
+                    if wired.control.requests else None,
                     paused=wired.paused).run()
             return
         for consumer in self.wiring.consumers:

@@ -161,7 +161,8 @@ Options:
                      does not answer is waited out, longer after each failure (up to 10
                      minutes), and its changes are examined when it is back. SIGTERM ends
                      the run after the files in flight, with exit status 0. The review page
-                     is rewritten at most every 5 minutes. With -refresh, every cached copy
+                     is rewritten at most every 5 minutes; reviewers' decisions are carried
+                     out at the next poll. With -refresh, every cached copy
                      is re-checked at the start and then once a day.
 
 -wikis:LIST          The consumer wikis: FAMILY:CODE items separated by commas, or FAMILY for

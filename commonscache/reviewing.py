@@ -120,15 +120,31 @@ def _decide_with(sweep: Sweep, decisions: dict[str, Decision]) -> None:
     sweep.ledger.closing = closings(settings)
 
 
-def decisions_again(page: pywikibot.Page, *, groups: set[str], sweep: Sweep,
-                    publisher: Publisher) -> Iterator[pywikibot.Page]:
-    """-watch: the request page read again (:data:`commonscache.watch.PAGES_EVERY`), and the
-    decisions added since carried out (:func:`carry_out`); sweep lines wait for the next
-    start, as they did."""
-    page = pywikibot.Page(page.site, page.title())  # afresh
-    decisions, answered, _, ignored = read_decisions(
-        pending_requests(page, groups), state=sweep.state, shared=sweep.shared,
-        known=publisher.notices)
-    publisher.answers.update(answered)
-    publisher.notices += [notice for notice in ignored if notice not in publisher.notices]
-    yield from carry_out(decisions, sweep, publisher.answers)
+class WatchedRequests:
+    """-watch: the request page looked at every poll (one request: its latest revision) and
+    read again when it changed, so that a reviewer's decision is carried out within a poll
+    of being saved (:func:`carry_out`); sweep lines wait for the next start, as they did.
+    A decision whose file's wiki did not answer leaves the page to be read again."""
+
+    def __init__(self, page: pywikibot.Page, *, groups: set[str], sweep: Sweep,
+                 publisher: Publisher) -> None:
+        self.page, self.groups, self.sweep, self.publisher = page, groups, sweep, publisher
+        #: the page's revision whose decisions were all carried out or answered
+        self.settled = -1
+
+    def __call__(self) -> Iterator[pywikibot.Page]:
+        page = pywikibot.Page(self.page.site, self.page.title())  # afresh
+        revision = page.latest_revision_id if page.exists() else 0
+        if revision == self.settled:
+            return
+        sweep, publisher = self.sweep, self.publisher
+        # Lines answered but not yet written back (the run's start) are not decided again.
+        requests = [request for request in pending_requests(page, self.groups)
+                    if request.line not in publisher.answers]
+        decisions, answered, _, ignored = read_decisions(
+            requests, state=sweep.state, shared=sweep.shared, known=publisher.notices)
+        publisher.answers.update(answered)
+        publisher.notices += [notice for notice in ignored if notice not in publisher.notices]
+        yield from carry_out(decisions, sweep, publisher.answers)
+        if all(decision.line in publisher.answers for decision in decisions.values()):
+            self.settled = revision

@@ -265,7 +265,7 @@ class Watcher:
         self.sweep, self.publisher = sweep, publisher
         self.interval, self.copies, self.paused = interval, copies, paused
         #: the files of the reviewers' decisions added to the request page since it was
-        #: last read, read again with the review and status pages (:data:`PAGES_EVERY`)
+        #: last read (:class:`~commonscache.reviewing.WatchedRequests`), every poll
         self.decisions = decisions
         self.retries = {consumer: Retries(interval) for consumer in consumers}
         self.marks = {consumer: state.watermark(str(consumer)) for consumer in consumers}
@@ -299,6 +299,8 @@ class Watcher:
                     self.sweep.flush()
                     refreshed = began
                 held = self.poll(began)
+                if not held and self.decisions:
+                    self._carry_out_decisions()
                 wait = backoff.failed() if held else backoff.ok()
                 if held:
                     pywikibot.warning(f'watch: {held}; next poll in {wait:.0f} s')
@@ -329,12 +331,17 @@ class Watcher:
         pywikibot.warning(f'watch: paused, {why}; the run page is read every '
                           f'{self.interval:g} s until it says "true"')
 
+    def _carry_out_decisions(self) -> None:
+        """The reviewers' decisions saved since the last poll, carried out and answered now
+        (the request page is one request a poll while nobody edits it)."""
+        self.publisher.answer_requests()  # the start's answers first
+        for page in self.decisions():
+            self.sweep.treat(page)
+        self.publisher.answer_requests()
+
     def _write_pages(self) -> None:
         sweep = self.sweep
         try:
-            for page in self.decisions() if self.decisions else ():
-                sweep.treat(page)
-            self.publisher.answer_requests()
             self.publisher.write_review_page()
             self.publisher.write_status_page(sweep.counter['cached'] + sweep.counter['updated'])
         except EmergencyStop as stop:

@@ -51,9 +51,10 @@ BOT_APP = 'commonscache'
 #: BotPasswords: at least 32 characters, only [0-9a-w] (BotPassword::canonicalizeLoginData).
 BOT_PASSWORD = 'devfarmbotpassword0123456789abcdef'
 #: The grants for uploads, edits and uploads by URL (uploadeditmovefile carries upload_by_url),
-#: and protect, which only counts where the bot's groups have the right (``granted_rights``).
+#: and protect and delete, which only count where the bot's groups have the right
+#: (``granted_rights``).
 BOT_GRANTS = ('basic,highvolume,editpage,createeditmovepage,uploadfile,uploadeditmovefile,'
-              'protect')
+              'protect,delete')
 #: A user without special rights, for tests of what ordinary users may not do.
 USER = 'Plain User'
 USER_PASSWORD = 'devfarm-user-password'

@@ -20,6 +20,7 @@ from tests.conftest import FARM_DIR, PYWIKIBOT_DIR, run_cli
 from tests.faultproxy import FaultProxy
 from tests.test_reliability import report
 from tests.test_sweep import api, api_log, imageinfo, repositories, shared_uploads, summary_of
+from tests.wikiclient import WikiClient
 
 pytestmark = pytest.mark.e2e
 
@@ -167,6 +168,16 @@ def test_awkward_names_lying_files_and_broken_descriptions(bad_input):
         'awkward names cached': len(AWKWARD), 'name variants, one upload': 3,
         'extension and MIME type disagree': mismatch[1], 'sha1 mismatch': altered[0],
         'malformed wikitext': 'cached', 'description bytes cached': len(HUGE_TEXT.encode())}})
+    # A reviewer keeps the file the shared repository fetched (issue 36): the flag closes,
+    # and the next run leaves it as it stands.
+    WikiClient(shared, farm.ADMIN, farm.ADMIN_PASSWORD).edit(
+        'Project:Cached Commons media/Requests', text=f'* [[:{title(ALTERED)}]] keep-copy\n')
+    kept = run_cli(SHARED, '-always', '-page:Bad inputs')
+    assert kept.returncode == 0, kept.stderr
+    assert outcomes()[title(ALTERED)][:2] == ('nothing', 'agreed'), kept.stderr
+    assert [line.split('\t')[0] for line in run_cli('-review').stdout.splitlines()] == [
+        'upload-refused']
+    assert shared_uploads(shared) == sorted(cached | {title(ALTERED)}), 'nothing new'
 
 
 def test_a_source_whose_bytes_never_match_is_flagged_and_no_longer_fetched(bad_input):
@@ -190,8 +201,6 @@ def test_a_source_whose_bytes_never_match_is_flagged_and_no_longer_fetched(bad_i
     assert fetched() == before
     assert shared_uploads(bad_input['shared']) == []
     # A reviewer leaves it uncopied (issue 36): the flag closes, and nothing is fetched.
-    from tests.wikiclient import WikiClient
-
     WikiClient(bad_input['shared'], farm.ADMIN, farm.ADMIN_PASSWORD).edit(
         'Project:Cached Commons media/Requests', text=f'* [[:{title(ALTERED)}]] keep-copy\n')
     result = run_cli(SHARED, '-always', '-page:Corrupt source', '-byurl:never')

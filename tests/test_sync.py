@@ -11,8 +11,9 @@ import requests
 
 from commonscache.target import provenance_of
 from devfarm import farm, seed
-from tests.conftest import run_cli
+from tests.conftest import PYWIKIBOT_DIR, run_cli
 from tests.test_sweep import SHARED, api, copies_listed, summary_of
+from tests.test_watch import bot, stop, wait_until
 from tests.wikiclient import WikiClient
 
 pytestmark = pytest.mark.e2e
@@ -218,22 +219,40 @@ def test_flags_clear_when_their_cause_goes_and_reviewers_decide_on_the_wiki(
     assert shared_admin.text(MAP).startswith('{{Delete|commonscache: the source was deleted '
                                              'for copyright')
     assert shared_admin.page(DOCUMENT)['imageinfo'], 'tagged, for an admin to delete'
+    # Where the bot may delete, -ondeleted:delete deletes such a copy; it does not come back.
+    commons.delete(SPINNER, 'Copyright violation: test')
     commons.edit(PAINTING, appendtext='\nCleaned again.')
-    assert run_cli(SHARED, '-always', '-refresh').returncode == 0
+    with farm.configured('shared', granted_rights={'bot': ['delete']}):
+        deleting = run_cli(SHARED, '-always', '-refresh', '-ondeleted:delete')
+    assert deleting.returncode == 0, deleting.stderr
+    assert shared_admin.page(SPINNER).get('missing'), deleting.stderr
     assert review() == [('local-changed', PAINTING), REFUSED]
+    # A watch carries out a decision saved while it runs, at its next poll.
+    watcher = bot(PYWIKIBOT_DIR, SHARED, '-always', '-watch:2')
+    try:
+        time.sleep(4)  # past its start
+        shared_admin.edit(REQUESTS, appendtext=f'\n* [[:{PAINTING}]] take-source, checked')
+        wait_until(lambda: ' — commonscache: done ' in shared_admin.text(
+            REQUESTS).splitlines()[-1], 60)
+    finally:
+        status, err = stop(watcher)
+    assert status == 0, err
+    assert 'Cleaned again.' in shared_admin.text(PAINTING)
+    assert review() == [REFUSED]
     # Who closed what, the latest first.
     closed = json.loads(run_cli('-review', '-json', '-closed').stdout)
     how = {}
     for flag in reversed(closed):  # the latest closing of each stands
         how[flag['title'], flag['reason']] = flag['how']
     assert how == {
-        (PAINTING, 'local-changed'): f'keep-copy by {farm.ADMIN}',
+        (PAINTING, 'local-changed'): f'take-source by {farm.ADMIN}',
         (POSTCARD, 'licence-changed'): f'take-source by {farm.ADMIN}',
         (DOCUMENT, 'source-deleted'): f'delete-copy by {farm.ADMIN}',
         (PANORAMA, 'source-disputed'): f'detach by {farm.ADMIN}',
         (DIAGRAM, 'sdc-conflict'): f'keep-copy by {farm.ADMIN}'}
     assert [flag['how'] for flag in closed if flag['title'] == PAINTING] == [
-        f'keep-copy by {farm.ADMIN}', '-force by the operator']
+        f'take-source by {farm.ADMIN}', f'keep-copy by {farm.ADMIN}',
+        '-force by the operator']
 
 
 def test_a_refresh_after_commons_reformatted_licence_names_flags_nothing(farm_wikis):
