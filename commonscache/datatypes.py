@@ -1,8 +1,9 @@
 """The data the stages hand each other, in the order a batch meets them (see
-:mod:`commonscache.pipeline`): what the run was told (:class:`Settings`) and has learnt
-(:class:`Memory`); where a batch's files come from (:class:`Group`, :class:`Located`); what
-each side holds (:class:`SourceFile`, :class:`SharedFile`, together a :class:`Snapshot`);
-what to do (:class:`Verdict`); and what came of it (:class:`Outcome`).
+:mod:`commonscache.pipeline`): a reviewer's word (:class:`Decision`, :class:`Agreement`);
+what the run was told (:class:`Settings`); where a batch's files come from
+(:class:`Group`, :class:`Located`); what each side holds (:class:`SourceFile`,
+:class:`SharedFile`, together a :class:`Snapshot`); what to do (:class:`Verdict`); and what
+came of it (:class:`Outcome`).
 
 Every stage imports its types from here, never from another stage, so that following a
 batch goes down the stages without climbing back. Nothing here reads, writes or decides.
@@ -11,17 +12,27 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, Literal
+from typing import Literal
 
 from commonscache import sites
 from commonscache.limits import Policy
 from commonscache.rules import Rules
 from commonscache.sdc import MediaInfo
 
-if TYPE_CHECKING:  # the state is I/O; the types only name it
-    from commonscache.state import Agreement, State
-
 # --- a reviewer's word ----------------------------------------------------------------------
+
+@dataclass(frozen=True)
+class Agreement:
+    """A decision that stands after it was carried out (keep-copy, delete-copy), against
+    the source's *revision* and *sha1* of that moment (0 and '' for a source that was
+    gone)."""
+
+    decision: str
+    revision: int
+    sha1: str
+    by: str
+    at: str
+
 
 
 @dataclass(frozen=True)
@@ -74,28 +85,6 @@ class Settings:
     on_deleted: str = 'flag'
     #: -copyrightreasons: the deletion comments that say copyright
     copyright_reasons: tuple[str, ...] = ()
-
-
-@dataclass
-class Memory:
-    """What the run has learnt in earlier batches.
-
-    :ivar seen: titles examined already (a file used on several consumers is examined once)
-    :ivar available: titles the shared repository holds as the bot's, or an identical, copy
-    :ivar down: source hosts that did not answer, and why: not asked again while this
-        memory lasts (a run, or one poll of a watch), and never longer
-    """
-
-    state: State | None
-    seen: set[str] = field(default_factory=set)
-    available: set[str] = field(default_factory=set)
-    down: dict[str, str] = field(default_factory=dict)
-
-    def forget_poll(self) -> None:
-        """What one poll of a watch learnt, forgotten before the next: a file embedded
-        again is examined again, and a wiki that was down is asked again."""
-        self.seen.clear()
-        self.down.clear()
 
 
 # --- the two sides ------------------------------------------------------------------------

@@ -18,8 +18,7 @@ import re
 from collections.abc import Iterable
 
 from commonscache import flags
-from commonscache.datatypes import Decision, Outcome, Settings, SharedFile, SourceFile
-from commonscache.state import Agreement
+from commonscache.datatypes import Agreement, Decision, Outcome, Settings, SharedFile, SourceFile
 
 TAKE_SOURCE, KEEP_COPY, DETACH, DELETE_COPY = 'take-source', 'keep-copy', 'detach', 'delete-copy'
 WORDS = (TAKE_SOURCE, KEEP_COPY, DETACH, DELETE_COPY)

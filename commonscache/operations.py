@@ -1,4 +1,4 @@
-"""Running unattended: the run lock, the emergency-stop page, and sweeps that admins request
+"""Running unattended: the emergency-stop page, and sweeps that admins request
 on the wiki.
 
 The request page lists what to sweep, one line each (``* Category:Places`` or ``* Page
@@ -9,14 +9,10 @@ by rewriting it with the outcome, so that it is not swept again.
 """
 from __future__ import annotations
 
-import fcntl
-import os
 import threading
 import time
 from collections.abc import Iterable
 from dataclasses import dataclass, field
-from pathlib import Path
-from typing import IO
 
 import pywikibot
 
@@ -35,47 +31,6 @@ class EmergencyStop(Exception):
 #: Set by SIGTERM (see :func:`commonscache.watch.stop_on_sigterm`): the run stops before its
 #: next write, as for the run page, and a watch's wait between polls ends at once.
 TERMINATE = threading.Event()
-
-
-class RunLock:
-    """An exclusive lock beside the state file: two runs on one state never overlap.
-
-    ``flock`` locks die with the process that holds them, so the lock of a killed run is
-    taken over at once; the file keeps the holder's pid for the message.
-    """
-
-    def __init__(self, path: Path) -> None:
-        self.path = path
-        self.handle: IO[str] | None = None
-
-    def acquire(self) -> bool:
-        self.path.parent.mkdir(parents=True, exist_ok=True)
-        handle = self.path.open('a+')
-        try:
-            fcntl.flock(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
-        except BlockingIOError:
-            handle.close()
-            return False
-        handle.seek(0)
-        handle.truncate()
-        handle.write(f'{os.getpid()}\n')
-        handle.flush()
-        self.handle = handle
-        return True
-
-    def holder(self) -> str:
-        """Who holds the lock, as messages name it (``pid N``)."""
-        try:
-            pid = self.path.read_text().strip()
-        except OSError:
-            pid = ''
-        return f'pid {pid}' if pid else 'pid unknown'
-
-    def release(self) -> None:
-        if self.handle:
-            fcntl.flock(self.handle, fcntl.LOCK_UN)
-            self.handle.close()
-            self.handle = None
 
 
 @dataclass

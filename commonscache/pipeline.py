@@ -14,7 +14,7 @@ batches (:class:`Memory`).
 from __future__ import annotations
 
 from collections import defaultdict
-from dataclasses import replace
+from dataclasses import dataclass, field, replace
 
 import pywikibot
 import requests
@@ -23,7 +23,6 @@ from commonscache import flags, sites
 from commonscache.datatypes import (
     Group,
     Located,
-    Memory,
     Outcome,
     Settings,
     SharedFile,
@@ -42,6 +41,28 @@ from commonscache.sdc import conflict_details, contradictions
 from commonscache.source import deletion_comment, read_sources
 from commonscache.state import State, ago, agreements, now
 from commonscache.target import read_shared
+
+
+@dataclass
+class Memory:
+    """What the run has learnt in earlier batches.
+
+    :ivar seen: titles examined already (a file used on several consumers is examined once)
+    :ivar available: titles the shared repository holds as the bot's, or an identical, copy
+    :ivar down: source hosts that did not answer, and why: not asked again while this
+        memory lasts (a run, or one poll of a watch), and never longer
+    """
+
+    state: State | None
+    seen: set[str] = field(default_factory=set)
+    available: set[str] = field(default_factory=set)
+    down: dict[str, str] = field(default_factory=dict)
+
+    def forget_poll(self) -> None:
+        """What one poll of a watch learnt, forgotten before the next: a file embedded
+        again is examined again, and a wiki that was down is asked again."""
+        self.seen.clear()
+        self.down.clear()
 
 
 def refused_type(settings: Settings, title: str) -> str:

@@ -9,7 +9,7 @@ from __future__ import annotations
 import re
 
 from commonscache.attribution import licence_identity, licence_set
-from commonscache.datatypes import SharedFile, SourceFile, Verdict
+from commonscache.datatypes import Agreement, SharedFile, SourceFile, Verdict
 from commonscache.decisions import (
     DELETE_COPY,
     DETACH,
@@ -18,7 +18,6 @@ from commonscache.decisions import (
     TAKE_SOURCE,
     holds,
 )
-from commonscache.state import Agreement
 
 #: The verdicts that write to the shared repository.
 WRITES = frozenset({'create', 'update-file', 'update-description'})

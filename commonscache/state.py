@@ -25,6 +25,7 @@ import sqlalchemy as sa
 from sqlalchemy.dialects import mysql, sqlite
 
 from commonscache import flags
+from commonscache.datatypes import Agreement
 
 #: Keys are strings of a bounded length, as MariaDB's indexes want them (its lengths count
 #: characters): a title is at most 255 bytes after its namespace in MediaWiki, and the
@@ -141,19 +142,6 @@ class Flag:
     details: str
     since: str
     shared: str = ''
-
-
-@dataclass(frozen=True)
-class Agreement:
-    """A decision that stands after it was carried out (keep-copy, delete-copy), against
-    the source's *revision* and *sha1* of that moment (0 and '' for a source that was
-    gone)."""
-
-    decision: str
-    revision: int
-    sha1: str
-    by: str
-    at: str
 
 
 @dataclass(frozen=True)

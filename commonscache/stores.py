@@ -13,16 +13,16 @@
 from __future__ import annotations
 
 import configparser
+import fcntl
 import os
 import re
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Protocol
+from typing import IO, Protocol
 
 import sqlalchemy as sa
 
 from commonscache.errors import UsageError
-from commonscache.operations import RunLock
 from commonscache.shards import Shard
 
 #: ToolsDB, Toolforge's MariaDB for tools (https://wikitech.wikimedia.org/wiki/Help:Toolforge/ToolsDB).
@@ -30,6 +30,47 @@ TOOLSDB_HOST = 'tools.db.svc.wikimedia.cloud'
 DEFAULT_CNF = '~/replica.my.cnf'
 _MYSQL = re.compile(r'^mysql://(?P<host>[^:/]+)(?::(?P<port>\d+))?/(?P<db>[A-Za-z0-9_$]+)$')
 _NAME = re.compile(r'^[A-Za-z0-9_$]+$')
+
+
+class RunLock:
+    """An exclusive lock beside the state file: two runs on one state never overlap.
+
+    ``flock`` locks die with the process that holds them, so the lock of a killed run is
+    taken over at once; the file keeps the holder's pid for the message.
+    """
+
+    def __init__(self, path: Path) -> None:
+        self.path = path
+        self.handle: IO[str] | None = None
+
+    def acquire(self) -> bool:
+        self.path.parent.mkdir(parents=True, exist_ok=True)
+        handle = self.path.open('a+')
+        try:
+            fcntl.flock(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except BlockingIOError:
+            handle.close()
+            return False
+        handle.seek(0)
+        handle.truncate()
+        handle.write(f'{os.getpid()}\n')
+        handle.flush()
+        self.handle = handle
+        return True
+
+    def holder(self) -> str:
+        """Who holds the lock, as messages name it (``pid N``)."""
+        try:
+            pid = self.path.read_text().strip()
+        except OSError:
+            pid = ''
+        return f'pid {pid}' if pid else 'pid unknown'
+
+    def release(self) -> None:
+        if self.handle:
+            fcntl.flock(self.handle, fcntl.LOCK_UN)
+            self.handle.close()
+            self.handle = None
 
 
 class Lock(Protocol):

@@ -20,7 +20,6 @@ from pywikibot import config
 from commonscache import budget, sites
 from commonscache.datatypes import (
     Located,
-    Memory,
     Outcome,
     Settings,
     SharedFile,
@@ -33,6 +32,7 @@ from commonscache.ledger import Ledger
 from commonscache.operations import RunPage
 from commonscache.pipeline import (
     RETRYABLE,
+    Memory,
     judge,
     judged,
     locate,

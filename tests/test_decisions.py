@@ -8,6 +8,7 @@ import dataclasses
 import pytest
 
 from commonscache import flags
+from commonscache.datatypes import Agreement
 from commonscache.decisions import (
     APPLIES,
     AS_IT_STANDS,
@@ -25,7 +26,7 @@ from commonscache.decisions import (
 )
 from commonscache.reconcile import decide
 from commonscache.review import as_wikitable, closed_as_json, closed_as_lines
-from commonscache.state import Agreement, Flag, Record, agreements, closed_flags
+from commonscache.state import Flag, Record, agreements, closed_flags
 from commonscache.target import detached_text, provenance_of
 from tests.test_reconcile import (
     ABSENT,

@@ -155,8 +155,7 @@ def test_files_read_within_a_day_are_held_unless_unanswered_or_refreshing():
     not answer always is; -refresh reads them all (issues 33 and 34)."""
     from types import SimpleNamespace
 
-    from commonscache.datatypes import Memory
-    from commonscache.pipeline import _not_waiting, waits_due
+    from commonscache.pipeline import Memory, _not_waiting, waits_due
     from commonscache.state import ago, now
 
     fresh, old = now(), ago(2 * 86400)
