@@ -724,7 +724,7 @@ def api_requests_by_wiki(traffic: Traffic) -> dict[str, int]:
 def many_wikis(args: argparse.Namespace) -> list[str]:
     """A farm of *args.wikis* consumers on one database server (consumer, consumer2 and
     clones of consumer2, devfarm/farm.py): what a run costs per wiki in each mode."""
-    from commonscache.shards import Shard
+    from commonscache.keeping.shards import Shard
 
     root = farm.farm_dir()
     farm.destroy(root)

@@ -36,7 +36,7 @@ sys.path.insert(0, str(REPO))
 
 import requests  # noqa: E402
 
-from commonscache.state import State  # noqa: E402
+from commonscache.keeping.state import State  # noqa: E402
 from devfarm import farm  # noqa: E402
 from devfarm.seed import SeedFile  # noqa: E402
 from tests.faultproxy import KINDS, FaultProxy  # noqa: E402

@@ -25,7 +25,7 @@ os.environ.setdefault('COMMONSCACHE_FARM_DIR',
                       os.path.join(tempfile.gettempdir(), 'commonscache-watchfarm'))
 sys.path.insert(0, str(REPO))
 
-from commonscache.state import State  # noqa: E402
+from commonscache.keeping.state import State  # noqa: E402
 from devfarm import farm  # noqa: E402
 from tests.wikiclient import WikiClient  # noqa: E402
 

@@ -5,6 +5,6 @@ import sys
 # argv[0]; under `python -m` that would be "__main__".
 sys.argv[0] = 'commonscache'
 
-from commonscache.cli import run  # noqa: E402
+from commonscache.running.cli import run  # noqa: E402
 
 run()

@@ -1,5 +1,5 @@
 """The data the stages hand each other, in the order a batch meets them (see
-:mod:`commonscache.pipeline`): a reviewer's word (:class:`Decision`, :class:`Agreement`);
+:mod:`commonscache.reading.pipeline`): a reviewer's word (:class:`Decision`, :class:`Agreement`);
 what the run was told (:class:`Settings`); where a batch's files come from
 (:class:`Group`, :class:`Located`); what each side holds (:class:`SourceFile`,
 :class:`SharedFile`, together a :class:`Snapshot`); what to do (:class:`Verdict`); and what
@@ -14,10 +14,10 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Literal
 
-from commonscache import sites
-from commonscache.limits import Policy
-from commonscache.rules import Rules
-from commonscache.sdc import MediaInfo
+from commonscache.markup.rules import Rules
+from commonscache.markup.sdc import MediaInfo
+from commonscache.wikis import sites
+from commonscache.wikis.limits import Policy
 
 # --- a reviewer's word ----------------------------------------------------------------------
 
@@ -37,7 +37,7 @@ class Agreement:
 
 @dataclass(frozen=True)
 class Decision:
-    """A reviewer's decision on a flagged file (:mod:`commonscache.decisions`).
+    """A reviewer's decision on a flagged file (:mod:`commonscache.deciding.decisions`).
 
     :ivar word: take-source, keep-copy, detach or delete-copy
     :ivar line: the request page's line as written (its answer rewrites it)
@@ -79,7 +79,7 @@ class Settings:
     run_page: str = ''
     #: -refresh: every file that waits for its source is read again, however recently
     recheck_all: bool = False
-    #: title → the reviewer's decision this run carries out (:mod:`commonscache.decisions`)
+    #: title → the reviewer's decision this run carries out (:mod:`commonscache.deciding.decisions`)
     decisions: Mapping[str, Decision] = field(default_factory=dict)
     #: -ondeleted: what a source's deletion for copyright does to the copy (flag, tag, delete)
     on_deleted: str = 'flag'
@@ -132,7 +132,7 @@ class SourceFile:
     #: the structured data (Commons' mediainfo slot), None when the page has none
     entity: MediaInfo | None = None
     #: why the description is past what the bot parses ('' when it is not; see
-    #: :mod:`commonscache.wikitext`): then nothing was read from it
+    #: :mod:`commonscache.markup.wikitext`): then nothing was read from it
     unreadable: str = ''
 
     @property
@@ -231,7 +231,7 @@ class Snapshot:
     deletions: dict[str, str]
     #: the run page, when it was read along with the shared repository (None: not read)
     run_page: SharedFile | None = None
-    #: the reviewers' decisions that stand for these files (:mod:`commonscache.decisions`)
+    #: the reviewers' decisions that stand for these files (:mod:`commonscache.deciding.decisions`)
     agreements: dict[str, Agreement] = field(default_factory=dict)
 
 
@@ -249,7 +249,7 @@ class Verdict:
     a redirect to the file's canonical name (the source renamed it); ``nothing`` leaves it
     (the reason says why that is right); ``skip`` leaves it for a reason that needs no
     person; ``flag`` leaves it for a person to review. A reviewer's decision
-    (:mod:`commonscache.decisions`) adds ``agree`` (the copy stays as it is, agreed),
+    (:mod:`commonscache.deciding.decisions`) adds ``agree`` (the copy stays as it is, agreed),
     ``detach`` (``sync=no`` on the copy) and ``delete`` (the copy deleted, or tagged).
     """
 
@@ -279,7 +279,7 @@ class Outcome:
     #: the copy's size in bytes, where the outcome leaves one on the shared repository
     size: int = 0
     #: the flag causes this outcome looked at: open flags for other causes stay open
-    #: (:mod:`commonscache.flags`)
+    #: (:mod:`commonscache.deciding.flags`)
     examined: frozenset[str] = frozenset()
     #: a reviewer's decision this outcome carried out, to stand from now on
     agreement: Agreement | None = None

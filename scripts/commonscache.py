@@ -1,4 +1,4 @@
-"""Entry for ``pwb.py commonscache``: see :mod:`commonscache.cli` (``-help`` prints it)."""
+"""Entry for ``pwb.py commonscache``: see :mod:`commonscache.running.cli` (``-help`` prints it)."""
 import os
 import sys
 
@@ -8,7 +8,7 @@ _here = os.path.dirname(os.path.abspath(__file__))
 sys.path[:] = [p for p in sys.path if os.path.abspath(p or os.curdir) != _here]
 sys.modules.pop('commonscache', None)
 
-from commonscache.cli import run  # noqa: E402
+from commonscache.running.cli import run  # noqa: E402
 
 if __name__ == '__main__':
     run()

@@ -112,9 +112,9 @@ def make_state(request: pytest.FixtureRequest, tmp_path: Path):
     the farm's MariaDB server (created by the state itself, dropped after the test)."""
     import uuid
 
-    from commonscache import stores
-    from commonscache.shards import Shard
-    from commonscache.state import State
+    from commonscache.keeping import stores
+    from commonscache.keeping.shards import Shard
+    from commonscache.keeping.state import State
 
     opened = []
 

@@ -38,7 +38,7 @@ def consumer_query() -> None:
     """What Pywikibot asks a consumer around one batched query (site info, parameters)."""
     import pywikibot
 
-    from commonscache.query import query_titles
+    from commonscache.wikis.query import query_titles
 
     query_titles(pywikibot.Site('consumer', 'devfarm'), ['File:A.jpg', 'File:B.jpg'],
                  prop='info')
@@ -51,9 +51,9 @@ USED = ['File:Sunset over the harbour.jpg', 'File:Modern format sample.webp',
 def _reads() -> None:
     import pywikibot
 
-    from commonscache.detect import classify, files_used_on
-    from commonscache.source import read_sources
-    from commonscache.target import read_shared
+    from commonscache.reading.detect import classify, files_used_on
+    from commonscache.reading.source import read_sources
+    from commonscache.reading.target import read_shared
 
     consumer = pywikibot.Site('consumer', 'devfarm')
     shared = pywikibot.Site('shared', 'devfarm')

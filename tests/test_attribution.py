@@ -3,7 +3,7 @@ from __future__ import annotations
 
 import pytest
 
-from commonscache.attribution import (
+from commonscache.markup.attribution import (
     author_from_wikitext,
     licence_from_wikitext,
     licence_name,

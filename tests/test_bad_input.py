@@ -10,10 +10,10 @@ from urllib.parse import unquote, urlsplit
 
 import pytest
 
-from commonscache.detect import SURVEY_LIMIT
-from commonscache.reconcile import CORRUPT_AFTER
-from commonscache.state import State
-from commonscache.target import provenance_of
+from commonscache.deciding.reconcile import CORRUPT_AFTER
+from commonscache.keeping.state import State
+from commonscache.reading.detect import SURVEY_LIMIT
+from commonscache.reading.target import provenance_of
 from devfarm import farm
 from devfarm.seed import SeedFile
 from tests.conftest import FARM_DIR, PYWIKIBOT_DIR, run_cli

@@ -4,9 +4,9 @@ from __future__ import annotations
 
 import pytest
 
-from commonscache import budget
 from commonscache.datatypes import Verdict
-from commonscache.state import State
+from commonscache.keeping import budget
+from commonscache.keeping.state import State
 
 CREATE = Verdict('create')
 MB = 1024 * 1024
@@ -98,7 +98,7 @@ def test_an_edit_that_embeds_past_the_days_budget_waits_for_a_sweep(farm_wikis):
 def test_the_farms_budget_holds_beside_each_consumers(make_state):
     """Of the consumer's budget and the farm's, the one with the least left holds; the
     farm's counts every consumer's new copies (issue 34)."""
-    from commonscache.sweep import budget_left
+    from commonscache.running.sweep import budget_left
 
     state = make_state()
     day = budget.today()

@@ -42,7 +42,7 @@ def test_readmes_option_table_names_every_option_and_no_other():
     """README's option table and the command line know the same options (issue 35)."""
     import re
 
-    from commonscache import cli
+    from commonscache.running import cli
 
     text = (REPO / 'README.md').read_text(encoding='utf-8')
     table = text[text.index('## Options'):text.index('\n## ', text.index('## Options') + 5)]
@@ -59,8 +59,8 @@ def test_review_reads_scripts_ini_as_every_other_mode(tmp_path, monkeypatch, cap
     -review reads that state, not the default file (issue 35)."""
     import pywikibot
 
-    from commonscache.cli import show_review
-    from commonscache.state import State
+    from commonscache.keeping.state import State
+    from commonscache.running.cli import show_review
 
     state = State(tmp_path / 'elsewhere.sqlite')
     state.record(shared='devfarm:shared', title='File:A.jpg', outcome='flagged',

@@ -7,9 +7,9 @@ import dataclasses
 
 import pytest
 
-from commonscache import flags
 from commonscache.datatypes import Agreement
-from commonscache.decisions import (
+from commonscache.deciding import flags
+from commonscache.deciding.decisions import (
     APPLIES,
     AS_IT_STANDS,
     COPYRIGHT_REASONS,
@@ -24,10 +24,10 @@ from commonscache.decisions import (
     parse,
     refusal,
 )
-from commonscache.reconcile import decide
-from commonscache.review import as_wikitable, closed_as_json, closed_as_lines
-from commonscache.state import Flag, Record, agreements, closed_flags
-from commonscache.target import detached_text, provenance_of
+from commonscache.deciding.reconcile import decide
+from commonscache.keeping.state import Flag, Record, agreements, closed_flags
+from commonscache.publishing.review import as_wikitable, closed_as_json, closed_as_lines
+from commonscache.reading.target import detached_text, provenance_of
 from tests.test_reconcile import (
     ABSENT,
     BOT,
@@ -222,7 +222,7 @@ def test_a_flag_on_a_changed_description_links_the_sources_diff_since_the_copy()
 
 def test_keep_copy_without_a_copy_of_the_bots_agrees_to_the_page_as_it_stands():
     from commonscache.datatypes import Decision
-    from commonscache.decisions import kept_as_it_stands
+    from commonscache.deciding.decisions import kept_as_it_stands
 
     decision = Decision('File:X.jpg', KEEP_COPY, 'Reviewer', '* [[:File:X.jpg]] keep-copy')
     outcome = kept_as_it_stands(decision, TAKEN, at='2026-12-07T00:00:00Z')

@@ -10,7 +10,8 @@ import mwparserfromhell
 import pytest
 
 from commonscache.datatypes import FileVersion, SourceFile
-from commonscache.describe import (
+from commonscache.reading.target import provenance_of
+from commonscache.writing.describe import (
     CategoryPolicy,
     PageSettings,
     attribution_section,
@@ -20,7 +21,6 @@ from commonscache.describe import (
     point_links_back,
     provenance_call,
 )
-from commonscache.target import provenance_of
 
 #: Interwiki prefixes the shared repository knows (the default MediaWiki list has these).
 KNOWN = ['commons', 'wikipedia', 'mw', 'meta']

@@ -3,7 +3,7 @@ from __future__ import annotations
 
 import pytest
 
-from commonscache.detect import _example_url, changed_title
+from commonscache.reading.detect import _example_url, changed_title
 
 
 @pytest.mark.parametrize(('repository', 'url'), [
@@ -94,7 +94,7 @@ def test_the_listing_of_what_a_consumer_uses_carries_its_own_files_and_uses(
     """One request for a small wiki: the titles (each once), its own files, each file's
     uses (its own left out) and the wiki's time; past one answer, each title once from the
     last one on, and no counts (the status page then asks)."""
-    from commonscache import detect
+    from commonscache.reading import detect
 
     requests = _Answers([answer])
     monkeypatch.setattr(detect.pywikibot.data.api, 'Request', requests)

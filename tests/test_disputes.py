@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from commonscache.source import DISPUTE_TEMPLATES, disputes_in
+from commonscache.reading.source import DISPUTE_TEMPLATES, disputes_in
 
 DESCRIPTION = ('=={{int:filedesc}}==\n{{Information|description={{en|1=A harbour.}}|date=2020'
                '|source={{own}}|author=[[User:X|X]]}}\n')

@@ -1,18 +1,18 @@
 """When a flag opens and closes: a table of the path a file takes in a run × whether its
 cause is there, gone, or not looked at → the flags open after the outcome.
 
-The path, not the kind of run, decides what is looked at (:mod:`commonscache.flags`): a plain
-run, ``-since:last``, a category and ``-watch`` judge a file that is not on the shared
+The path, not the kind of run, decides what is looked at (:mod:`commonscache.deciding.flags`): a
+plain run, ``-since:last``, a category and ``-watch`` judge a file that is not on the shared
 repository yet and only glance at a copy of the bot's that is there; ``-refresh`` judges
 every copy."""
 from __future__ import annotations
 
 import pytest
 
-from commonscache import flags
 from commonscache.datatypes import Outcome
-from commonscache.pipeline import judged
-from commonscache.state import State
+from commonscache.deciding import flags
+from commonscache.keeping.state import State
+from commonscache.reading.pipeline import judged
 
 CONFLICT = {'F': 'licence: the description says «CC BY 4.0», the structured data says …'}
 #: A glance at the bot's own copy on the shared repository, the source not read (what a

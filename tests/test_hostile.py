@@ -190,7 +190,7 @@ def test_nothing_in_a_provenance_value_is_interpreted(farm_wikis):
     """An author that reads "~~~~ __NOTOC__ ''x''" on Commons (written there as entities):
     the copy's provenance template keeps it as written, not as the bot's signature, a
     behaviour switch or italics, and the bot reads it back the same."""
-    from commonscache.target import provenance_of
+    from commonscache.reading.target import provenance_of
 
     commons, shared, consumer = (farm_wikis[name] for name in ('commons', 'shared', 'consumer'))
     first_sweep()

@@ -9,7 +9,7 @@ from pathlib import Path
 from commonscache import datatypes
 
 PACKAGE = Path(__file__).resolve().parent.parent / 'commonscache'
-MODULES = sorted(PACKAGE.glob('*.py'))
+MODULES = sorted(PACKAGE.rglob('*.py'))
 #: the names datatypes.py defines: classes, aliases and constructors
 TYPES = {name for name, value in vars(datatypes).items()
          if getattr(value, '__module__', None) == datatypes.__name__
@@ -38,7 +38,7 @@ def test_the_stages_take_their_types_from_datatypes():
 
 
 def test_the_bot_keeps_a_handful_of_things():
-    bot = next(node for node in tree(PACKAGE / 'bot.py').body
+    bot = next(node for node in tree(PACKAGE / 'running' / 'bot.py').body
                if isinstance(node, ast.ClassDef) and node.name == 'CacheBot')
     kept = {target.attr for node in ast.walk(bot)
             if isinstance(node, ast.Assign | ast.AnnAssign)
@@ -48,3 +48,22 @@ def test_the_bot_keeps_a_handful_of_things():
     # the services (wiring, sweep, publisher), what the run was told (run_options,
     # settings, requests, generator_args), and the run's own record
     assert len(kept) <= 12, sorted(kept)
+
+
+def test_readmes_map_names_every_module_in_its_folder():
+    """README's *Where things are* follows the tree: each folder with the modules in it."""
+    readme = (PACKAGE.parent / 'README.md').read_text(encoding='utf-8')
+    section = readme.split('## Where things are', 1)[1].split('\n## ', 1)[0]
+    folder, listed = '', set()
+    for row in section.splitlines():
+        cells = [[name.strip(' `') for name in cell.split(',') if name.strip(' `')]
+                 for cell in row.strip().strip('|').split('|')]
+        if not row.startswith('|') or len(cells) < 3 or cells[0] in (['---'], ['folder']):
+            continue
+        if cells[0]:
+            folder = cells[0][0] if cells[0][0].endswith('/') else ''
+            listed.update(name for name in cells[0] if name.endswith('.py'))
+        listed.update(f'{folder}{name}' for name in cells[1])
+    present = {str(path.relative_to(PACKAGE)) for path in MODULES
+               if path.name not in ('__init__.py', '__main__.py')}
+    assert present == listed

@@ -1,4 +1,4 @@
-"""Outcomes go into the state many at a time (commonscache.ledger): a transaction per 50
+"""Outcomes go into the state many at a time (commonscache.keeping.ledger): a transaction per 50
 outcomes, or per 2 seconds, not three per file; nothing is lost on the way, and what a
 write needs purged is kept with them."""
 from __future__ import annotations
@@ -6,10 +6,10 @@ from __future__ import annotations
 import pytest
 from pywikibot import config
 
-from commonscache import ledger
 from commonscache.datatypes import Outcome
-from commonscache.ledger import Ledger
-from commonscache.state import State
+from commonscache.keeping import ledger
+from commonscache.keeping.ledger import Ledger
+from commonscache.keeping.state import State
 
 SHARED = 'devfarm:shared'
 

@@ -12,9 +12,9 @@ import pytest
 import requests
 import responses
 
-from commonscache import limits
 from commonscache.errors import UsageError
-from commonscache.transfer import download
+from commonscache.wikis import limits
+from commonscache.wikis.transfer import download
 
 
 class FakeSite(SimpleNamespace):
@@ -206,7 +206,7 @@ def test_downloads_carry_the_referer(tmp_path):
 
 
 def test_the_progress_line_says_what_holds_the_downloads_back(monkeypatch, capsys):
-    from commonscache.progress import Progress
+    from commonscache.publishing.progress import Progress
 
     policy = limits.Policy(maxrate=8)
     assert policy.status() == ''  # nothing downloaded yet

@@ -8,7 +8,7 @@ import time
 
 import pytest
 
-from commonscache.state import State
+from commonscache.keeping.state import State
 from devfarm import farm
 from tests.conftest import PYWIKIBOT_DIR, run_cli
 from tests.test_reliability import bot

@@ -12,8 +12,8 @@ import time
 import pytest
 import requests
 
-from commonscache.state import State
-from commonscache.stores import RunLock
+from commonscache.keeping.state import State
+from commonscache.keeping.stores import RunLock
 from devfarm import farm, seed
 from tests.conftest import PYWIKIBOT_DIR, REPO, run_cli
 from tests.test_sweep import (
@@ -215,7 +215,7 @@ def test_a_second_run_exits_at_once_while_the_first_holds_the_lock(farm_wikis):
 def test_the_lock_of_a_killed_run_is_taken_over(farm_wikis):
     holder = subprocess.Popen(
         [sys.executable, '-c', 'import sys, time; from pathlib import Path; '
-         'from commonscache.stores import RunLock; '
+         'from commonscache.keeping.stores import RunLock; '
          f'assert RunLock(Path({str(STATE.with_suffix(".lock"))!r})).acquire(); '
          'print("locked", flush=True); time.sleep(600)'],
         cwd=REPO, stdout=subprocess.PIPE, text=True)

@@ -1,4 +1,4 @@
-"""The options checked before any wiki is asked anything (commonscache/options.py): each bad
+"""The options checked before any wiki is asked anything (commonscache/running/options.py): each bad
 value is one UsageError naming the option; good values become the numbers a run uses."""
 from __future__ import annotations
 
@@ -6,8 +6,9 @@ from types import SimpleNamespace
 
 import pytest
 
-from commonscache import limits, options
 from commonscache.errors import UsageError
+from commonscache.running import options
+from commonscache.wikis import limits
 
 DEFAULTS = dict(byurl='auto', categories='existing', since='', uploads=2, budget=1024,
                 farmbudget=10240, purgedelay=2.0, chunk=32, maxsize=0, watch='',

@@ -15,7 +15,7 @@ import time
 
 import pytest
 
-from commonscache.state import State
+from commonscache.keeping.state import State
 from devfarm import farm
 from devfarm.seed import SeedFile
 from tests.conftest import PYWIKIBOT_DIR, run_cli

@@ -3,8 +3,8 @@ from __future__ import annotations
 
 import pytest
 
-from commonscache import purges
-from commonscache.purges import PurgePlan
+from commonscache.keeping import purges
+from commonscache.keeping.purges import PurgePlan
 
 NOW = 1_000_000.0
 

@@ -1,4 +1,4 @@
-"""What commonscache's patches of Pywikibot rely on (commonscache/pywikibot_compat.py): each
+"""What commonscache's patches of Pywikibot rely on (commonscache/wikis/pywikibot_compat.py): each
 test fails when an upstream release changes it, so that the patch is checked again before
 the Pywikibot bound in pyproject.toml moves."""
 from __future__ import annotations
@@ -14,12 +14,12 @@ from pywikibot.comms import http
 from pywikibot.data import api
 from pywikibot.site import APISite
 
-from commonscache import pywikibot_compat
+from commonscache.wikis import pywikibot_compat
 
 
 def test_the_pywikibot_installed_is_of_the_release_line_checked():
     major = int(version('pywikibot').split('.')[0])
-    assert major == 11, 'check each patch in commonscache/pywikibot_compat.py, then move ' \
+    assert major == 11, 'check each patch in commonscache/wikis/pywikibot_compat.py, then move ' \
                         'the bound in pyproject.toml'
 
 

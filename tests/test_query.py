@@ -8,7 +8,7 @@ from urllib.parse import parse_qsl, urlsplit
 import pytest
 import responses
 
-from commonscache.query import QueryResult, _query_batch
+from commonscache.wikis.query import QueryResult, _query_batch
 from tests.replay import recorded_replies, replaying
 
 pytestmark = pytest.mark.usefixtures('recorded_release')

@@ -9,13 +9,13 @@ import re
 
 import pytest
 
-from commonscache.attribution import (
+from commonscache.markup.attribution import (
     author_from_wikitext,
     licence_from_wikitext,
     licence_identity,
     plain_text,
 )
-from commonscache.source import disputes_in
+from commonscache.reading.source import disputes_in
 from tests.realcommons import load_or_empty, real
 
 TRUTH = load_or_empty('truth.json') or {}

@@ -8,7 +8,7 @@ import dataclasses
 import pytest
 
 from commonscache.datatypes import FileVersion, SharedFile, SourceFile, Verdict
-from commonscache.reconcile import decide, decide_alias, is_owned, licence_changed
+from commonscache.deciding.reconcile import decide, decide_alias, is_owned, licence_changed
 
 BOT = 'CacheBot'
 SHA_CACHED, SHA_NEW, SHA_OTHER = 'a' * 40, 'b' * 40, 'c' * 40

@@ -3,7 +3,7 @@ from __future__ import annotations
 
 import pytest
 
-from commonscache.operations import HISTORY_CAP, owners_of, request_target
+from commonscache.control.operations import HISTORY_CAP, owners_of, request_target
 
 WANTED = {'* Category:Places', '* Category:Everything', '* Harbour'}
 

@@ -5,9 +5,9 @@ import json
 
 import mwparserfromhell
 
-from commonscache import flags
-from commonscache.review import as_json, as_lines, as_wikitable
-from commonscache.state import Flag
+from commonscache.deciding import flags
+from commonscache.keeping.state import Flag
+from commonscache.publishing.review import as_json, as_lines, as_wikitable
 
 HOSTILE = "x\n|}\n{{Delete}} [[Category:Spam]] <script>alert(1)</script> '''bold''' ~~~~ |- ||"
 FLAGS = [
@@ -75,7 +75,7 @@ def test_the_review_page_stays_bounded_however_many_flags_are_open():
     """Thousands of flags (an editor embedding thousands of files the shared repository
     refuses): the most recent 50 of each reason are listed, the rest counted, and long
     details cut; -review keeps them all."""
-    from commonscache.review import DETAILS_SHOWN, SHOWN_PER_REASON
+    from commonscache.publishing.review import DETAILS_SHOWN, SHOWN_PER_REASON
 
     many = [Flag('upload-refused', f'File:Refused {n:05d}.exe', 'x' * 2000,
                  f'2026-12-01T{n // 3600 % 24:02d}:{n // 60 % 60:02d}:{n % 60:02d}Z')

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from commonscache.rules import (
+from commonscache.markup.rules import (
     FILEDESC,
     LICENSE_HEADER,
     ParameterRule,

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import pytest
 
-from commonscache.rules import Rules, key, parse_rules
+from commonscache.markup.rules import Rules, key, parse_rules
 from tests.realcommons import load_or_empty, real_json
 
 VECTORS = 'rules/fileimporter-CommonsHelperConfigParserTest-vectors.json'

@@ -4,13 +4,14 @@ from __future__ import annotations
 
 import pytest
 
-from commonscache import flags, sdc
 from commonscache.datatypes import FileVersion, Outcome, SourceFile
-from commonscache.describe import PageSettings, describe
-from commonscache.pipeline import judged
-from commonscache.review import as_wikitable
-from commonscache.sdc import Contradiction, MediaInfo, Statement, Value
-from commonscache.state import Flag
+from commonscache.deciding import flags
+from commonscache.keeping.state import Flag
+from commonscache.markup import sdc
+from commonscache.markup.sdc import Contradiction, MediaInfo, Statement, Value
+from commonscache.publishing.review import as_wikitable
+from commonscache.reading.pipeline import judged
+from commonscache.writing.describe import PageSettings, describe
 from tests.realcommons import REAL, real_json
 
 SDC_FILES = sorted(path.name for path in (REAL / 'sdc').glob('*.json')) \

@@ -7,7 +7,7 @@ import pytest
 from pywikibot import config
 
 from commonscache.errors import UsageError
-from commonscache.sites import check_password_file
+from commonscache.wikis.sites import check_password_file
 
 
 @pytest.fixture

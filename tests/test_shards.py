@@ -8,7 +8,7 @@ from pathlib import Path
 import pytest
 
 from commonscache.errors import UsageError
-from commonscache.shards import Shard
+from commonscache.keeping.shards import Shard
 
 WIKIS = ['devfarm:consumer', 'devfarm:consumer2'] + [f'wikifarm:w{n}' for n in range(200)]
 

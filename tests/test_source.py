@@ -2,8 +2,8 @@
 in when no author is stated (the provenance says so)."""
 from __future__ import annotations
 
-from commonscache.describe import provenance_call
-from commonscache.source import source_file
+from commonscache.reading.source import source_file
+from commonscache.writing.describe import provenance_call
 
 
 def page(text: str, extmetadata: dict | None = None) -> dict:

@@ -5,10 +5,10 @@ from __future__ import annotations
 import pytest
 
 from commonscache.datatypes import SharedFile, Verdict
-from commonscache.detect import FileUse, classify, files_used_on
-from commonscache.reconcile import decide
-from commonscache.source import read_sources
-from commonscache.target import read_shared
+from commonscache.deciding.reconcile import decide
+from commonscache.reading.detect import FileUse, classify, files_used_on
+from commonscache.reading.source import read_sources
+from commonscache.reading.target import read_shared
 from tests.record import USED
 from tests.replay import replaying
 

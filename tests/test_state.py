@@ -6,7 +6,7 @@ import sqlite3
 
 import pytest
 
-from commonscache.state import State
+from commonscache.keeping.state import State
 
 SHARED = 'devfarm:shared'
 
@@ -166,7 +166,7 @@ def test_on_a_network_filesystem_the_state_file_is_not_opened_in_wal_mode(
         tmp_path, monkeypatch, magic, name):
     """SQLite's WAL mode needs every process on one host: Toolforge keeps a tool's home on
     NFS, where a job on a Kubernetes node and -review on the bastion are two hosts."""
-    from commonscache import state as module
+    from commonscache.keeping import state as module
 
     warnings = []
     monkeypatch.setattr(module, 'filesystem_type', lambda path: magic)
@@ -180,7 +180,7 @@ def test_on_a_network_filesystem_the_state_file_is_not_opened_in_wal_mode(
 
 
 def test_the_filesystem_type_is_read_from_statfs(tmp_path):
-    from commonscache.state import NETWORK_FILESYSTEMS, filesystem_type
+    from commonscache.keeping.state import NETWORK_FILESYSTEMS, filesystem_type
 
     assert filesystem_type(tmp_path) not in (0, *NETWORK_FILESYSTEMS)  # a local disk here
 
@@ -212,8 +212,8 @@ def test_a_database_of_an_earlier_version_gets_wider_title_columns(mariadb_serve
     database, and keeps its rows."""
     import uuid
 
-    from commonscache import stores
-    from commonscache.shards import Shard
+    from commonscache.keeping import stores
+    from commonscache.keeping.shards import Shard
 
     database = f'cc_test_{uuid.uuid4().hex[:12]}'
     store = stores.parse(mariadb_server.url(database), cnf=str(mariadb_server.cnf),

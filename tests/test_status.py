@@ -7,8 +7,8 @@ import json
 
 import pytest
 
-from commonscache.state import Run
-from commonscache.status import Saving, Status, as_lines, as_wikitext
+from commonscache.keeping.state import Run
+from commonscache.publishing.status import Saving, Status, as_lines, as_wikitext
 from tests.conftest import run_cli
 from tests.test_structured_data import text_of
 from tests.test_sweep import SHARED, api
@@ -107,7 +107,7 @@ def test_files_waiting_for_a_wiki_are_counted_with_the_oldest_wait():
                  (2, 4), id='all-served'),
 ])
 def test_a_saving_is_counted_from_the_listing(uses, served, expected):
-    from commonscache.status import counted_saving
+    from commonscache.publishing.status import counted_saving
 
     found = counted_saving('devfarm:consumer', uses, served)
     assert (found.files, found.lookups) == expected

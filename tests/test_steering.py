@@ -3,7 +3,7 @@ from __future__ import annotations
 
 import pytest
 
-from commonscache.steering import Revision, Steered, choose
+from commonscache.control.steering import Revision, Steered, choose
 
 ADMIN, USER, OTHER = 'Admin', 'Plain User', 'Someone'
 
@@ -75,7 +75,7 @@ def test_a_run_of_edits_by_others_falls_back_to_the_rules_an_earlier_run_accepte
     """More edits by others than the history read (50): the rules the last run accepted
     stand, never no rules at all (issue 34); a revision that is not the page's own (a page
     moved onto the title) does not."""
-    from commonscache import steering
+    from commonscache.control import steering
 
     monkeypatch.setattr(steering, 'users_in_groups',
                         lambda site, users, groups: {ADMIN} & set(users))

@@ -5,9 +5,9 @@ from pathlib import Path
 
 import pytest
 
-from commonscache import stores
 from commonscache.errors import UsageError
-from commonscache.shards import Shard
+from commonscache.keeping import stores
+from commonscache.keeping.shards import Shard
 
 BASE = Path('/srv/pywikibot')
 

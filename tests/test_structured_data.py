@@ -9,7 +9,7 @@ import copy
 
 import pytest
 
-from commonscache.target import provenance_of
+from commonscache.reading.target import provenance_of
 from devfarm import farm
 from tests.conftest import run_cli
 from tests.realcommons import real_json

@@ -8,7 +8,7 @@ import time
 import pytest
 import requests
 
-from commonscache.target import provenance_of
+from commonscache.reading.target import provenance_of
 from devfarm import farm, seed
 from tests.conftest import run_cli
 
@@ -334,7 +334,7 @@ def test_the_bots_own_page_is_written_in_one_request_and_read_again_when_asked(f
     write goes on from the new revision without an edit conflict."""
     import pywikibot
 
-    from commonscache.sites import save_own_page
+    from commonscache.wikis.sites import save_own_page
 
     shared = pywikibot.Site('shared', 'devfarm')
     shared.login()

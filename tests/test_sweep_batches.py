@@ -9,8 +9,9 @@ from types import SimpleNamespace
 
 import pytest
 
-from commonscache import detect, sweep
-from commonscache.sweep import Sweep
+from commonscache.reading import detect
+from commonscache.running import sweep
+from commonscache.running.sweep import Sweep
 
 SHARED_URL = 'http://shared.example/wiki/File:Example.jpg'
 COMMONS_URL = 'https://commons.example/wiki/File:Example.jpg'

@@ -9,7 +9,7 @@ from pathlib import Path
 import pytest
 import requests
 
-from commonscache.target import provenance_of
+from commonscache.reading.target import provenance_of
 from devfarm import farm, seed
 from tests.conftest import PYWIKIBOT_DIR, run_cli
 from tests.test_sweep import SHARED, api, copies_listed, summary_of

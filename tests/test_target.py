@@ -3,7 +3,7 @@ from __future__ import annotations
 
 import pytest
 
-from commonscache.target import provenance_of, redirect_target, same_template
+from commonscache.reading.target import provenance_of, redirect_target, same_template
 
 
 @pytest.mark.parametrize(('text', 'target'), [

@@ -10,8 +10,8 @@ import pytest
 import responses
 from pywikibot import config
 
-from commonscache.sites import configure_user_agent
-from commonscache.transfer import (
+from commonscache.wikis.sites import configure_user_agent
+from commonscache.wikis.transfer import (
     ChecksumMismatch,
     DownloadError,
     Prefetcher,
@@ -19,7 +19,7 @@ from commonscache.transfer import (
     download,
     remove_stale_temporaries,
 )
-from commonscache.upload import _stopped, _stops
+from commonscache.writing.upload import _stopped, _stops
 
 URL = 'http://127.0.0.1:8881/w/images/a/ab/X.jpg'
 BODY = bytes(range(256)) * 4096  # 1 MiB
@@ -86,7 +86,7 @@ def test_a_server_error_fails_after_three_attempts(web, tmp_path: Path):
 def test_a_busy_server_is_waited_for_as_long_as_its_retry_after_asks(
         web, tmp_path: Path, monkeypatch: pytest.MonkeyPatch):
     waits: list[float] = []
-    monkeypatch.setattr('commonscache.transfer.time.sleep', waits.append)
+    monkeypatch.setattr('commonscache.wikis.transfer.time.sleep', waits.append)
     web.get(URL, status=429, headers={'Retry-After': '7'})
     web.get(URL, status=503, headers={'Retry-After': 'Wed, 21 Oct 2026 07:28:00 GMT'})
     web.get(URL, body=BODY)
@@ -114,10 +114,10 @@ def test_only_the_temporary_files_of_processes_that_are_gone_are_removed(tmp_pat
     import subprocess
     import sys
 
-    from commonscache.transfer import LOOSE_AFTER, WorkFolder
+    from commonscache.wikis.transfer import LOOSE_AFTER, WorkFolder
 
     # A process that claims its folder, starts a download and is killed.
-    code = ('import sys, pathlib; from commonscache.transfer import WorkFolder; '
+    code = ('import sys, pathlib; from commonscache.wikis.transfer import WorkFolder; '
             'w = WorkFolder(pathlib.Path(sys.argv[1])); '
             "(w.path / 'commonscache-dead.part').write_bytes(b'half'); print(w.path, flush=True); "
             'import time; time.sleep(60)')

@@ -6,7 +6,7 @@ import pytest
 import responses
 from pywikibot.exceptions import APIError
 
-from commonscache import upload
+from commonscache.writing import upload
 
 API = 'http://shared.example/w/api.php'
 

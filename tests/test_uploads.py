@@ -12,7 +12,7 @@ from urllib.parse import unquote, urlsplit
 
 import pytest
 
-from commonscache.target import provenance_of
+from commonscache.reading.target import provenance_of
 from devfarm import farm
 from tests.conftest import run_cli
 from tests.test_sweep import CACHEABLE, SHARED, api, imageinfo, summary_of

@@ -10,7 +10,7 @@ import time
 import pytest
 import requests
 
-from commonscache.state import State
+from commonscache.keeping.state import State
 from devfarm import farm
 from tests.conftest import FARM_DIR, PYWIKIBOT_DIR
 from tests.test_reliability import bot, finish

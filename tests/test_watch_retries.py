@@ -6,8 +6,8 @@ import socket
 
 import pytest
 
-from commonscache.pipeline import RECHECK_AFTER, due_again
-from commonscache.watch import (
+from commonscache.reading.pipeline import RECHECK_AFTER, due_again
+from commonscache.running.watch import (
     MARK_LENGTH,
     MAX_RETRY_WAIT,
     Cadence,
@@ -155,8 +155,8 @@ def test_files_read_within_a_day_are_held_unless_unanswered_or_refreshing():
     not answer always is; -refresh reads them all (issues 33 and 34)."""
     from types import SimpleNamespace
 
-    from commonscache.pipeline import Memory, _not_waiting, waits_due
-    from commonscache.state import ago, now
+    from commonscache.keeping.state import ago, now
+    from commonscache.reading.pipeline import Memory, _not_waiting, waits_due
 
     fresh, old = now(), ago(2 * 86400)
     state = WaitingState({
@@ -189,7 +189,7 @@ def test_a_watch_carries_out_the_decisions_added_since_at_each_poll():
     the review and status pages keep their own clock, PAGES_EVERY (issue 36)."""
     from types import SimpleNamespace
 
-    from commonscache.watch import Watcher
+    from commonscache.running.watch import Watcher
 
     done: list[str] = []
     sweep = SimpleNamespace(treat=lambda page: done.append(f'treat {page}'),

@@ -8,9 +8,9 @@ import sys
 
 import pytest
 
-from commonscache import wikitext
-from commonscache.reconcile import UNREADABLE, decide
-from commonscache.source import source_file
+from commonscache.deciding.reconcile import UNREADABLE, decide
+from commonscache.markup import wikitext
+from commonscache.reading.source import source_file
 
 #: Two megabytes of each kind of markup that mwparserfromhell's cost explodes on: each
 #: construct left open is tried again against everything after it.
@@ -70,7 +70,7 @@ def test_the_read_path_ends_at_once_on_two_megabytes_of_each_kind():
     """In a process of its own, so that a parse that does not end fails the test instead of
     hanging it: reading each 2 MB description takes the scan only."""
     code = ('import sys; from tests.test_wikitext import PATHOLOGICAL, page_with; '
-            'from commonscache.source import source_file; '
+            'from commonscache.reading.source import source_file; '
             'print(all(source_file(page_with(t)).unreadable for t in PATHOLOGICAL.values()))')
     done = subprocess.run([sys.executable, '-c', code], capture_output=True, text=True,
                           timeout=60)
