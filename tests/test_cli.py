@@ -38,20 +38,51 @@ def test_an_unknown_option_is_one_line_and_exit_2(farm_session):
     assert 'Traceback' not in result.stderr
 
 
-def test_readmes_option_table_names_every_option_and_no_other():
-    """README's option table and the command line know the same options (issue 35)."""
+def test_readmes_option_table_is_the_option_tables():
+    """README's option table is the one :mod:`~commonscache.running.option_table` gives
+    (issue 35): a new option, default or line changed in one place shows here."""
+    from commonscache.running import option_table
+
+    assert option_table.readme_table() in (REPO / 'README.md').read_text(encoding='utf-8')
+
+
+def test_help_describes_every_option_of_the_table_and_no_other():
+    """``-help`` (``cli.py``'s docstring) has a paragraph for each option of the table."""
     import re
 
-    from commonscache.running import cli
+    from commonscache.running import cli, option_table
 
-    text = (REPO / 'README.md').read_text(encoding='utf-8')
-    table = text[text.index('## Options'):text.index('\n## ', text.index('## Options') + 5)]
-    documented = {name for line in table.splitlines() if line.startswith('| `-')
-                  for name in re.findall(r'(?<![\w-])(-[a-z][a-z-]*)', line.split('|')[1])}
-    known = {*cli.VALUE_OPTIONS, *cli.LIST_OPTIONS, *cli.SWITCH_OPTIONS, *cli.NEGATED_OPTIONS,
-             '-watch', '-review', '-closed'}
-    pywikibots = {'-simulate'}  # Pywikibot's global option, listed for the reader
-    assert documented - pywikibots == known
+    options = cli.__doc__[cli.__doc__.index('\nOptions:\n'):]
+    described = {found[1] for found in re.finditer(r'^(-[a-z-]+)', options, re.M)}
+    assert described == {option.flag for option in option_table.TABLE}
+
+
+def test_every_setting_of_the_table_is_a_bot_option_scripts_ini_sets():
+    """What scripts.ini's ``[commonscache]`` may set is the table's settings, by key."""
+    from commonscache.running import option_table
+    from commonscache.running.bot import CacheBot
+
+    settings = {option.key for option in option_table.TABLE if option.in_scripts_ini}
+    assert settings <= set(CacheBot.update_options) | {'always'}
+    assert set(CacheBot.update_options) == set(option_table.bot_options())
+    assert 'purge' in settings and 'nopurge' not in settings  # -nopurge: purge = false
+
+
+def test_the_command_line_reads_each_kind_of_option_from_the_table():
+    from commonscache.running.cli import parse_options
+
+    class NoGenerators:
+        def handle_arg(self, arg: str) -> bool:
+            return arg.startswith('-cat:')
+
+    options, generators = parse_options(
+        ['-shared:devfarm:shared', '-force:File:A.jpg', '-force:File:B.jpg', '-nopurge',
+         '-watch', '-reviewpage:', '-always', '-cat:Places', '-status', '-json'],
+        NoGenerators())
+    assert options == {'shared': 'devfarm:shared', 'force': ['File:A.jpg', 'File:B.jpg'],
+                       'purge': False, 'watch': '30', 'reviewpage': '', 'always': True,
+                       'status': True, 'json': True}
+    assert generators == ['-cat:Places']
 
 
 def test_review_reads_scripts_ini_as_every_other_mode(tmp_path, monkeypatch, capsys):

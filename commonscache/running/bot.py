@@ -22,9 +22,7 @@ from commonscache.control.operations import (
 )
 from commonscache.control.steering import load_rules
 from commonscache.datatypes import Settings
-from commonscache.deciding.decisions import COPYRIGHT_REASONS
 from commonscache.errors import UsageError
-from commonscache.keeping import budget, purges
 from commonscache.keeping.state import now
 from commonscache.messages import msg
 from commonscache.publishing import status
@@ -35,8 +33,7 @@ from commonscache.reading.detect import (
     files_used_everywhere,
     request_pages,
 )
-from commonscache.reading.source import DISPUTE_TEMPLATES
-from commonscache.running import options, watch, wiring
+from commonscache.running import option_table, options, watch, wiring
 from commonscache.running.reviewing import WatchedRequests, carry_out, read_decisions
 from commonscache.running.sweep import INTERRUPTED, Sweep
 from commonscache.running.watch import Watcher
@@ -44,7 +41,6 @@ from commonscache.running.wiring import Wiring
 from commonscache.wikis import limits, sites
 from commonscache.wikis.query import list_query
 from commonscache.wikis.transfer import Prefetcher, WorkFolder, remove_stale_temporaries
-from commonscache.writing.provenance import TRACKING_CATEGORY
 from commonscache.writing.upload import CopyUploads
 from commonscache.writing.writes import Writer
 
@@ -52,44 +48,9 @@ from commonscache.writing.writes import Writer
 SUMMARY = ('examined', 'cached', 'updated', 'up to date', 'skipped', 'flagged', 'failed')
 
 
-#: The options and their defaults (scripts.ini's [commonscache] section may set each).
-OPTIONS: dict[str, object] = {
-        'shared': '',
-        'template': 'Cached Commons Media',
-        'interwiki': 'commons',
-        'chunk': 32,
-        'byurl': 'auto',
-        'uploads': 2,
-        'state': '',
-        'setup': False,
-        'refresh': False,
-        'force': '',
-        'disputes': '|'.join(DISPUTE_TEMPLATES),
-        'reviewpage': 'Project:Cached Commons media/Review',
-        'statuspage': 'Project:Cached Commons media/Status',
-        'rules': 'Project:Cached Commons media/Rules',
-        'rulesfile': '',
-        'categories': 'existing',
-        'tracking': TRACKING_CATEGORY,
-        'wikis': '',
-        'since': '',
-        'watch': '',
-        'shard': '',
-        'purge': True,
-        'purgedelay': purges.PURGE_DELAY,
-        'requests': 'Project:Cached Commons media/Requests',
-        'groups': 'sysop',
-        'runpage': '',
-        'maxsize': 0,
-        'statecnf': '',
-        'budget': budget.DEFAULT_MB,
-        'farmbudget': budget.DEFAULT_FARM_MB,
-        'apirate': limits.API_PER_MINUTE,
-        'maxrate': '',
-    'deletetemplate': 'Delete',
-    'ondeleted': 'flag',
-    'copyrightreasons': '|'.join(COPYRIGHT_REASONS),
-    }
+#: The options and their defaults (scripts.ini's [commonscache] section may set each):
+#: :data:`commonscache.running.option_table.TABLE`'s.
+OPTIONS: dict[str, object] = option_table.bot_options()
 
 
 class CacheBot(ConfigParserBot):

@@ -231,8 +231,9 @@ Exit status: 0 when the run completed (files flagged or skipped are not errors),
 run page stopped it, or when another run holds the lock; 2 for a usage or configuration
 error, with one line saying what to fix; 1 for a fatal error or an interruption.
 
-Every option may also be set in scripts.ini (section [commonscache]) under its name without
-the dash, e.g. "template = Cached Commons Media".
+Every option but -review, -status, -check and -missing-templates may also be set in
+scripts.ini (section [commonscache]) under its name without the dash, e.g. "template =
+Cached Commons Media", and -nopurge as "purge = false".
 
 &params;
 """
@@ -246,6 +247,7 @@ from pywikibot import pagegenerators
 from pywikibot.bot import init_handlers, show_help
 
 from commonscache.errors import UsageError
+from commonscache.running import option_table
 from commonscache.running.sweep import note_interrupts
 from commonscache.running.watch import DEFAULT_POLL, stop_on_sigterm
 from commonscache.wikis.limits import wait_out_429s
@@ -258,61 +260,6 @@ from commonscache.wikis.sites import configure_user_agent
 
 docuReplacements = {'&params;': pagegenerators.parameterHelp}  # noqa: N816
 
-#: Options that take a value, as written on the command line, and the bot option they set.
-VALUE_OPTIONS = {
-    '-shared': 'shared',
-    '-template': 'template',
-    '-interwiki': 'interwiki',
-    '-chunk': 'chunk',
-    '-byurl': 'byurl',
-    '-uploads': 'uploads',
-    '-state': 'state',
-    '-disputes': 'disputes',
-    '-reviewpage': 'reviewpage',
-    '-statuspage': 'statuspage',
-    '-rules': 'rules',
-    '-rulesfile': 'rulesfile',
-    '-categories': 'categories',
-    '-tracking': 'tracking',
-    '-wikis': 'wikis',
-    '-shard': 'shard',
-    '-since': 'since',
-    '-requests': 'requests',
-    '-groups': 'groups',
-    '-runpage': 'runpage',
-    '-maxsize': 'maxsize',
-    '-budget': 'budget',
-    '-farmbudget': 'farmbudget',
-    '-statecnf': 'statecnf',
-    '-apirate': 'apirate',
-    '-maxrate': 'maxrate',
-    '-purgedelay': 'purgedelay',
-    '-deletetemplate': 'deletetemplate',
-    '-ondeleted': 'ondeleted',
-    '-copyrightreasons': 'copyrightreasons',
-}
-#: Options whose empty value means "none".
-EMPTY_ALLOWED = {'-reviewpage', '-statuspage', '-rules', '-tracking', '-requests'}
-#: Options that may be given several times; their values are collected in a list.
-LIST_OPTIONS = {
-    '-force': 'force',
-}
-#: Options that are switches.
-SWITCH_OPTIONS = {
-    '-always': 'always',
-    '-setup': 'setup',
-    '-refresh': 'refresh',
-    '-missing-templates': 'missing_templates',
-    '-check': 'check',
-    '-status': 'status',
-    '-json': 'json',
-}
-#: Switches that turn a default-on option off.
-NEGATED_OPTIONS = {
-    '-nopurge': 'purge',
-}
-
-
 def parse_options(args: list[str], factory: pagegenerators.GeneratorFactory
                   ) -> tuple[dict[str, str | bool | list[str]], list[str]]:
     """Split the script's own arguments into bot options and page generator arguments
@@ -323,22 +270,27 @@ def parse_options(args: list[str], factory: pagegenerators.GeneratorFactory
     options: dict[str, str | bool | list[str]] = {}
     generator_args: list[str] = []
     unknown = []
+    table = option_table.by_flag()
     for arg in args:
         name, sep, value = arg.partition(':')
-        if name in LIST_OPTIONS:
+        option = table.get(name)
+        kind = option.kind if option else ''
+        if kind == 'list':
             if not value:
                 raise UsageError(f'{name} needs a value, e.g. {name}:File:Example.jpg')
-            options.setdefault(LIST_OPTIONS[name], []).append(value)
-        elif name in VALUE_OPTIONS:
-            if not value and name not in EMPTY_ALLOWED:
+            options.setdefault(option.key, []).append(value)
+        elif kind == 'value':
+            if not value and not option.empty:
                 raise UsageError(f'{name} needs a value, e.g. {name}:VALUE')
-            options[VALUE_OPTIONS[name]] = value
-        elif name == '-watch':  # a switch with an optional value
-            options['watch'] = value or f'{DEFAULT_POLL:g}'
-        elif name in SWITCH_OPTIONS and not sep:
-            options[SWITCH_OPTIONS[name]] = True
-        elif name in NEGATED_OPTIONS and not sep:
-            options[NEGATED_OPTIONS[name]] = False
+            options[option.key] = value
+        elif kind == 'optional':  # -watch: a switch with an optional value
+            options[option.key] = value or f'{DEFAULT_POLL:g}'
+        elif kind in ('switch', 'mode', 'pywikibot') and not sep:
+            options[option.key] = True
+        elif kind == 'negated' and not sep:
+            options[option.key] = False
+        elif name in option_table.STATUS_TAKES and not sep:
+            options[name[1:]] = True
         elif factory.handle_arg(arg):
             generator_args.append(arg)
         else:
@@ -382,8 +334,8 @@ def show_review(args: tuple[str, ...]) -> int:
             closed = True
         elif arg != '-review' and not arg.startswith(('-dir', '-config', '-site', '-family',
                                                       '-lang', '-code', '-user')):
-            raise UsageError(f'-review takes only -json, -closed, -shared, -shard, -state '
-                             f'and -statecnf, not {arg}')
+            raise UsageError(f"-review takes only {', '.join(option_table.REVIEW_TAKES[:-1])} "
+                             f'and {option_table.REVIEW_TAKES[-1]}, not {arg}')
     store = stores.parse(state_path, cnf=state_cnf, base_dir=Path(pywikibot.config.base_dir),
                          shard=shard)
     if store.path and not store.path.exists():
