@@ -99,13 +99,12 @@ def test_the_listing_of_what_a_consumer_uses_carries_its_own_files_and_uses(
     requests = _Answers([answer])
     monkeypatch.setattr(detect.pywikibot.data.api, 'Request', requests)
     monkeypatch.setattr(detect, 'list_query', lambda site, **params: iter(rest))
-    monkeypatch.setattr(detect, '_REPOSITORIES', {})
-    monkeypatch.setattr(detect, '_LOCAL', {})
-    monkeypatch.setattr(detect, '_USES', {})
+    listings = detect.Listings()
     times: list[str] = []
-    assert list(detect.files_used_everywhere('wiki', started=times.append)) == titles
+    assert list(detect.files_used_everywhere('wiki', listings, started=times.append)) == titles
     assert times == ['2026-12-05T04:00:00Z']
     assert requests.asked[0]['list'] == 'allfileusages|allimages'
     assert requests.asked[0]['meta'] == 'filerepoinfo|siteinfo'
-    assert detect.take_usage_counts() == ({'wiki': uses} if uses is not None else {})
-    assert detect._LOCAL.get('wiki') == (frozenset(local) if local is not None else None)
+    assert listings.take_usage_counts() == ({'wiki': uses} if uses is not None else {})
+    assert listings.take_usage_counts() == {}  # counted once
+    assert listings.local.get('wiki') == (frozenset(local) if local is not None else None)

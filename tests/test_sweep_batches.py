@@ -9,7 +9,6 @@ from types import SimpleNamespace
 
 import pytest
 
-from commonscache.reading import detect
 from commonscache.running import sweep
 from commonscache.running.sweep import Sweep
 
@@ -38,8 +37,6 @@ def run(monkeypatch):
     work = Sweep(settings=settings, state=None, writer=None, run_page=None, counter=Counter(),
                  budget_bytes=0, purge_later=print)
     yield SimpleNamespace(sweep=work, consumer=consumer, logins=logins, batches=batches)
-    detect.forget_listings()
-    detect._REPOSITORIES.clear()
 
 
 def files(n: int) -> list[str]:
@@ -58,9 +55,10 @@ def files(n: int) -> list[str]:
 ])
 def test_a_consumers_files_are_batched_without_its_login_when_its_listing_surveyed_them(
         run, listed, repositories, batches, logins):
-    detect._REPOSITORIES[run.consumer] = repositories
+    listings = run.sweep.memory.listings  # the run's, not the module's
+    listings.repositories[run.consumer] = repositories
     if listed:
-        detect._LOCAL[run.consumer] = frozenset()
+        listings.local[run.consumer] = frozenset()
     for title in files(1203):  # one at a time, as the listing yields them
         run.sweep.queue_files(run.consumer, [title])
     assert run.batches == batches

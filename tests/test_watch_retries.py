@@ -192,12 +192,15 @@ def test_a_watch_carries_out_the_decisions_added_since_at_each_poll():
     from commonscache.running.watch import Watcher
 
     done: list[str] = []
+    from commonscache.reading.detect import Listings
+
     sweep = SimpleNamespace(treat=lambda page: done.append(f'treat {page}'),
-                            counter={'cached': 0, 'updated': 0})
+                            counter={'cached': 0, 'updated': 0},
+                            memory=SimpleNamespace(listings=Listings()))
     publisher = SimpleNamespace(
         answer_requests=lambda: done.append('answers'),
         write_review_page=lambda: done.append('review'),
-        write_status_page=lambda copies: done.append('status'))
+        write_status_page=lambda copies, listed: done.append('status'))
     watcher = Watcher(consumers=[], state=None, run_page=None, sweep=sweep,
                       publisher=publisher, interval=1.0,
                       decisions=lambda: iter(['File:Kept.jpg']))

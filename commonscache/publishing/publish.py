@@ -19,7 +19,6 @@ from commonscache.keeping.state import State, ago, closed_flags, now
 from commonscache.messages import msg
 from commonscache.publishing import status
 from commonscache.publishing.review import CLOSED_SHOWN, as_wikitable, urgent
-from commonscache.reading.detect import take_usage_counts
 from commonscache.wikis import sites
 from commonscache.wikis.query import batches
 
@@ -52,7 +51,7 @@ class Publisher:
 
     def read_status(self, listed: dict | None = None) -> status.Status:
         """The figures of the status page, from the state and the wikis; *listed*: the uses
-        this run's listings counted (:func:`~commonscache.reading.detect.take_usage_counts`)."""
+        this run's listings counted."""
         return status.read_status(self.state, self.shared, self.consumers,
                                   template=self.opt.template, review_page=self.review_page,
                                   listed=listed)
@@ -69,11 +68,13 @@ class Publisher:
         self.status_seen = changes
         return True
 
-    def write_status_page(self, written_copies: int) -> None:
+    def write_status_page(self, written_copies: int,
+                          listed: dict[sites.Site, dict[str, int]]) -> None:
         """Rewrite the status page when it is due and its content changed; *written_copies*:
-        the copies this run cached or updated so far."""
+        the copies this run cached or updated so far; *listed*: the uses this run's
+        listings counted (:meth:`~commonscache.reading.detect.Listings.take_usage_counts`),
+        used now or never."""
         title = self.status_page
-        listed = take_usage_counts()  # counted by this run's listings, used now or never
         if not title or config.simulate or not self._status_due(written_copies):
             return
         text = status.as_wikitext(self.read_status(listed), self.shared)

@@ -17,7 +17,7 @@ from __future__ import annotations
 
 from collections import Counter
 from collections.abc import Callable, Iterable, Iterator
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Literal
 
 import pywikibot
@@ -60,13 +60,41 @@ class Survey:
 SURVEY_LIMIT = 4
 
 
-_REPOSITORIES: dict[Site, list[str]] = {}
-#: consumer → its own files, when a listing of everything it uses found them all
-#: (:func:`files_used_everywhere`)
-_LOCAL: dict[Site, frozenset[str]] = {}
-#: consumer → the pages that use each file it does not have as its own, when a listing
-#: counted them all (:func:`files_used_everywhere`)
-_USES: dict[Site, dict[str, int]] = {}
+@dataclass
+class Listings:
+    """What the consumers told this run (or poll) about their files, kept in the run's memory
+    (:class:`~commonscache.reading.pipeline.Memory`), never in this module.
+
+    :ivar repositories: consumer → its foreign repositories, in lookup order (asked once a
+        run; not kept while one of them could not be told)
+    :ivar local: consumer → its own files, when a listing of everything it uses found them
+        all (:func:`files_used_everywhere`); forgotten after each sweep or poll
+    :ivar uses: consumer → the pages that use each file it does not have as its own, when a
+        listing counted them all; taken once (:meth:`take_usage_counts`)
+    """
+
+    repositories: dict[Site, list[str]] = field(default_factory=dict)
+    local: dict[Site, frozenset[str]] = field(default_factory=dict)
+    uses: dict[Site, dict[str, int]] = field(default_factory=dict)
+
+    def remember(self, consumer: Site, repositories: list[str]) -> None:
+        """Keep *consumer*'s repositories for the run, unless one of them could not be
+        told: then the consumer is asked again next time, as the wiki it could not describe
+        may be back by then."""
+        if all(repositories):
+            self.repositories[consumer] = repositories
+
+    def take_usage_counts(self) -> dict[Site, dict[str, int]]:
+        """consumer → the pages that use each file it gets from elsewhere, for the consumers
+        that a listing this run (or poll) counted whole; counted once, then forgotten."""
+        counts = dict(self.uses)
+        self.uses.clear()
+        return counts
+
+    def forget(self) -> None:
+        """The consumers' own files as listed are forgotten (at the end of a sweep, of a
+        poll): a file uploaded to a consumer later is found by the next survey."""
+        self.local.clear()
 
 
 def _example_url(repository: dict) -> str:
@@ -93,31 +121,24 @@ def _repositories(answer: list[dict]) -> list[str]:
     return [_example_url(repo) for repo in answer if not repo.get('local')]
 
 
-def _remember(consumer: Site, repositories: list[str]) -> None:
-    """Keep *consumer*'s repositories for the run, unless one of them could not be told:
-    then the consumer is asked again next time, as the wiki it could not describe may be
-    back by then."""
-    if all(repositories):
-        _REPOSITORIES[consumer] = repositories
-
-
-def repository_urls(consumer: Site) -> list[str]:
+def repository_urls(consumer: Site, listings: Listings) -> list[str]:
     """A description URL on each foreign repository of *consumer*, in lookup order ('' for
     one that has none); asked once a run."""
-    if consumer in _REPOSITORIES:
-        return _REPOSITORIES[consumer]
+    if consumer in listings.repositories:
+        return listings.repositories[consumer]
     data = pywikibot.data.api.Request(site=consumer, parameters={
         'action': 'query', 'meta': 'filerepoinfo', 'formatversion': 2}).submit()
     repositories = _repositories(data['query']['repos'])
-    _remember(consumer, repositories)
+    listings.remember(consumer, repositories)
     return repositories
 
 
-def listed_repositories(consumer: Site) -> list[str]:
+def listed_repositories(consumer: Site, listings: Listings) -> list[str]:
     """*consumer*'s foreign repositories when its listing this run told them and its own
     files, so that its batches are surveyed with no request to it (:func:`survey`); [] when
     not, or when a repository has no URL to find its wiki by."""
-    repositories = _REPOSITORIES.get(consumer, []) if consumer in _LOCAL else []
+    repositories = (listings.repositories.get(consumer, []) if consumer in listings.local
+                    else [])
     return repositories if all(repositories) else []
 
 
@@ -137,25 +158,25 @@ def range_key(name: str) -> str:
     return name.encode()[:RANGE_KEY_BYTES].decode(errors='ignore')
 
 
-def survey(consumer: Site, titles: Iterable[str]) -> Survey | None:
+def survey(consumer: Site, titles: Iterable[str], listings: Listings) -> Survey | None:
     """The consumer's own files among *titles* and its foreign repositories, in one request
     per batch (more only past 5,000 local files in the range); None when a repository has no
     URL to find its wiki by, or the range needs more than :data:`SURVEY_LIMIT` requests."""
     names = sorted({title.split(':', 1)[1].replace(' ', '_') for title in titles})
     if not names:
         return Survey((), frozenset())
-    if consumer in _LOCAL and consumer in _REPOSITORIES:  # known from the listing
-        repositories = _REPOSITORIES[consumer]
+    if consumer in listings.local and consumer in listings.repositories:  # from the listing
+        repositories = listings.repositories[consumer]
         if not all(repositories):
             return None
         wanted = {title.replace('_', ' ') for title in titles}
-        return Survey(tuple(repositories), _LOCAL[consumer] & wanted)
+        return Survey(tuple(repositories), listings.local[consumer] & wanted)
     params: dict = {'action': 'query', 'formatversion': 2, 'list': 'allimages',
                     'aifrom': range_key(names[0]), 'aito': range_key(names[-1]),
                     'ailimit': 'max', 'aiprop': ''}
     # Asked once a run: the consumer answers filerepoinfo by asking each API repository
     # for its favicon.
-    repositories = _REPOSITORIES.get(consumer)
+    repositories = listings.repositories.get(consumer)
     if repositories is None:
         params['meta'] = 'filerepoinfo'
     local: set[str] = set()
@@ -164,7 +185,7 @@ def survey(consumer: Site, titles: Iterable[str]) -> Survey | None:
         query = data.get('query', {})
         if repositories is None:
             repositories = _repositories(query.get('repos', []))
-            _remember(consumer, repositories)
+            listings.remember(consumer, repositories)
             params.pop('meta')
         if not all(repositories):
             return None
@@ -205,7 +226,7 @@ class UsedFile(pywikibot.FilePage):
     for the files it embeds."""
 
 
-def files_used_everywhere(consumer: Site,
+def files_used_everywhere(consumer: Site, listings: Listings,
                           started: Callable[[str], None] | None = None) -> Iterator[str]:
     """Every file title used on any page of the consumer (``list=allfileusages``).
 
@@ -213,7 +234,7 @@ def files_used_everywhere(consumer: Site,
     (``list=allimages``, ``meta=filerepoinfo``), and each use of a file rather than each file
     once: a wiki of a farm has few files of its own or none, so its batches are surveyed
     with no request of their own (:func:`survey`), and the status page counts the pages that
-    use each file without asking the wiki again (:func:`take_usage_counts`). A wiki whose
+    use each file without asking the wiki again (:meth:`Listings.take_usage_counts`). A wiki whose
     files or uses do not fit one answer is listed file by file from there on, surveyed batch
     by batch, and its savings asked separately.
 
@@ -222,7 +243,7 @@ def files_used_everywhere(consumer: Site,
     """
     params: dict = {'action': 'query', 'formatversion': 2, 'list': 'allfileusages|allimages',
                     'aflimit': 'max', 'ailimit': 'max', 'aiprop': ''}
-    meta = ['filerepoinfo'] if consumer not in _REPOSITORIES else []
+    meta = ['filerepoinfo'] if consumer not in listings.repositories else []
     if started:
         meta.append('siteinfo')
         params['siprop'] = 'general'
@@ -232,17 +253,18 @@ def files_used_everywhere(consumer: Site,
     query, more = data.get('query', {}), data.get('continue', {})
     if started:
         started(query['general']['time'])
-    if consumer not in _REPOSITORIES:
-        _remember(consumer, _repositories(query.get('repos', [])))
+    if consumer not in listings.repositories:
+        listings.remember(consumer, _repositories(query.get('repos', [])))
     local = None if 'aicontinue' in more else frozenset(
         item['title'] for item in query.get('allimages', []))
     if local is not None:
-        _LOCAL[consumer] = local
+        listings.local[consumer] = local
     uses = Counter(item['title'] for item in query.get('allfileusages', []))
     yield from uses
     if 'afcontinue' not in more:
         if local is not None:
-            _USES[consumer] = {title: n for title, n in uses.items() if title not in local}
+            listings.uses[consumer] = {title: n for title, n in uses.items()
+                                       if title not in local}
         return
     # More uses than one answer holds: each file once from the last one listed on.
     last = next(reversed(uses), '')
@@ -250,20 +272,6 @@ def files_used_everywhere(consumer: Site,
                            affrom=last.split(':', 1)[-1]):
         if item['title'] != last:
             yield item['title']
-
-
-def take_usage_counts() -> dict[Site, dict[str, int]]:
-    """consumer → the pages that use each file it gets from elsewhere, for the consumers
-    that a listing this run (or poll) counted whole; counted once, then forgotten."""
-    counts = dict(_USES)
-    _USES.clear()
-    return counts
-
-
-def forget_listings() -> None:
-    """The consumers' own files as listed are forgotten (at the end of a sweep, of a poll):
-    a file uploaded to a consumer later is found by the next survey."""
-    _LOCAL.clear()
 
 
 def files_used_on(consumer: Site, titles: Iterable[str]) -> list[str]:

@@ -38,7 +38,7 @@ from commonscache.deciding.decisions import KEEP_COPY, for_copyright, kept_as_it
 from commonscache.deciding.reconcile import CORRUPT_AFTER, decide, is_owned
 from commonscache.keeping.state import State, ago, agreements, now
 from commonscache.markup.sdc import conflict_details, contradictions
-from commonscache.reading.detect import FileUse, classify, repository_urls, survey
+from commonscache.reading.detect import FileUse, Listings, classify, repository_urls, survey
 from commonscache.reading.source import deletion_comment, read_sources
 from commonscache.reading.target import read_shared
 from commonscache.wikis import sites
@@ -52,12 +52,14 @@ class Memory:
     :ivar available: titles the shared repository holds as the bot's, or an identical, copy
     :ivar down: source hosts that did not answer, and why: not asked again while this
         memory lasts (a run, or one poll of a watch), and never longer
+    :ivar listings: what the consumers' listings told (:class:`~.detect.Listings`)
     """
 
     state: State | None
     seen: set[str] = field(default_factory=set)
     available: set[str] = field(default_factory=set)
     down: dict[str, str] = field(default_factory=dict)
+    listings: Listings = field(default_factory=Listings)
 
     def forget_poll(self) -> None:
         """What one poll of a watch learnt, forgotten before the next: a file embedded
@@ -139,20 +141,20 @@ def locate(consumer: sites.Site, titles: list[str], settings: Settings,
     repository and the sources when its repositories are known wikis with the shared
     repository first (see :mod:`commonscache.reading.detect`), else as the consumer classifies
     them."""
-    surveyed = survey_batch(consumer, titles, settings)
+    surveyed = survey_batch(consumer, titles, settings, memory)
     if surveyed is None:
         return locate_classified(consumer, titles, settings, memory)
     return locate_surveyed(surveyed, settings, memory)
 
 
-def survey_batch(consumer: sites.Site, titles: list[str], settings: Settings
-                 ) -> Surveyed | None:
+def survey_batch(consumer: sites.Site, titles: list[str], settings: Settings,
+                 memory: Memory) -> Surveyed | None:
     """The consumer's own files among *titles* set aside; None when the consumer must
     classify them itself (its repositories are not known wikis with the shared repository
     first). Surveyed batches of consumers with the same repositories can be located as one
     (:meth:`Surveyed.add`): a farm of small wikis then costs the shared repository and the
     sources what one large wiki does."""
-    found = survey(consumer, titles)
+    found = survey(consumer, titles, memory.listings)
     if found is None or not found.repositories or \
             not sites.is_on(settings.shared, found.repositories[0]):
         return None
@@ -313,7 +315,7 @@ def _locate_missing(consumer: sites.Site, titles: list[str], settings: Settings,
     """The files the consumer calls missing, looked for directly (see
     :func:`locate_classified`); on the consumer's word alone only when it names no
     repository the bot can read."""
-    repositories = [url for url in repository_urls(consumer) if url]
+    repositories = [url for url in repository_urls(consumer, memory.listings) if url]
     if not repositories:
         located.outcomes += [skipped(t, 'missing-everywhere', 'the consumer has it as missing, '
                                      'and names no repository to ask directly')

@@ -215,7 +215,8 @@ class CacheBot(ConfigParserBot):
             started = functools.partial(self.watermarks.__setitem__, consumer)
         elif self.opt.refresh:
             return  # -refresh alone: only the cached copies
-        for title in files_used_everywhere(consumer, started=started):
+        for title in files_used_everywhere(consumer, self.sweep.memory.listings,
+                                           started=started):
             yield UsedFile(consumer, title)
 
     def _cached_files(self) -> Iterator[pywikibot.FilePage]:
@@ -259,7 +260,8 @@ class CacheBot(ConfigParserBot):
             for consumer, stamp in self.watermarks.items():
                 self.wiring.state.set_watermark(str(consumer), stamp)
         try:
-            self.publisher.write_status_page(self.counter['cached'] + self.counter['updated'])
+            self.publisher.write_status_page(self.counter['cached'] + self.counter['updated'],
+                                             self.sweep.memory.listings.take_usage_counts())
         except (pywikibot.exceptions.Error, EmergencyStop) as error:
             pywikibot.warning(f'the status page was not written: {error}')
 

@@ -15,7 +15,12 @@ from pywikibot import config
 from commonscache.control.operations import run_page_allows, was_deleted
 from commonscache.control.steering import control_titles, protections
 from commonscache.errors import UsageError
-from commonscache.reading.detect import classify, files_used_everywhere, repository_urls
+from commonscache.reading.detect import (
+    Listings,
+    classify,
+    files_used_everywhere,
+    repository_urls,
+)
 from commonscache.wikis import limits, sites
 from commonscache.wikis.query import query_titles
 
@@ -106,7 +111,7 @@ def repository_sources(consumers: list[sites.Site], shared: sites.Site) -> list[
     found = []
     down: dict[str, str] = {}
     for consumer in consumers:
-        for url in repository_urls(consumer):
+        for url in repository_urls(consumer, Listings()):
             try:
                 site = sites.source_site(url, down) if url else None
             except sites.SourceUnreachable:
@@ -165,7 +170,7 @@ def check_file_types(consumer: sites.Site, shared: sites.Site) -> Iterator[Findi
     """The foreign files the consumer uses must fit the shared repository's file types and
     upload limit."""
     foreign = [used.title for used in classify(consumer, shared,
-                                               files_used_everywhere(consumer))
+                                               files_used_everywhere(consumer, Listings()))
                if used.where == 'foreign']
     allowed = {entry['ext'].lower() for entry in shared.siteinfo.get('fileextensions', [])}
     limit = shared.siteinfo.get('maxuploadsize', 0)

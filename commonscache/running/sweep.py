@@ -34,7 +34,6 @@ from commonscache.publishing.progress import Progress
 from commonscache.reading.detect import (
     UsedFile,
     files_used_on,
-    forget_listings,
     listed_repositories,
 )
 from commonscache.reading.pipeline import (
@@ -148,7 +147,7 @@ class Sweep:
         """Titles a batch of *consumer*'s files. Files its listing surveyed already (its own
         set aside, the shared repository its first) need no request to it: they wait for a
         batch of the shared repository's size, and the consumer no login."""
-        repositories = listed_repositories(consumer)
+        repositories = listed_repositories(consumer, self.memory.listings)
         if repositories and sites.is_on(self.shared, repositories[0]):
             return self.limit(self.shared)
         return self.limit(consumer, pending)
@@ -180,7 +179,7 @@ class Sweep:
             self._flush_pool(repositories)
         if recheck and self.recheck_waiting(recheck):
             self.flush()
-        forget_listings()
+        self.memory.listings.forget()
 
     def forget(self) -> None:
         """Drop what was collected and not worked off (a poll that met an outage or a
@@ -239,7 +238,7 @@ class Sweep:
             self.run_batch(locate(consumer, titles, self.settings, self.memory),
                            held_to=consumer)
             return
-        surveyed = survey_batch(consumer, titles, self.settings)
+        surveyed = survey_batch(consumer, titles, self.settings, self.memory)
         if surveyed is None:
             self.run_page.new_batch()
             self.run_batch(locate_classified(consumer, titles, self.settings, self.memory))

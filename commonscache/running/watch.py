@@ -343,7 +343,8 @@ class Watcher:
         sweep = self.sweep
         try:
             self.publisher.write_review_page()
-            self.publisher.write_status_page(sweep.counter['cached'] + sweep.counter['updated'])
+            self.publisher.write_status_page(sweep.counter['cached'] + sweep.counter['updated'],
+                                             sweep.memory.listings.take_usage_counts())
         except EmergencyStop as stop:
             if TERMINATE.is_set():
                 raise
@@ -400,7 +401,8 @@ class Watcher:
         else:  # the first poll ever: every file it uses, as a first -since:last run
             began: list[str] = []  # the wiki's time as its listing began
             pywikibot.info(f'{consumer}: no earlier run, so every file it uses')
-            for title in files_used_everywhere(consumer, started=began.append):
+            for title in files_used_everywhere(consumer, self.sweep.memory.listings,
+                                               started=began.append):
                 sweep.queue_files(consumer, [title])
             mark, changed = began[0], True
         self.cadence.polled(str(consumer), changed=changed, now=now)
