@@ -209,3 +209,35 @@ def test_a_watch_carries_out_the_decisions_added_since_at_each_poll():
     done.clear()
     watcher._write_pages()
     assert done == ['review', 'status']
+
+
+def test_what_a_run_learns_of_its_sources_lives_in_its_memory(monkeypatch):
+    """Which wiki a host is, and which hosts are down, are the run's (issue 35): a host is
+    looked up once a run, an outage is forgotten with the poll, and a second run's memory
+    knows nothing of the first's."""
+    import pywikibot
+    import requests
+
+    from commonscache.reading.pipeline import Memory
+    from commonscache.wikis import sites
+
+    asked: list[str] = []
+
+    def site(url: str) -> str:
+        asked.append(url)
+        if 'down.example' in url:
+            raise requests.exceptions.ConnectionError('refused')
+        return 'a wiki'
+
+    monkeypatch.setattr(pywikibot, 'Site', lambda url: site(url))
+    memory = Memory(state=None)
+    for _ in range(2):
+        assert sites.source_site('https://up.example/wiki/File:A.jpg', memory.reach) == 'a wiki'
+        with pytest.raises(sites.SourceUnreachable):
+            sites.source_site('https://down.example/wiki/File:B.jpg', memory.reach)
+    assert len(asked) == 2  # each host once
+    memory.forget_poll()
+    with pytest.raises(sites.SourceUnreachable):
+        sites.source_site('https://down.example/wiki/File:B.jpg', memory.reach)
+    assert len(asked) == 3  # the outage was asked about again; the known wiki was not
+    assert Memory(state=None).reach == sites.Reach()

@@ -50,22 +50,22 @@ class Memory:
 
     :ivar seen: titles examined already (a file used on several consumers is examined once)
     :ivar available: titles the shared repository holds as the bot's, or an identical, copy
-    :ivar down: source hosts that did not answer, and why: not asked again while this
-        memory lasts (a run, or one poll of a watch), and never longer
+    :ivar reach: the source wikis as found: which wiki each host is, and the hosts that
+        did not answer (forgotten after each poll of a watch, and never kept longer)
     :ivar listings: what the consumers' listings told (:class:`~.detect.Listings`)
     """
 
     state: State | None
     seen: set[str] = field(default_factory=set)
     available: set[str] = field(default_factory=set)
-    down: dict[str, str] = field(default_factory=dict)
+    reach: sites.Reach = field(default_factory=sites.Reach)
     listings: Listings = field(default_factory=Listings)
 
     def forget_poll(self) -> None:
         """What one poll of a watch learnt, forgotten before the next: a file embedded
         again is examined again, and a wiki that was down is asked again."""
         self.seen.clear()
-        self.down.clear()
+        self.reach.forget_outages()
 
 
 def refused_type(settings: Settings, title: str) -> str:
@@ -207,7 +207,7 @@ def _find_on_sources(repositories: list[str], titles: list[str],
         if not remaining:
             break
         try:
-            source_site = sites.source_site(url, memory.down)
+            source_site = sites.source_site(url, memory.reach)
         except sites.SourceUnreachable as error:
             located.outcomes += [failed(t, 'source-unreachable', f'cannot read {url}: {error}')
                                  for t in remaining]
@@ -283,7 +283,7 @@ def locate_classified(consumer: sites.Site, titles: list[str], settings: Setting
         located.examined += 1
         if used.where == 'foreign':
             try:
-                foreign[sites.source_site(used.description_url, memory.down)].append(used)
+                foreign[sites.source_site(used.description_url, memory.reach)].append(used)
             except sites.SourceUnreachable as error:
                 located.outcomes.append(failed(used.title, 'source-unreachable', str(error)))
         elif used.where == 'shared':
@@ -344,7 +344,7 @@ def _locate_on_shared(titles: list[str], shared: dict[str, SharedFile], settings
     if not others:
         return
     try:
-        source_site = sites.interwiki_site(settings.shared, settings.interwiki, memory.down)
+        source_site = sites.interwiki_site(settings.shared, settings.interwiki, memory.reach)
     except sites.SourceUnreachable as error:
         located.outcomes += [failed(t, 'source-unreachable', str(error)) for t in others]
         return
@@ -375,7 +375,7 @@ def locate_copies(titles: list[str], settings: Settings, memory: Memory) -> Loca
             continue
         try:
             by_source[sites.source_site(shared[title].provenance.get('source', ''),
-                                        memory.down)].append(title)
+                                        memory.reach)].append(title)
         except sites.SourceUnreachable as error:
             located.outcomes.append(failed(title, 'source-unreachable', str(error)))
     for source_site, group in by_source.items():
@@ -394,14 +394,14 @@ def read_source_files(source_site: sites.Site, titles: list[str], settings: Sett
     already; the titles wait to be read again). A source that did not answer is not asked
     again while the run's (or the poll's) memory lasts: each try costs Pywikibot's retries."""
     host = sites.host_of(sites.api_url(source_site))
-    if host in memory.down:
-        return memory.down[host]
+    if host in memory.reach.down:
+        return memory.reach.down[host]
     try:
         sites.login_if_configured(source_site)  # a bot account reads 500 titles a request
         settings.policy.apply(source_site)  # paced as the source limits clients of its class
         return read_sources(source_site, titles, settings.markers)
     except (pywikibot.exceptions.Error, requests.exceptions.RequestException) as error:
-        memory.down[host] = str(error)
+        memory.reach.down[host] = str(error)
         return str(error)
 
 

@@ -68,7 +68,7 @@ def check_setup(opt: object) -> Iterator[Finding]:
                       if shared.has_right(right) else
                       f'give {shared.user()} the {right} right on {shared} (BotPassword grants)')
     try:
-        source = sites.interwiki_site(shared, opt.interwiki, {})
+        source = sites.interwiki_site(shared, opt.interwiki, sites.Reach())
     except sites.SourceUnreachable as error:
         yield Finding(False, f'the source wiki of the interwiki prefix {opt.interwiki} does '
                              f'not answer: {error}')
@@ -109,11 +109,11 @@ def check_setup(opt: object) -> Iterator[Finding]:
 def repository_sources(consumers: list[sites.Site], shared: sites.Site) -> list[sites.Site]:
     """The wikis the consumers take files from, other than the shared repository."""
     found = []
-    down: dict[str, str] = {}
+    reach = sites.Reach()
     for consumer in consumers:
         for url in repository_urls(consumer, Listings()):
             try:
-                site = sites.source_site(url, down) if url else None
+                site = sites.source_site(url, reach) if url else None
             except sites.SourceUnreachable:
                 continue  # its line says so: the check of the repository order
             if site is not None and site != shared:

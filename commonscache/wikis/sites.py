@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import socket
 from collections.abc import Callable
+from dataclasses import dataclass, field
 from pathlib import Path
 from urllib.parse import urlsplit
 
@@ -217,7 +218,21 @@ def is_on(site: Site, url: str) -> bool:
     return where.startswith(article_prefix(site)) or where.startswith(script)
 
 
-_SITES_BY_HOST: dict[str, Site | None] = {}
+@dataclass
+class Reach:
+    """The source wikis as a run found them, kept in the run's memory and never here.
+
+    :ivar down: hosts that did not answer, and why: not asked again while this lasts (a
+        run, or one poll of a watch: :meth:`forget_outages`), and never longer
+    :ivar known: host → the wiki it is (None: no Pywikibot family knows it), looked up
+        once a run: finding the family walks every family file, and Pywikibot may log in
+    """
+
+    down: dict[str, str] = field(default_factory=dict)
+    known: dict[str, Site | None] = field(default_factory=dict)
+
+    def forget_outages(self) -> None:
+        self.down.clear()
 
 
 class SourceUnreachable(Exception):
@@ -228,39 +243,38 @@ def host_of(url: str) -> str:
     return urlsplit(url).netloc
 
 
-def source_site(description_url: str, down: dict[str, str]) -> Site | None:
+def source_site(description_url: str, reach: Reach) -> Site | None:
     """The wiki a file description URL belongs to, if a Pywikibot family knows it.
 
-    Looked up once per host: finding the family walks every known family file, and
-    Pywikibot may log in. A host that did not answer goes into *down* (host → why), the
-    caller's memory of this run or poll, and is not asked again while that lasts; nothing
-    here remembers an outage past it.
+    Looked up once per host and run (*reach*). A host that did not answer goes into
+    ``reach.down`` (host → why), and is not asked again while that lasts; nothing here
+    remembers an outage past it.
 
     :raises SourceUnreachable: the wiki did not answer
     """
     host = host_of(description_url)
     if not host:
         return None
-    if host in down:
-        raise SourceUnreachable(down[host])
-    if host not in _SITES_BY_HOST:
+    if host in reach.down:
+        raise SourceUnreachable(reach.down[host])
+    if host not in reach.known:
         try:
             found = pywikibot.Site(url=description_url)
         except (SiteDefinitionError, ValueError, RuntimeError):
             found = None
         except (pywikibot.exceptions.Error, requests.exceptions.RequestException) as error:
-            down[host] = f'cannot reach {host}: {error}'
-            raise SourceUnreachable(down[host]) from None
-        _SITES_BY_HOST[host] = found
-    return _SITES_BY_HOST[host]
+            reach.down[host] = f'cannot reach {host}: {error}'
+            raise SourceUnreachable(reach.down[host]) from None
+        reach.known[host] = found
+    return reach.known[host]
 
 
-def interwiki_site(site: Site, prefix: str, down: dict[str, str]) -> Site | None:
+def interwiki_site(site: Site, prefix: str, reach: Reach) -> Site | None:
     """The wiki that *prefix* links to in *site*'s interwiki map, if a family knows it
-    (*down*: see :func:`source_site`)."""
+    (*reach*: see :func:`source_site`)."""
     for entry in site.siteinfo.get('interwikimap', []):
         if entry.get('prefix') == prefix and '$1' in entry.get('url', ''):
-            return source_site(entry['url'].replace('$1', 'File:Example.jpg'), down)
+            return source_site(entry['url'].replace('$1', 'File:Example.jpg'), reach)
     return None
 
 
