@@ -2,6 +2,7 @@
 waited out (offline; the stand-in's end-to-end tests are in test_strict.py)."""
 from __future__ import annotations
 
+import functools
 import threading
 import time
 from itertools import pairwise
@@ -185,15 +186,15 @@ def test_a_429_is_waited_out_as_retry_after_says_and_counted():
     responses.add(responses.GET, url, status=429, headers={'Retry-After': '1'})
     responses.add(responses.GET, url, body=b'png')
     session = requests.Session()
-    session.hooks['response'].append(limits._wait_out_429)
-    limits.throttled.clear()
+    throttled = limits.Throttled()
+    session.hooks['response'].append(functools.partial(limits._wait_out_429,
+                                                       throttled=throttled))
     started = time.monotonic()
     assert session.get(url).content == b'png'
     assert time.monotonic() - started >= 1
-    assert limits.throttled == {'upload.example.org': 1}
-    assert limits.throttled_line().startswith(
-        'throttled: 1 HTTP 429 answers (upload.example.org 1)')
-    limits.throttled.clear()
+    assert throttled.hosts == {'upload.example.org': 1}
+    assert throttled.line().startswith('throttled: 1 HTTP 429 answers (upload.example.org 1)')
+    assert limits.Throttled().line() == ''  # a run's own: the next starts at nothing
 
 
 @responses.activate
@@ -268,9 +269,8 @@ def test_a_429_to_a_streamed_body_goes_back_to_its_sender_unsent():
     answer = requests.Response()
     answer.status_code, answer.url, answer.request = 429, url, streamed
     answer.headers['Retry-After'] = '30'
-    limits.throttled.clear()
+    throttled = limits.Throttled()
     started = time.monotonic()
-    assert limits._wait_out_429(answer) is answer  # not waited, not sent again
+    assert limits._wait_out_429(answer, throttled=throttled) is answer  # not waited, not resent
     assert time.monotonic() - started < 5
-    assert limits.throttled == {'shared.example.org': 1}
-    limits.throttled.clear()
+    assert throttled.hosts == {'shared.example.org': 1}

@@ -64,11 +64,14 @@ class CacheBot(ConfigParserBot):
 
     update_options = OPTIONS
 
-    def __init__(self, generator_args: list[str] | None = None, **kwargs: object) -> None:
+    def __init__(self, generator_args: list[str] | None = None,
+                 throttled: limits.Throttled | None = None, **kwargs: object) -> None:
         # scripts.ini sits beside user-config.py, whatever the working directory is.
         self.INI = str(Path(config.base_dir, 'scripts.ini'))
         super().__init__(**kwargs)
         self.generator_args = generator_args or []
+        #: the run's 429 answers, counted by the session's hook (cli: wait_out_429s)
+        self.throttled = throttled or limits.Throttled()
         self.wiring: Wiring | None = None
         self.sweep: Sweep | None = None
         self.publisher: Publisher | None = None
@@ -243,15 +246,15 @@ class CacheBot(ConfigParserBot):
         finally:
             self.sweep.writer.close()
             self.sweep.progress.done()
-            if limits.throttled_line():
-                pywikibot.warning(limits.throttled_line())
+            if self.throttled.line():
+                pywikibot.warning(self.throttled.line())
             self._finish(completed)
 
     def _finish(self, completed: bool) -> None:
         """The run's line in the state; a completed run's watermarks and status page."""
         counters = {**self.counter, 'bytes': self.sweep.copied,
                     'bytes through the bot': self.sweep.through_bot,
-                    'throttled': sum(limits.throttled.values())}
+                    'throttled': self.throttled.total()}
         self.wiring.state.finish_run(
             self.run_id, status='completed' if completed else 'interrupted', counters=counters)
         if not completed:

@@ -416,7 +416,7 @@ def main(*args: str) -> int:
         return 0
     shorten_retry_tracebacks()
     renew_tokens_on_relogin()
-    wait_out_429s()
+    throttled = wait_out_429s()
     try:
         with configured_site_made_lazily():
             local_args = pywikibot.handle_args(args)
@@ -439,7 +439,7 @@ def main(*args: str) -> int:
             from commonscache.running.check import run_check
 
             return run_check(CacheBot(**options).opt)
-        bot = CacheBot(generator_args=generator_args, **options)
+        bot = CacheBot(generator_args=generator_args, throttled=throttled, **options)
         bot.prepare()
         if bot.poll:
             stop_on_sigterm()

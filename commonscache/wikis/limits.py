@@ -21,6 +21,7 @@ comes anyway is waited out as its ``Retry-After`` says, counted, and the request
 from __future__ import annotations
 
 import email.utils
+import functools
 import os
 import socket
 import threading
@@ -293,9 +294,24 @@ class HostLimit:
         return f'held to {self.mbit:g} Mbit/s for {self.host}' if self.mbit else ''
 
 
-#: HTTP 429 answers received, by host, and the seconds waited for them.
-throttled: Counter[str] = Counter()
-waited_for_429 = [0.0]
+@dataclass
+class Throttled:
+    """The run's HTTP 429 answers, by host, and the seconds waited for them (the run's own,
+    handed to the session's hook: :func:`wait_out_429s`)."""
+
+    hosts: Counter[str] = field(default_factory=Counter)
+    waited: float = 0.0
+
+    def total(self) -> int:
+        return sum(self.hosts.values())
+
+    def line(self) -> str:
+        """The 429s of the run, for its log ('' when there were none)."""
+        if not self.hosts:
+            return ''
+        hosts = ', '.join(f'{host} {n}' for host, n in sorted(self.hosts.items()))
+        return (f'throttled: {self.total()} HTTP 429 answers ({hosts}), '
+                f'{self.waited:g} s waited as Retry-After asked')
 
 
 def retry_after(value: str | None, default: float = 1.0) -> float:
@@ -323,7 +339,7 @@ def resendable(request: requests.PreparedRequest) -> bool:
     return request.body is None or isinstance(request.body, (bytes, str))
 
 
-def _wait_out_429(response: requests.Response, *args: object,
+def _wait_out_429(response: requests.Response, *args: object, throttled: Throttled,
                   **kwargs: object) -> requests.Response:
     """A requests response hook: a 429 is waited out as its Retry-After says, then the same
     request goes out again (at most :data:`MAX_429_WAITS` times). A request whose body was
@@ -333,11 +349,11 @@ def _wait_out_429(response: requests.Response, *args: object,
         if response.status_code != 429:
             break
         host = urlsplit(response.url).netloc
-        throttled[host] += 1
+        throttled.hosts[host] += 1
         if not resendable(response.request):
             break
         wait = min(retry_after(response.headers.get('retry-after')), MAX_RETRY_AFTER)
-        waited_for_429[0] += wait
+        throttled.waited += wait
         pywikibot.warning(f'{host} answered 429 (too many requests): waiting {wait:g} s as '
                           'its Retry-After asks')
         response.close()
@@ -366,15 +382,9 @@ def pace(policy: Policy, own: list[Site]) -> None:
     mount_on_session(PacedAdapter(policy))
 
 
-def wait_out_429s() -> None:
-    """Make every request of Pywikibot's session (API and downloads) wait out a 429."""
-    add_response_hook(_wait_out_429)
-
-
-def throttled_line() -> str:
-    """The 429s of the run, for its log ('' when there were none)."""
-    if not throttled:
-        return ''
-    hosts = ', '.join(f'{host} {n}' for host, n in sorted(throttled.items()))
-    return (f'throttled: {sum(throttled.values())} HTTP 429 answers ({hosts}), '
-            f'{waited_for_429[0]:g} s waited as Retry-After asked')
+def wait_out_429s() -> Throttled:
+    """Make every request of Pywikibot's session (API and downloads) wait out a 429; the
+    run's count of them."""
+    throttled = Throttled()
+    add_response_hook(functools.partial(_wait_out_429, throttled=throttled))
+    return throttled
