@@ -248,9 +248,6 @@ def filesystem_type(path: Path) -> int:
         return 0
 
 
-_WARNED: set[Path] = set()
-
-
 def sqlite_engine(path: Path) -> sa.Engine:
     """An engine for a state file: WAL mode on a local disk (not on a network filesystem,
     said once), and ``BEGIN IMMEDIATE`` transactions, so that a read-then-write never meets
@@ -258,8 +255,7 @@ def sqlite_engine(path: Path) -> sa.Engine:
     path.parent.mkdir(parents=True, exist_ok=True)
     engine = sa.create_engine(f'sqlite:///{path}', connect_args={'timeout': 30})
     network = NETWORK_FILESYSTEMS.get(filesystem_type(path.parent))
-    if network and path not in _WARNED:
-        _WARNED.add(path)
+    if network:  # once: a run opens its state once
         pywikibot.warning(
             f'the state file {path} is on a network filesystem ({network}): opened without '
             "SQLite's WAL mode, which needs every process on one host; a local disk, or a "
