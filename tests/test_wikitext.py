@@ -75,3 +75,27 @@ def test_the_read_path_ends_at_once_on_two_megabytes_of_each_kind():
     done = subprocess.run([sys.executable, '-c', code], capture_output=True, text=True,
                           timeout=60)
     assert done.stdout.strip() == 'True', done.stderr
+
+
+def test_a_run_parses_each_text_once_and_each_reader_gets_a_tree_of_its_own(monkeypatch):
+    """Within a run (parsed_once), a text read by several stages is parsed once (issue
+    34); a reader that changes its tree changes no other reader's; outside a run, nothing
+    is kept."""
+    import mwparserfromhell
+
+    parses: list[str] = []
+    real = mwparserfromhell.parse
+    monkeypatch.setattr(wikitext.mwparserfromhell, 'parse',
+                        lambda text: parses.append(text) or real(text))
+    text = '{{Information|description=A harbour}}\n[[Category:Harbours]]'
+    with wikitext.parsed_once():
+        first = wikitext.parse(text)
+        first.filter_templates()[0].add('author', 'Changed by one reader')
+        for _ in range(4):
+            assert str(wikitext.parse(text)) == text
+        with pytest.raises(wikitext.UnreadableText):
+            wikitext.parse('{{a|' * 2000)
+    assert parses == [text]
+    wikitext.parse(text)
+    wikitext.parse(text)
+    assert parses == [text, text, text]

@@ -247,6 +247,7 @@ from pywikibot import pagegenerators
 from pywikibot.bot import init_handlers, show_help
 
 from commonscache.errors import UsageError
+from commonscache.markup.wikitext import parsed_once
 from commonscache.running import option_table
 from commonscache.running.sweep import note_interrupts
 from commonscache.running.watch import DEFAULT_POLL, stop_on_sigterm
@@ -405,6 +406,11 @@ def main(*args: str) -> int:
 
     :param args: command line arguments (default: sys.argv)
     """
+    with parsed_once():  # each text the run reads is parsed once
+        return _main(*args)
+
+
+def _main(*args: str) -> int:
     configure_user_agent()
     requested = args or tuple(pywikibot.argvu[1:])
     if '-review' in requested:
