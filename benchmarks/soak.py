@@ -8,7 +8,7 @@ It runs the same script of events twice on a farm of its own (port 8940,
 /tmp/commonscache-soakfarm), from the same seeded snapshot: once undisturbed, once through
 the fault proxy of the reliability tests (tests/faultproxy.py) with the kills. At the end the
 shared repository must hold the same pages and file versions as after the undisturbed run
-(tests/test_reliability.py's yardstick), every file there must hash to its sha1, the open
+(tests/e2e/test_reliability.py's yardstick), every file there must hash to its sha1, the open
 flags must be the same, and the undisturbed watch's memory must have stayed flat. It prints
 one line per figure and exits 1 when a check fails; docs/RELIABILITY.md keeps the figures.
 Not part of the test suite: it takes about half an hour.
@@ -39,9 +39,8 @@ import requests  # noqa: E402
 from commonscache.keeping.state import State  # noqa: E402
 from devfarm import farm  # noqa: E402
 from devfarm.seed import SeedFile  # noqa: E402
+from tests.e2e.support import api, end_state, pages  # noqa: E402
 from tests.faultproxy import KINDS, FaultProxy  # noqa: E402
-from tests.test_reliability import end_state, pages  # noqa: E402
-from tests.test_sweep import api  # noqa: E402
 from tests.wikiclient import WikiClient  # noqa: E402
 
 SNAPSHOT = 'snapshot-soak'

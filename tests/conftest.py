@@ -20,7 +20,7 @@ REPO = Path(__file__).resolve().parent.parent
 os.environ.setdefault('COMMONSCACHE_FARM_PORT', '8880')
 os.environ.setdefault('COMMONSCACHE_FARM_DIR',
                       os.path.join(tempfile.gettempdir(), 'commonscache-testfarm'))
-# Five consumer wikis, as a farm of many has them (tests/test_many_wikis.py).
+# Five consumer wikis, as a farm of many has them (tests/e2e/test_many_wikis.py).
 os.environ.setdefault('COMMONSCACHE_FARM_EXTRA', '3')
 sys.path.insert(0, str(REPO))
 
@@ -37,6 +37,17 @@ retry_max = 0
 """
 PYWIKIBOT_DIR = farm.write_pywikibot_dir(FARM_DIR, PYWIKIBOT_TEST_SETTINGS)
 os.environ['PYWIKIBOT_DIR'] = str(PYWIKIBOT_DIR)
+
+
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    """The folder says what a test is: every test in tests/e2e is marked ``e2e`` (for -m),
+    and none in tests/unit may need the farm."""
+    e2e = Path(__file__).parent / 'e2e'
+    for item in items:
+        if e2e in item.path.parents:
+            item.add_marker(pytest.mark.e2e)
+        elif item.get_closest_marker('e2e'):
+            raise pytest.UsageError(f'{item.nodeid} is marked e2e: it belongs in tests/e2e')
 
 
 def pytest_report_header() -> str:
@@ -106,10 +117,17 @@ def mariadb_server():
     mariadb.down(root)
 
 
-@pytest.fixture(params=['sqlite', pytest.param('mariadb', marks=pytest.mark.e2e)])
-def make_state(request: pytest.FixtureRequest, tmp_path: Path):
-    """A fresh, empty state on each backend: a SQLite file, then a database of its own on
-    the farm's MariaDB server (created by the state itself, dropped after the test)."""
+@pytest.fixture
+def state_backend() -> str:
+    """Where ``make_state`` keeps the state: a SQLite file here; a database on the farm's
+    MariaDB server in tests/e2e/test_state_on_mariadb.py, which runs the same tests again."""
+    return 'sqlite'
+
+
+@pytest.fixture
+def make_state(request: pytest.FixtureRequest, tmp_path: Path, state_backend: str):
+    """A fresh, empty state on the backend: a SQLite file, or a database of its own on the
+    farm's MariaDB server (created by the state itself, dropped after the test)."""
     import uuid
 
     from commonscache.keeping import stores
@@ -119,7 +137,7 @@ def make_state(request: pytest.FixtureRequest, tmp_path: Path):
     opened = []
 
     def make() -> State:
-        if request.param == 'sqlite':
+        if state_backend == 'sqlite':
             state = State(tmp_path / 'state.sqlite')
         else:
             server = request.getfixturevalue('mariadb_server')
@@ -134,6 +152,6 @@ def make_state(request: pytest.FixtureRequest, tmp_path: Path):
     yield make
     for state in opened:
         state.close()
-    if request.param == 'mariadb' and opened:
+    if state_backend == 'mariadb' and opened:
         request.getfixturevalue('mariadb_server').sql(
             f'DROP DATABASE IF EXISTS {request.node.database}')

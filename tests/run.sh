@@ -47,12 +47,13 @@ for mw in "$@"; do
     COMMONSCACHE_FARM_DB="${COMMONSCACHE_OTHER_DB:-mariadb}" \
     COMMONSCACHE_FARM_CACHE="${COMMONSCACHE_OTHER_CACHE:-memcached}" \
     COMMONSCACHE_FARM_DIR="${TMPDIR:-/tmp}/commonscache-testfarm-$mw" \
-    python3 -m pytest -p no:cacheprovider -m 'e2e and not first_release_only' >"$log" 2>&1 &
+    python3 -m pytest -p no:cacheprovider tests/e2e -m 'not first_release_only' >"$log" 2>&1 &
   others+=("$!:$mw:$log")
   port=$((port - 40))
 done
 status=0
-COMMONSCACHE_MW="$first" COMMONSCACHE_FARM_DB=sqlite python3 -m pytest -m 'not first_release_only' \
+COMMONSCACHE_MW="$first" COMMONSCACHE_FARM_DB=sqlite python3 -m pytest tests/unit tests/e2e \
+  -m 'not first_release_only' \
   || status=1
 for job in "${others[@]}"; do
   IFS=: read -r pid mw log <<<"$job"
@@ -61,6 +62,6 @@ for job in "${others[@]}"; do
   cat "$log"
   rm -f "$log"
 done
-COMMONSCACHE_MW="$first" COMMONSCACHE_FARM_DB=sqlite python3 -m pytest -m first_release_only \
+COMMONSCACHE_MW="$first" COMMONSCACHE_FARM_DB=sqlite python3 -m pytest tests/e2e -m first_release_only \
   || status=1
 exit "$status"

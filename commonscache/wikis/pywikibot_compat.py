@@ -1,6 +1,6 @@
 """Pywikibot kept at arm's length: every place where commonscache changes what Pywikibot does,
 each with what it relies on and the Pywikibot releases it was checked against.
-``tests/test_pywikibot_compat.py`` fails when upstream changes what a patch relies on, and
+``tests/unit/test_pywikibot_compat.py`` fails when upstream changes what a patch relies on, and
 ``pyproject.toml`` holds Pywikibot to the release line checked (11.x).
 
 - :class:`ConsumerSite` (11.8, 11.9): ``APISite.__init__`` calls
