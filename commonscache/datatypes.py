@@ -17,7 +17,6 @@ from typing import Literal
 from commonscache.markup.rules import Rules
 from commonscache.markup.sdc import MediaInfo
 from commonscache.wikis import sites
-from commonscache.wikis.limits import Policy
 
 # --- a reviewer's word ----------------------------------------------------------------------
 
@@ -71,7 +70,6 @@ class Settings:
     rules: Rules
     markers: tuple[str, ...]
     forced: frozenset[str]
-    policy: Policy
     extensions: frozenset[str] = frozenset()
     max_upload: int = 0
     max_bytes: int = 0

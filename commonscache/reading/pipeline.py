@@ -41,7 +41,7 @@ from commonscache.markup.sdc import conflict_details, contradictions
 from commonscache.reading.detect import FileUse, Listings, classify, repository_urls, survey
 from commonscache.reading.source import deletion_comment, read_sources
 from commonscache.reading.target import read_shared
-from commonscache.wikis import sites
+from commonscache.wikis import limits, sites
 
 
 @dataclass
@@ -60,6 +60,9 @@ class Memory:
     available: set[str] = field(default_factory=set)
     reach: sites.Reach = field(default_factory=sites.Reach)
     listings: Listings = field(default_factory=Listings)
+    #: how the run paces each source (Wikimedia's limits by the client's class): shared by
+    #: every thread of the run, so not part of the run's settings
+    policy: limits.Policy | None = None
 
     def forget_poll(self) -> None:
         """What one poll of a watch learnt, forgotten before the next: a file embedded
@@ -398,7 +401,8 @@ def read_source_files(source_site: sites.Site, titles: list[str], settings: Sett
         return memory.reach.down[host]
     try:
         sites.login_if_configured(source_site)  # a bot account reads 500 titles a request
-        settings.policy.apply(source_site)  # paced as the source limits clients of its class
+        if memory.policy:  # paced as the source limits clients of its class
+            memory.policy.apply(source_site)
         return read_sources(source_site, titles, settings.markers)
     except (pywikibot.exceptions.Error, requests.exceptions.RequestException) as error:
         memory.reach.down[host] = str(error)

@@ -103,7 +103,7 @@ class CacheBot(ConfigParserBot):
             state=wired.state, shared=shared)
         self.settings = Settings(
             shared=shared, template=self.opt.template, interwiki=self.opt.interwiki,
-            rules=rules, markers=run.markers, policy=run.policy, max_bytes=run.max_bytes,
+            rules=rules, markers=run.markers, max_bytes=run.max_bytes,
             forced=frozenset(pywikibot.FilePage(shared, title).title()
                              for title in options.split_titles(self.opt.force)),
             extensions=frozenset(entry['ext'].lower() for entry in
@@ -157,7 +157,7 @@ class CacheBot(ConfigParserBot):
                            run_page=self.wiring.run_page, counter=self.counter,
                            budget_bytes=self.run_options.budget_bytes,
                            farm_budget_bytes=self.run_options.farm_budget_bytes,
-                           purge_later=self.publisher.purge_later)
+                           purge_later=self.publisher.purge_later, policy=self.run_options.policy)
         wired = self.wiring
         self.run_id = wired.state.start_run(
             consumer=','.join(str(c) for c in wired.consumers), shared=str(wired.shared))

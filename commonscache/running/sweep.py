@@ -50,7 +50,7 @@ from commonscache.reading.pipeline import (
     survey_batch,
     waits_due,
 )
-from commonscache.wikis import sites
+from commonscache.wikis import limits, sites
 from commonscache.wikis.query import ANONYMOUS_LIMIT
 from commonscache.writing.writes import Writer, act
 
@@ -94,13 +94,14 @@ class Sweep:
 
     def __init__(self, *, settings: Settings, state: State, writer: Writer,
                  run_page: RunPage, counter: Counter, budget_bytes: int,
-                 purge_later: Callable[..., None], farm_budget_bytes: int = 0) -> None:
+                 purge_later: Callable[..., None], farm_budget_bytes: int = 0,
+                 policy: limits.Policy | None = None) -> None:
         self.settings, self.state, self.writer = settings, state, writer
         self.run_page, self.counter = run_page, counter
         #: each wiki's titles a request, known once the wiki has work (see :meth:`limit`)
         self.limits: dict[sites.Site, int] = {}
         self.budget_bytes, self.farm_budget_bytes = budget_bytes, farm_budget_bytes
-        self.memory = Memory(state=state)
+        self.memory = Memory(state=state, policy=policy)
         self.progress = Progress()
         self.copied = self.through_bot = 0
         self.outcomes: dict[str, bool] | None = None
@@ -185,9 +186,8 @@ class Sweep:
         """Drop what was collected and not worked off (a poll that met an outage or a
         stop): its pages come back with the next poll."""
         self.ledger.write_down()
-        self.pending_pages.clear()
-        self.pending_files.clear()
-        self.pools.clear()
+        for collected in (self.pending_pages, self.pending_files, self.pools):
+            collected.clear()
         self.memory.forget_poll()
 
     def hold_to_budget(self, consumer: sites.Site) -> None:
@@ -330,7 +330,7 @@ class Sweep:
 
     def show_progress(self) -> None:
         self.progress.show(self.counter['examined'], len(self.memory.seen), self.copied,
-                           self.settings.policy.status())
+                           self.memory.policy.status() if self.memory.policy else '')
 
 
 def count_against(state: State, shared: str, consumer: str, outcome: Outcome,
