@@ -20,6 +20,12 @@ def alive(pid: int) -> bool:
     if not pid:
         return False
     try:
+        # A server this process started is its child: once it has ended it stays a zombie,
+        # which signal 0 still reaches, until it is reaped.
+        os.waitpid(pid, os.WNOHANG)
+    except ChildProcessError:
+        pass
+    try:
         os.kill(pid, 0)
     except OSError:
         return False
