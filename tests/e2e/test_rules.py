@@ -5,7 +5,7 @@ import pytest
 
 from devfarm import farm, seed
 from tests.conftest import run_cli
-from tests.e2e.support import SHARED, copies_listed
+from tests.e2e.support import SHARED, copies_listed, summary_of
 from tests.wikiclient import WikiClient
 
 pytestmark = pytest.mark.e2e
@@ -133,3 +133,19 @@ def test_rule_page_revisions_by_others_than_admins_are_ignored_until_an_admin_sa
     assert result.returncode == 0, result.stderr
     assert 'ignored (not in sysop)' not in result.stderr
     assert 'ignored' not in admin.text('Project:Cached Commons media/Review')
+
+
+def test_an_admins_draft_moved_onto_the_rule_page_is_not_the_admins_word(farm_wikis, admin):
+    """A plain user moves an admin's draft onto the rule title (not protected: no -setup):
+    the draft's revisions were written for another page, so the rule page has no revision
+    by an admin, and is not used (issue 34)."""
+    admin.edit('Project:Draft rules', text=RULES.replace('* PD-old-100', '* Information'))
+    user = WikiClient(farm_wikis['shared'], farm.USER, farm.USER_PASSWORD)
+    user.post('move', **{'from': 'Project:Draft rules', 'to': RULE_PAGE,
+                         'reason': 'ready, I think'})
+    result = run_cli(SHARED, '-always', '-page:Harbour')
+    assert result.returncode == 0, result.stderr
+    assert f'by {farm.USER} ignored (not in sysop); the page is not used at all' in \
+        result.stderr
+    counts = summary_of(result.stderr)
+    assert counts['flagged'] == 0 and counts['cached'] > 0, result.stderr  # no Bad rule

@@ -3,7 +3,7 @@ from __future__ import annotations
 
 import pytest
 
-from commonscache.control.steering import Revision, Steered, choose
+from commonscache.control.steering import Revision, Steered, choose, since_arrival
 
 ADMIN, USER, OTHER = 'Admin', 'Plain User', 'Someone'
 
@@ -38,6 +38,10 @@ def test_the_notice_names_each_ignored_revision_in_one_line():
 class FakeRevision:
     def __init__(self, revid: int, user: str, text: str) -> None:
         self.revid, self.user, self.text = revid, user, text
+        self.timestamp = None
+
+    def get(self, key: str) -> str | None:
+        return None  # no sha1: no revision looks like a move's
 
 
 class FakeRulePage:
@@ -46,6 +50,7 @@ class FakeRulePage:
     for a revision of another page)."""
 
     site = 'shared'
+    pageid = 12
 
     def __init__(self, history: list[FakeRevision]) -> None:
         self.history = history  # newest first
@@ -87,3 +92,44 @@ def test_a_run_of_edits_by_others_falls_back_to_the_rules_an_earlier_run_accepte
     assert len(used.ignored) == steering.HISTORY
     unknown = steering.read_steered(page, groups={'sysop'}, accepted=99999)
     assert (unknown.revid, unknown.text) == (0, '')
+
+
+def moved(revid: int, user: str, sha1: str) -> Revision:
+    return Revision(revid, user, sha1, f'2026-12-0{revid % 9 + 1}T00:00:00Z')
+
+
+#: A history (newest first) whose revision 6 is the one a move to this title made: the same
+#: content (sha1) as the revision before it, which was written for the page's old title.
+MOVED_IN = [moved(8, USER, 'c'), moved(6, USER, 'b'), moved(5, ADMIN, 'b'), moved(4, ADMIN, 'a')]
+
+
+@pytest.mark.parametrize(('history', 'moves', 'kept'), [
+    pytest.param(MOVED_IN, {6}, [8, 6], id="moved-here: the old title's revisions left out"),
+    pytest.param(MOVED_IN, set(), [8, 6, 5, 4],
+                 id='same content, not a move here (a protection): all count'),
+    pytest.param([moved(8, ADMIN, 'c'), moved(7, USER, 'c'), moved(6, ADMIN, 'c')], {7, 6},
+                 [8, 7], id='the newest move counts'),
+    pytest.param([moved(3, USER, 'a')], {3}, [3], id='one revision: nothing before it'),
+    pytest.param([], set(), [], id='no history'),
+])
+def test_only_the_revisions_made_at_the_title_count(history, moves, kept):
+    """A page moved onto a control title brings its history: the revisions from before the
+    move were not written for this page, whoever wrote them (issue 34)."""
+    asked = []
+
+    def moved_here(revision: Revision) -> bool:
+        asked.append(revision.revid)
+        return revision.revid in moves
+
+    assert [rev.revid for rev in since_arrival(history, moved_here)] == kept
+    # The move log is asked only about revisions with their parent's content.
+    assert all(rev.sha1 == older.sha1 for rev, older in zip(history, history[1:], strict=False)
+               if rev.revid in asked)
+
+
+def test_a_trusted_revision_from_before_a_move_here_is_not_used():
+    """An admin's draft, moved onto the rule title by a plain user: not the admin's word
+    for the rule page, so not used; the rules an earlier run accepted stand."""
+    history = MOVED_IN
+    assert choose(history, {ADMIN})[0] == history[2]  # what the move would smuggle in
+    assert choose(since_arrival(history, lambda rev: rev.revid == 6), {ADMIN})[0] is None
