@@ -11,8 +11,9 @@ from __future__ import annotations
 
 import threading
 import time
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
+from datetime import datetime, timedelta
 
 import pywikibot
 
@@ -31,6 +32,68 @@ class EmergencyStop(Exception):
 #: Set by SIGTERM (see :func:`commonscache.running.watch.stop_on_sigterm`): the run stops before its
 #: next write, as for the run page, and a watch's wait between polls ends at once.
 TERMINATE = threading.Event()
+
+
+@dataclass(frozen=True)
+class Revision:
+    """A revision of a control page, as far as trust goes (*text* when it was read)."""
+
+    revid: int
+    user: str
+    sha1: str = ''
+    timestamp: str = ''
+    text: str = ''
+
+
+def revisions_of(page: pywikibot.Page, *, content: bool, total: int) -> Iterator[Revision]:
+    """*page*'s revisions as Pywikibot lists them (newest first), read lazily."""
+    for rev in page.revisions(content=content, total=total):
+        yield Revision(rev.revid, rev.user, rev.get('sha1') or '',
+                       rev.timestamp.isoformat() if rev.timestamp else '',
+                       (rev.text or '') if content else '')
+
+
+def made_here(history: Iterable[Revision], moved_here: Callable[[Revision], bool]
+              ) -> Iterator[Revision]:
+    """The revisions of *history* (newest first) made at this title: those down to the
+    newest revision that moved the page here, which is included (a move adds a revision
+    with its parent's content, and *moved_here* asks the move log whether one of those is a
+    move to this title); what came before it was written for the page's old title, whoever
+    wrote it. Lazy: one revision read ahead."""
+    newer = None
+    for older in history:
+        if newer is not None:
+            yield newer
+            if newer.sha1 and newer.sha1 == older.sha1 and moved_here(newer):
+                return
+        newer = older
+    if newer is not None:
+        yield newer
+
+
+def moved_here(page: pywikibot.Page) -> Callable[[Revision], bool]:
+    """Whether a revision of *page* is the one a move to its title made: the move log has,
+    within a moment of it, a move of this very page (its id) to this title (one request a
+    revision asked)."""
+    title, pageid = page.title(), page.pageid
+
+    def made_by_a_move(revision: Revision) -> bool:
+        at = datetime.fromisoformat(revision.timestamp.replace('Z', '+00:00'))
+        return any(entry.get('logpage') == pageid
+                   and entry.get('params', {}).get('target_title') == title
+                   for entry in list_query(page.site, list='logevents', letype='move',
+                                           lestart=_api_time(at + MOVE_MOMENT),
+                                           leend=_api_time(at - MOVE_MOMENT),
+                                           leprop='ids|details', lelimit='max'))
+    return made_by_a_move
+
+
+#: How far apart a move's log entry and the revision it adds may be stamped.
+MOVE_MOMENT = timedelta(seconds=2)
+
+
+def _api_time(when: datetime) -> str:
+    return when.strftime('%Y-%m-%dT%H:%M:%SZ')
 
 
 @dataclass
@@ -279,8 +342,9 @@ def pending_requests(page: pywikibot.Page, groups: set[str]) -> list[Request]:
     open_lines = {line for line in latest if request_target(line)}
     if not open_lines:
         return []
-    history = ((rev.user, rev.text or '') for rev in
-               page.revisions(content=True, total=HISTORY_CAP))
+    # Only what was written at this title: a page moved onto it brings its history along.
+    history = ((rev.user, rev.text) for rev in made_here(
+        revisions_of(page, content=True, total=HISTORY_CAP), moved_here(page)))
     owners, unknown = owners_of(history, open_lines)
     for line in sorted(unknown):
         pywikibot.warning(f'{page.title()}: {line!r} was added more than {HISTORY_CAP} '

@@ -10,38 +10,34 @@ anyone may stop the bot, only a member may let it run again
 member's, the revision an earlier run accepted stands, never no rules at all. Only the
 revisions made at the page's title count: a page moved onto it brings its history along,
 and the revisions from before the move are not taken as a member's word for this page
-(:func:`since_arrival`).
+(:func:`~commonscache.control.operations.made_here`).
 
 The revision a run used is kept in the state file, so a run that finds the page unchanged
 asks nothing more than the page's preloaded latest revision.
 """
 from __future__ import annotations
 
-from collections.abc import Callable
 from dataclasses import dataclass
-from datetime import datetime, timedelta
 from pathlib import Path
 
 import pywikibot
 from pywikibot import config
 
-from commonscache.control.operations import users_in_groups
+from commonscache.control.operations import (
+    Revision,
+    made_here,
+    moved_here,
+    revisions_of,
+    users_in_groups,
+)
 from commonscache.errors import UsageError
 from commonscache.keeping.state import State
 from commonscache.markup.rules import Rules, RulesError, parse_rules
 from commonscache.messages import msg
-from commonscache.wikis.query import list_query, query_titles
+from commonscache.wikis.query import query_titles
 
 #: Revisions of a control page's history looked at for one by a member.
 HISTORY = 50
-
-
-@dataclass(frozen=True)
-class Revision:
-    revid: int
-    user: str
-    sha1: str = ''
-    timestamp: str = ''
 
 
 @dataclass(frozen=True)
@@ -81,43 +77,6 @@ def choose(history: list[Revision], members: set[str]) -> tuple[Revision | None,
     return None, tuple(ignored)
 
 
-def since_arrival(history: list[Revision], moved_here: Callable[[Revision], bool]
-                  ) -> list[Revision]:
-    """The revisions of *history* (newest first) made at this title: those down to the
-    newest revision that moved the page here, which is included (a move adds a revision
-    with its parent's content, and *moved_here* asks the move log whether one of those is
-    a move to this title); what came before it was written for the page's old title."""
-    for index, (newer, older) in enumerate(zip(history, history[1:], strict=False)):
-        if newer.sha1 and newer.sha1 == older.sha1 and moved_here(newer):
-            return history[:index + 1]
-    return history
-
-
-def moved_here(page: pywikibot.Page) -> Callable[[Revision], bool]:
-    """Whether a revision of *page* is the one a move to its title made: the move log has,
-    within a moment of it, a move of this very page (its id) to this title (one request a
-    revision asked)."""
-    title, pageid = page.title(), page.pageid
-
-    def made_by_a_move(revision: Revision) -> bool:
-        at = datetime.fromisoformat(revision.timestamp.replace('Z', '+00:00'))
-        return any(entry.get('logpage') == pageid
-                   and entry.get('params', {}).get('target_title') == title
-                   for entry in list_query(page.site, list='logevents', letype='move',
-                                           lestart=_api_time(at + MOVE_MOMENT),
-                                           leend=_api_time(at - MOVE_MOMENT),
-                                           leprop='ids|details', lelimit='max'))
-    return made_by_a_move
-
-
-#: How far apart a move's log entry and the revision it adds may be stamped.
-MOVE_MOMENT = timedelta(seconds=2)
-
-
-def _api_time(when: datetime) -> str:
-    return when.strftime('%Y-%m-%dT%H:%M:%SZ')
-
-
 def read_steered(page: pywikibot.Page, *, groups: set[str], accepted: int) -> Steered:
     """*page* (preloaded) as of its latest revision by a member of *groups*.
 
@@ -129,11 +88,9 @@ def read_steered(page: pywikibot.Page, *, groups: set[str], accepted: int) -> St
     title = page.title()
     if latest.revid == accepted:
         return Steered(title, page.text, latest.revid, latest.user)
-    history = [Revision(rev.revid, rev.user, rev.get('sha1') or '',
-                        rev.timestamp.isoformat() if rev.timestamp else '')
-               for rev in page.revisions(total=HISTORY, content=False)]
-    history.sort(key=lambda rev: -rev.revid)  # newest first, whatever Pywikibot cached
-    history = since_arrival(history, moved_here(page))
+    history = sorted(revisions_of(page, content=False, total=HISTORY),
+                     key=lambda rev: -rev.revid)  # newest first, whatever Pywikibot cached
+    history = list(made_here(history, moved_here(page)))
     members = users_in_groups(page.site, {rev.user for rev in history}, groups)
     chosen, ignored = choose(history, members)
     if chosen is None and accepted:

@@ -11,6 +11,7 @@ from tests.wikiclient import WikiClient
 pytestmark = pytest.mark.e2e
 
 RULE_PAGE = 'Project:Cached Commons media/Rules'
+REQUESTS = 'Project:Cached Commons media/Requests'
 RULES = """Transfer rules for copies from the Commons stand-in.
 == Categories ==
 === Map ===
@@ -136,16 +137,19 @@ def test_rule_page_revisions_by_others_than_admins_are_ignored_until_an_admin_sa
 
 
 def test_an_admins_draft_moved_onto_the_rule_page_is_not_the_admins_word(farm_wikis, admin):
-    """A plain user moves an admin's draft onto the rule title (not protected: no -setup):
-    the draft's revisions were written for another page, so the rule page has no revision
-    by an admin, and is not used (issue 34)."""
+    """A plain user moves an admin's drafts onto the rule and request titles (not protected:
+    no -setup): the drafts' revisions were written for other pages, so neither page has a
+    revision or line by an admin, and neither is used (issue 34)."""
     admin.edit('Project:Draft rules', text=RULES.replace('* PD-old-100', '* Information'))
+    admin.edit('Project:Draft requests', text='* [[Museum]]\n')
     user = WikiClient(farm_wikis['shared'], farm.USER, farm.USER_PASSWORD)
-    user.post('move', **{'from': 'Project:Draft rules', 'to': RULE_PAGE,
-                         'reason': 'ready, I think'})
+    for draft, title in (('Project:Draft rules', RULE_PAGE), ('Project:Draft requests', REQUESTS)):
+        user.post('move', **{'from': draft, 'to': title, 'reason': 'ready, I think'})
     result = run_cli(SHARED, '-always', '-page:Harbour')
     assert result.returncode == 0, result.stderr
     assert f'by {farm.USER} ignored (not in sysop); the page is not used at all' in \
         result.stderr
     counts = summary_of(result.stderr)
     assert counts['flagged'] == 0 and counts['cached'] > 0, result.stderr  # no Bad rule
+    # The request line is the mover's too: not swept, not answered.
+    assert admin.text(REQUESTS) == '* [[Museum]]', result.stderr

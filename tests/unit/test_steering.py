@@ -3,7 +3,8 @@ from __future__ import annotations
 
 import pytest
 
-from commonscache.control.steering import Revision, Steered, choose, since_arrival
+from commonscache.control.operations import Revision, made_here
+from commonscache.control.steering import Steered, choose
 
 ADMIN, USER, OTHER = 'Admin', 'Plain User', 'Someone'
 
@@ -121,7 +122,7 @@ def test_only_the_revisions_made_at_the_title_count(history, moves, kept):
         asked.append(revision.revid)
         return revision.revid in moves
 
-    assert [rev.revid for rev in since_arrival(history, moved_here)] == kept
+    assert [rev.revid for rev in made_here(iter(history), moved_here)] == kept
     # The move log is asked only about revisions with their parent's content.
     assert all(rev.sha1 == older.sha1 for rev, older in zip(history, history[1:], strict=False)
                if rev.revid in asked)
@@ -132,4 +133,4 @@ def test_a_trusted_revision_from_before_a_move_here_is_not_used():
     for the rule page, so not used; the rules an earlier run accepted stand."""
     history = MOVED_IN
     assert choose(history, {ADMIN})[0] == history[2]  # what the move would smuggle in
-    assert choose(since_arrival(history, lambda rev: rev.revid == 6), {ADMIN})[0] is None
+    assert choose(list(made_here(history, lambda rev: rev.revid == 6)), {ADMIN})[0] is None
