@@ -12,8 +12,9 @@ revisions made at the page's title count: a page moved onto it brings its histor
 and the revisions from before the move are not taken as a member's word for this page
 (:func:`~commonscache.control.operations.made_here`).
 
-The revision a run used is kept in the state file, so a run that finds the page unchanged
-asks nothing more than the page's preloaded latest revision.
+The revision a run used is kept in the state file with its text, so a run that finds the
+page unchanged asks nothing more than the page's preloaded latest revision, and the rules
+stand even when every revision of the page is gone from the wiki.
 """
 from __future__ import annotations
 
@@ -31,7 +32,7 @@ from commonscache.control.operations import (
     users_in_groups,
 )
 from commonscache.errors import UsageError
-from commonscache.keeping.state import State
+from commonscache.keeping.state import State, keep_word, kept_word
 from commonscache.markup.rules import Rules, RulesError, parse_rules
 from commonscache.messages import msg
 from commonscache.wikis.query import query_titles
@@ -77,31 +78,28 @@ def choose(history: list[Revision], members: set[str]) -> tuple[Revision | None,
     return None, tuple(ignored)
 
 
-def read_steered(page: pywikibot.Page, *, groups: set[str], accepted: int) -> Steered:
+def read_steered(page: pywikibot.Page, *, groups: set[str], kept: Steered | None) -> Steered:
     """*page* (preloaded) as of its latest revision by a member of *groups*.
 
-    :param accepted: the revision an earlier run found to be the latest and a member's:
-        when it still is, nothing more is read (else two requests: the history and its
-        users' groups; three when an older revision's text is needed)
+    :param kept: the page as an earlier run found a member left it (the state keeps it):
+        when that is still the latest revision, nothing more is read (else two requests: the
+        history and its users' groups; three when an older revision's text is needed); when
+        no revision read is a member's, it stands, text and all
     """
     latest = page.latest_revision
     title = page.title()
-    if latest.revid == accepted:
+    if kept and latest.revid == kept.revid:
         return Steered(title, page.text, latest.revid, latest.user)
     history = sorted(revisions_of(page, content=False, total=HISTORY),
                      key=lambda rev: -rev.revid)  # newest first, whatever Pywikibot cached
     history = list(made_here(history, moved_here(page)))
     members = users_in_groups(page.site, {rev.user for rev in history}, groups)
     chosen, ignored = choose(history, members)
-    if chosen is None and accepted:
-        # No member's revision among the latest: the revision an earlier run accepted
-        # stands (never no rules at all, which a run of edits by others would bring).
-        try:
-            kept = page.get_revision(accepted, content=True)
-        except (pywikibot.exceptions.Error, KeyError, ValueError):
-            kept = None
-        if kept is not None and kept.text is not None:
-            return Steered(title, kept.text, accepted, kept.user or '', ignored)
+    if chosen is None and kept:
+        # No member's revision among the latest: the page as an earlier run found a member
+        # left it stands (never no rules at all, which a run of edits by others, a
+        # deletion or a page moved onto the title would bring).
+        return Steered(title, kept.text, kept.revid, kept.user, ignored)
     if chosen is None:
         return Steered(title, '', 0, ignored=ignored)
     text = page.text if chosen.revid == latest.revid else \
@@ -198,16 +196,16 @@ def load_rules(*, rules_file: str, page: pywikibot.Page | None, state: State,
             except OSError as error:
                 raise UsageError(f'cannot read the rules file {path}: {error}') from None
         elif page is not None and page.exists():
-            key = f'steered {page.site} {page.title()}'
-            accepted = state.watermark(key)
-            steered = read_steered(page, groups=set(groups),
-                                   accepted=int(accepted) if accepted.isdigit() else 0)
+            key = f'{page.site} {page.title()}'
+            found = kept_word(state, key)
+            kept = Steered(page.title(), found[2], found[0], found[1]) if found else None
+            steered = read_steered(page, groups=set(groups), kept=kept)
             notice = steered.notice(groups_option)
             if notice:
                 pywikibot.warning(notice)
                 notices.append(notice)
-            elif str(steered.revid) != accepted and not config.simulate:
-                state.set_watermark(key, str(steered.revid))
+            elif steered.revid and steered != kept and not config.simulate:
+                keep_word(state, key, steered.revid, steered.user, steered.text)
             rules = parse_rules(steered.text, page.title()) if steered.revid else Rules()
         else:
             rules = Rules()

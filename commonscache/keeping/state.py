@@ -95,6 +95,15 @@ agreements_table = sa.Table(
     sa.Column('sha1', NAME, nullable=False, server_default=''),
     sa.Column('by_user', NAME, nullable=False),
     sa.Column('at', NAME, nullable=False))
+#: Each control page as a trusted user last left it (:mod:`commonscache.control.steering`):
+#: its text kept whole, so that no run of edits by others, nor a deletion, leaves none.
+steered_table = sa.Table(
+    'steered', metadata,
+    sa.Column('page', TITLE, primary_key=True),
+    sa.Column('revision', sa.BigInteger, nullable=False),
+    sa.Column('user', NAME, nullable=False),
+    # MEDIUMTEXT on MariaDB (16 MiB), beyond the 64 KiB of TEXT
+    sa.Column('text', sa.Text(length=16 * 1024 * 1024), nullable=False))
 budget_table = sa.Table(
     'budget', metadata,
     sa.Column('consumer', NAME, primary_key=True),
@@ -609,6 +618,21 @@ def agreements(state: State, *, shared: str, titles: Iterable[str]) -> dict[str,
                         shared, titles, table=agreements_table)
     return {title: Agreement(decision, int(revision), sha1, by, at)
             for title, decision, revision, sha1, by, at in rows}
+
+
+def kept_word(state: State, page: str) -> tuple[int, str, str] | None:
+    """(revision, user, text) of *page* ('SITE TITLE') as a trusted user last left it."""
+    c = steered_table.c
+    with state.engine.begin() as db:
+        row = db.execute(sa.select(c.revision, c.user, c.text).where(c.page == page)).first()
+    return (int(row[0]), row[1], row[2]) if row else None
+
+
+def keep_word(state: State, page: str, revision: int, user: str, text: str) -> None:
+    with state.engine.begin() as db:
+        upsert(db, steered_table, [{'page': page, 'revision': revision, 'user': user,
+                                    'text': text}],
+               lambda new: {'revision': new.revision, 'user': new.user, 'text': new.text})
 
 
 def outcomes_of(state: State, *, shared: str, titles: Iterable[str]

@@ -19,6 +19,7 @@ from tests.unit.test_review import (  # noqa: F401 - collected here again
     test_flags_come_from_the_state_and_close_when_an_outcome_finds_their_cause_gone,
 )
 from tests.unit.test_state import (  # noqa: F401 - collected here again
+    test_a_control_page_is_kept_as_a_trusted_user_left_it,
     test_a_copy_flagged_for_its_sources_structured_data_counts_as_cached,
     test_a_copy_that_stands_by_a_person_or_a_decision_is_one_the_bot_made,
     test_a_later_write_moves_a_purge_on_and_an_earlier_time_never_brings_it_back,

@@ -222,3 +222,18 @@ def test_a_copy_that_stands_by_a_person_or_a_decision_is_one_the_bot_made(make_s
     state.record(shared=SHARED, title='File:Gone.jpg', outcome='skipped',
                  reason='source-missing')
     assert state.was_cached(shared=SHARED) == {f'File:{reason}.jpg' for reason in reasons}
+
+
+def test_a_control_page_is_kept_as_a_trusted_user_left_it(make_state):
+    """The rule page's trusted word, text and all (issue 34): a long page too (MEDIUMTEXT on
+    MariaDB), replaced by the next one."""
+    from commonscache.keeping.state import keep_word, kept_word
+
+    state = make_state()
+    page = 'devfarm:shared Project:Cached Commons media/Rules'
+    assert kept_word(state, page) is None
+    long_rules = '== Templates ==\n=== Remove ===\n' + '* Check categories\n' * 5000
+    keep_word(state, page, 7, 'Admin', long_rules)
+    assert kept_word(state, page) == (7, 'Admin', long_rules)
+    keep_word(state, page, 9, 'Other Admin', 'no rules')
+    assert kept_word(state, page) == (9, 'Other Admin', 'no rules')

@@ -79,19 +79,19 @@ class FakeRulePage:
 
 def test_a_run_of_edits_by_others_falls_back_to_the_rules_an_earlier_run_accepted(monkeypatch):
     """More edits by others than the history read (50): the rules the last run accepted
-    stand, never no rules at all (issue 34); a revision that is not the page's own (a page
-    moved onto the title) does not."""
+    stand, text and all from the state, even when their revision is gone from the wiki;
+    never no rules at all (issue 34)."""
     from commonscache.control import steering
 
     monkeypatch.setattr(steering, 'users_in_groups',
                         lambda site, users, groups: {ADMIN} & set(users))
     history = [FakeRevision(100 + n, USER, f'* vandal {n}') for n in range(60, 0, -1)]
-    history.append(FakeRevision(7, ADMIN, '== Bad templates ==\n* Copyvio'))
-    page = FakeRulePage(history)
-    used = steering.read_steered(page, groups={'sysop'}, accepted=7)
+    page = FakeRulePage(history)  # the admin's revision 7 is not even on the wiki any more
+    kept = Steered('Project:Rules', '== Bad templates ==\n* Copyvio', 7, ADMIN)
+    used = steering.read_steered(page, groups={'sysop'}, kept=kept)
     assert (used.revid, used.text, used.user) == (7, '== Bad templates ==\n* Copyvio', ADMIN)
     assert len(used.ignored) == steering.HISTORY
-    unknown = steering.read_steered(page, groups={'sysop'}, accepted=99999)
+    unknown = steering.read_steered(page, groups={'sysop'}, kept=None)
     assert (unknown.revid, unknown.text) == (0, '')
 
 
