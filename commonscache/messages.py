@@ -64,3 +64,10 @@ def msg(where: Language, key: str,
     text = i18n.translate(language, translations, parameters=dict(parameters or {}) or None,
                           fallback=True)
     return text if text is not None else translations['en'] % dict(parameters or {})
+
+
+def counted(count: int, one: str, many: str) -> str:
+    """'1 file waits', '2 files wait': a count on the console with its words in the plural
+    it takes (Pywikibot's plural rules; the console speaks English)."""
+    return i18n.translate('en', f'%(count)d {{{{PLURAL:%(count)d|{one}|{many}}}}}',
+                          {'count': count})

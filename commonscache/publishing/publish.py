@@ -16,7 +16,7 @@ from pywikibot import config
 from commonscache.control.operations import ControlPages, RunPage, answer_requests
 from commonscache.keeping import purges
 from commonscache.keeping.state import State, ago, closed_flags, now
-from commonscache.messages import msg
+from commonscache.messages import counted, msg
 from commonscache.publishing import status
 from commonscache.publishing.review import CLOSED_SHOWN, as_wikitable, urgent
 from commonscache.wikis import sites
@@ -90,8 +90,9 @@ class Publisher:
         violations = [flag.title for flag in flags if urgent(flag)]
         if violations:
             pywikibot.warning(
-                f'{len(violations)} copies whose source was deleted for copyright stand on '
-                f"the shared repository ({', '.join(violations[:5])}"
+                counted(len(violations), 'copy whose source was deleted for copyright stands',
+                        'copies whose source was deleted for copyright stand')
+                + f" on the shared repository ({', '.join(violations[:5])}"
                 f"{', …' if len(violations) > 5 else ''}): a reviewer decides delete-copy "
                 'or keep-copy (see the review page), or run with -ondeleted:tag')
         if page is None or config.simulate:
@@ -154,7 +155,8 @@ class Publisher:
                                                          consumer=str(consumer)),
                                time.time())
             if todo.later:
-                pywikibot.info(f'{consumer}: the pages using {len(todo.later)} files are '
+                using = counted(len(todo.later), 'file', 'files')
+                pywikibot.info(f'{consumer}: the pages using {using} are '
                                f'purged from {purges.at(max(todo.later.values()))} on, by a '
                                f'later run (-purgedelay:{self.purge_delay:g})')
             if not todo.now:
@@ -164,7 +166,7 @@ class Publisher:
             began = time.monotonic()
             users = purge_pages_using(consumer, todo.now)
             if users:
-                pywikibot.info(f'purged {users} pages on {consumer} in '
+                pywikibot.info(f"purged {counted(users, 'page', 'pages')} on {consumer} in "
                                f'{time.monotonic() - began:.2f} s'
                                + (f', {todo.wait:.1f} s after the last write of their files'
                                   if todo.wait else ''))

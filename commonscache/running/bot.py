@@ -24,7 +24,7 @@ from commonscache.control.steering import load_rules
 from commonscache.datatypes import Settings
 from commonscache.errors import UsageError
 from commonscache.keeping.state import now
-from commonscache.messages import msg
+from commonscache.messages import counted, msg
 from commonscache.publishing import status
 from commonscache.publishing.publish import Publisher
 from commonscache.reading.detect import (
@@ -207,7 +207,8 @@ class CacheBot(ConfigParserBot):
             if mark:
                 changes = watch.changes_since(consumer, mark)
                 self.watermarks[consumer] = watch.format_mark(changes.mark, changes.at_mark)
-                pywikibot.info(f'{consumer}: {len(changes.titles)} pages changed since '
+                changed = counted(len(changes.titles), 'page', 'pages')
+                pywikibot.info(f'{consumer}: {changed} changed since '
                                f'{watch.parse_mark(mark)[0]}')
                 self.sweep.hold_to_budget(consumer)
                 for title in changes.titles:
@@ -249,6 +250,10 @@ class CacheBot(ConfigParserBot):
             if self.throttled.line():
                 pywikibot.warning(self.throttled.line())
             self._finish(completed)
+            # One voice: the counts are said once, in the run's summary line (the sweep
+            # keeps them), not again by Pywikibot's exit(), which prints this counter.
+            self.sweep.counter = Counter(self.counter)
+            self.counter.clear()
 
     def _finish(self, completed: bool) -> None:
         """The run's line in the state; a completed run's watermarks and status page."""
@@ -275,8 +280,9 @@ class CacheBot(ConfigParserBot):
 
     def summary(self) -> str:
         """The counters as one line: the last line a run prints."""
-        counts = ', '.join(f'{name} {self.counter[name]}' for name in SUMMARY)
-        extra = f", would cache {self.counter['would cache']}" if config.simulate else ''
+        counter = self.sweep.counter if self.sweep else self.counter
+        counts = ', '.join(f'{name} {counter[name]}' for name in SUMMARY)
+        extra = f", would cache {counter['would cache']}" if config.simulate else ''
         copied, through = (self.sweep.copied, self.sweep.through_bot) if self.sweep else (0, 0)
         return (f'{counts}{extra}, bytes transferred {copied}, '
                 f'bytes through the bot {through}')

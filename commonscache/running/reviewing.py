@@ -20,7 +20,7 @@ from commonscache.control.operations import Request, pending_requests
 from commonscache.datatypes import Decision
 from commonscache.deciding.decisions import carried_out, closings, parse, refusal
 from commonscache.keeping.state import State, now, outcomes_of
-from commonscache.messages import msg
+from commonscache.messages import counted, msg
 from commonscache.publishing.publish import Publisher
 from commonscache.reading.pipeline import RETRYABLE
 from commonscache.running.sweep import Sweep
@@ -86,7 +86,8 @@ def carry_out(decisions: dict[str, Decision], sweep: Sweep, answers: dict[str, s
     if not decisions:
         return
     shared = sweep.shared
-    pywikibot.info(f'{len(decisions)} decisions of reviewers to carry out')
+    pywikibot.info(counted(len(decisions), 'decision', 'decisions')
+                   + ' of reviewers to carry out')
     _decide_with(sweep, decisions)
     try:
         for title in decisions:

@@ -30,7 +30,8 @@ from commonscache.deciding.decisions import closings
 from commonscache.keeping import budget
 from commonscache.keeping.ledger import Ledger
 from commonscache.keeping.state import State
-from commonscache.publishing.progress import Progress
+from commonscache.messages import counted
+from commonscache.publishing.progress import Progress, say
 from commonscache.reading.detect import (
     UsedFile,
     files_used_on,
@@ -198,7 +199,8 @@ class Sweep:
         waiting = self.state.deferred(shared=str(self.shared), consumer=str(consumer),
                                       before=budget.today())
         if waiting:
-            pywikibot.info(f'{consumer}: {len(waiting)} files waited for the daily budget')
+            pywikibot.info(f'{consumer}: ' + counted(len(waiting), 'file', 'files')
+                           + ' waited for the daily budget')
             self.queue_files(consumer, waiting)
 
     def recheck_waiting(self, consumers: list[sites.Site]) -> bool:
@@ -207,7 +209,8 @@ class Sweep:
         self.ledger.write_down()  # what this run found is what the state says
         due = waits_due(self.state, self.settings, self.memory.seen) if consumers else []
         if due:
-            pywikibot.info(f'{len(due)} files that wait for their source are read again')
+            pywikibot.info(counted(len(due), 'file that waits for its source is read again',
+                                   'files that wait for their source are read again'))
             self.queue_files(consumers[0], due)
         return bool(due)
 
@@ -318,15 +321,7 @@ class Sweep:
         if kind in ('cached', 'updated', 'nothing'):
             self.memory.available.add(title)
         self.ledger.add(outcome)
-        why = f'{outcome.reason} ({outcome.details})'
-        if kind == 'skipped':
-            pywikibot.info(f'skipped {title}: {why}')
-        elif kind == 'flagged':
-            pywikibot.warning(f'flagged {title} for review: {why}')
-        elif kind == 'failed':
-            pywikibot.error(f'failed {title}: {why}')
-        elif kind in ('cached', 'updated'):
-            pywikibot.info(f'{kind} {title} ({outcome.details})')
+        say(outcome)
 
     def show_progress(self) -> None:
         self.progress.show(self.counter['examined'], len(self.memory.seen), self.copied,

@@ -23,6 +23,7 @@ from pywikibot import config
 
 from commonscache.control.operations import TERMINATE, EmergencyStop, RunPage
 from commonscache.keeping.state import State
+from commonscache.messages import counted
 from commonscache.reading.detect import RC_TYPES, changed_title, files_used_everywhere
 from commonscache.wikis import sites
 from commonscache.wikis.query import list_query
@@ -380,8 +381,8 @@ class Watcher:
                 self.outages.went_down(consumer, now, f'{type(error).__name__}: {error}')
                 continue
             if failing:
-                held.append(f'{consumer}: {len(failing)} files wait for a wiki that did not '
-                            'answer')
+                held.append(f'{consumer}: ' + counted(len(failing), 'file waits', 'files wait')
+                            + ' for a wiki that did not answer')
         self.sweep.memory.forget_poll()  # a file embedded again later is examined again
         return '; '.join(held)
 

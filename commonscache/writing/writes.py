@@ -464,7 +464,7 @@ def _redirect(writer: Writer, title: str, canonical: str) -> Outcome:
     page.text = (f'#REDIRECT [[{canonical}]]\n'
                  f'{{{{{writer.settings.template}|redirect={escape_value(canonical)}}}}}\n')
     page.save(summary=msg(writer.settings.shared, 'summary-redirect', {'target': canonical}),
-              bot=True, force=True)
+              bot=True, force=True, quiet=True)
     return Outcome(title, 'cached', details=f'redirect to {canonical}')
 
 

@@ -156,7 +156,7 @@ def test_a_run_made_while_the_source_is_down_leaves_its_file_to_the_next_run(far
 
     after = run_cli(SHARED, '-always', '-since:last')
     assert after.returncode == 0, after.stderr
-    assert '1 files that wait for their source are read again' in after.stderr, after.stderr
+    assert '1 file that waits for its source is read again' in after.stderr, after.stderr
     assert summary_of(after.stderr)['cached'] == 1, after.stderr[-3000:]
     assert imageinfo(shared, {title})[title].get('imagerepository') == 'local'
     wait_until(lambda: served_from_shared(consumer, shared, 'Outage run'), 30)

@@ -75,6 +75,9 @@ def test_sweep_caches_every_foreign_file_and_a_rerun_does_nothing(farm_wikis):
                       'bytes transferred': counts['bytes transferred'],
                       'bytes through the bot': counts['bytes transferred']}
     assert counts['bytes transferred'] > 1_000_000  # the panorama came in chunks
+    # One voice (issue 35): each count once, in the summary; no library line between.
+    assert ' operation' not in result.stderr and '] saved' not in result.stderr, result.stderr
+    assert result.stderr.rstrip().splitlines()[-1].startswith('examined ')
 
     after = repositories(consumer, CACHEABLE | {REFUSED, MISSING, RENAMED})
     assert after == {**{title: 'devfarm-shared' for title in CACHEABLE | {RENAMED}},

@@ -192,7 +192,7 @@ def test_flags_clear_when_their_cause_goes_and_reviewers_decide_on_the_wiki(
     raised = run_cli(SHARED, '-always', '-refresh')
     assert raised.returncode == 0, raised.stderr
     assert 'Plain User is not in the groups that decide' in raised.stderr
-    assert '1 copies whose source was deleted for copyright stand' in raised.stderr
+    assert '1 copy whose source was deleted for copyright stands' in raised.stderr
     assert review() == [('licence-changed', POSTCARD), ('local-changed', PAINTING),
                         ('sdc-conflict', DIAGRAM), ('source-deleted', DOCUMENT),
                         ('source-disputed', PANORAMA), REFUSED]

@@ -65,3 +65,12 @@ def test_every_message_is_documented_for_translators_with_its_parameters():
         for parameter in PARAMETER.findall(translations['en']):
             assert f'%({parameter})' in docs[key], (key, parameter)
     assert 'qqq' not in messages.languages()
+
+
+def test_counts_on_the_console_take_the_plural_they_need():
+    """One voice on the console (issue 35): '1 file', '2 files', by Pywikibot's rules."""
+    from commonscache.messages import counted
+
+    assert counted(1, 'file that waits', 'files that wait') == '1 file that waits'
+    assert counted(2, 'file that waits', 'files that wait') == '2 files that wait'
+    assert counted(0, 'page', 'pages') == '0 pages'
