@@ -73,7 +73,7 @@ def test_an_incremental_run_examines_only_pages_changed_since_the_last_completed
                            'PYTHONUNBUFFERED': '1', 'PYTHONFAULTHANDLER': '1'},
             stderr=subprocess.PIPE, stdout=subprocess.DEVNULL, text=True)
         for line in interrupted.stderr:
-            if 'pages changed since' in line:
+            if ' changed since ' in line:  # 'devfarm:consumer: 1 page changed since …'
                 break
         # The rest of its output is read as it comes: a run never waits on a full pipe.
         rest: list[str] = []

@@ -121,7 +121,7 @@ def test_a_file_that_keeps_failing_holds_back_neither_the_others_nor_the_waterma
     assert 1 <= tries <= 4, tries
     # The poll whose only new file failed waits (the shared repository may be down); the
     # tries again after it slow no poll.
-    assert err.count('files wait for a wiki that did not answer') <= 1, err
+    assert err.count(' for a wiki that did not answer') <= 1, err
 
 
 def test_a_stop_on_the_run_page_holds_the_next_write_and_true_lets_it_go(farm_wikis):
