@@ -102,7 +102,7 @@ steered_table = sa.Table(
     sa.Column('page', TITLE, primary_key=True),
     sa.Column('revision', sa.BigInteger, nullable=False),
     sa.Column('user', NAME, nullable=False),
-    # MEDIUMTEXT on MariaDB (16 MiB), beyond the 64 KiB of TEXT
+    # 16 MiB: a TEXT column that wide is LONGTEXT on MariaDB, beyond the 64 KiB of TEXT
     sa.Column('text', sa.Text(length=16 * 1024 * 1024), nullable=False))
 budget_table = sa.Table(
     'budget', metadata,

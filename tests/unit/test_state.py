@@ -225,7 +225,7 @@ def test_a_copy_that_stands_by_a_person_or_a_decision_is_one_the_bot_made(make_s
 
 
 def test_a_control_page_is_kept_as_a_trusted_user_left_it(make_state):
-    """The rule page's trusted word, text and all (issue 34): a long page too (MEDIUMTEXT on
+    """The rule page's trusted word, text and all (issue 34): a long page too (LONGTEXT on
     MariaDB), replaced by the next one."""
     from commonscache.keeping.state import keep_word, kept_word
 
