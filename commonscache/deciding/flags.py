@@ -16,9 +16,6 @@ run (plain, ``-since:last``, a category, ``-refresh``, ``-watch``):
 """
 from __future__ import annotations
 
-from collections.abc import Mapping
-from dataclasses import dataclass, field
-
 SDC_CONFLICT = 'sdc-conflict'
 #: Not a flag: the outcome of a file that waits for a later day's budget
 #: (:mod:`commonscache.keeping.budget`); named here, where the state can know it without the budget.
@@ -50,28 +47,3 @@ def judged(kind: str, *, conflict: bool) -> frozenset[str]:
     if kind in SETTLED_KINDS and not conflict:
         return JUDGED | {SDC_CONFLICT}
     return JUDGED
-
-
-@dataclass(frozen=True)
-class Change:
-    """What an outcome does to a file's open flags.
-
-    :ivar raise_: reason → details, opened or kept open (a kept flag keeps its first day)
-    :ivar close: reasons whose cause the outcome found gone
-    """
-
-    raise_: dict[str, str] = field(default_factory=dict)
-    close: frozenset[str] = frozenset()
-
-
-def settle(open_flags: Mapping[str, str], *, raised: Mapping[str, str],
-           examined: frozenset[str]) -> Change:
-    """The change to a file's *open_flags* (reason → details) from an outcome that raises
-    *raised* and looked at the causes *examined*: a raised flag opens or stays (its details
-    brought up to date); an open flag whose cause was looked at and not found closes; every
-    other open flag stays as it is."""
-    return Change(
-        raise_={reason: details for reason, details in raised.items()
-                if open_flags.get(reason) != details},
-        close=frozenset(reason for reason in open_flags
-                        if reason in examined and reason not in raised))

@@ -7,6 +7,9 @@ with the bot, those are time taken from the uploads. The ledger keeps them
 sweep asks (the end of each batch, before each group's reads of the state). A run killed in
 between leaves those outcomes to the next run, which finds the same on the wikis; the purge
 each write needs was kept before the write began (:mod:`commonscache.writing.writes`).
+
+What an outcome does to the state (its row, the flags it opens and closes) is decided by
+:func:`commonscache.deciding.records.entry_of`; the store carries out what it says.
 """
 from __future__ import annotations
 
@@ -16,7 +19,8 @@ from collections.abc import Callable, Mapping
 from pywikibot import config
 
 from commonscache.datatypes import Outcome
-from commonscache.keeping.state import Record, State
+from commonscache.deciding.records import Entry, entry_of
+from commonscache.keeping.state import State
 
 RECORD_EVERY, RECORD_SECONDS = 50, 2.0
 
@@ -33,7 +37,7 @@ class Ledger:
         self.state, self.shared, self.purge_later = state, shared, purge_later
         #: title → how the flags its outcome closes were closed, where a person said so
         self.closing = closing or {}
-        self.unrecorded: list[Record] = []
+        self.unrecorded: list[Entry] = []
         self.written: list[str] = []
         self.since = 0.0
 
@@ -46,10 +50,8 @@ class Ledger:
             # (nothing copied) changes no consumer page: they show the file.
             self.written.append(outcome.title)
         if outcome.kind != 'would cache' and not config.simulate:
-            self.unrecorded.append(Record(outcome.title, outcome.kind, outcome.reason,
-                                          outcome.details, outcome.sha1, outcome.size,
-                                          outcome.examined, outcome.agreement,
-                                          self.closing.get(outcome.title, '')))
+            self.unrecorded.append(entry_of(outcome,
+                                            closing=self.closing.get(outcome.title, '')))
         if len(self.unrecorded) >= RECORD_EVERY or \
                 time.monotonic() - self.since >= RECORD_SECONDS:
             self.write_down()
@@ -62,4 +64,4 @@ class Ledger:
             self.purge_later(*written)
         if self.unrecorded and self.state is not None:
             unrecorded, self.unrecorded = self.unrecorded, []
-            self.state.record_all(shared=self.shared, records=unrecorded)
+            self.state.record_all(shared=self.shared, entries=unrecorded)

@@ -24,8 +24,8 @@ import pywikibot
 import sqlalchemy as sa
 from sqlalchemy.dialects import mysql, sqlite
 
-from commonscache.datatypes import Agreement
-from commonscache.deciding import flags
+from commonscache.datatypes import Agreement, Outcome
+from commonscache.deciding.records import Entry, FileRow, Report, entry_of, next_row
 
 #: Keys are strings of a bounded length, as MariaDB's indexes want them (its lengths count
 #: characters): a title is at most 255 bytes after its namespace in MediaWiki, and the
@@ -176,55 +176,6 @@ class Run:
     counters: Mapping[str, int]
 
 
-@dataclass(frozen=True)
-class Record:
-    """A file's outcome to keep: :meth:`State.record`'s arguments."""
-
-    title: str
-    outcome: str
-    reason: str = ''
-    details: str = ''
-    sha1: str = ''
-    size: int = 0
-    examined: frozenset[str] = frozenset()
-    #: a reviewer's decision that stands from now on
-    agreement: Agreement | None = None
-    #: how the flags this outcome closes were closed ('': their cause is gone)
-    closing: str = ''
-
-
-@dataclass(frozen=True)
-class Outcome:
-    """A file's row in the files table (what :meth:`State.record` keeps)."""
-
-    outcome: str
-    reason: str
-    details: str
-    sha1: str
-    failures: int
-    size: int
-    first_seen: str
-    last_seen: str
-
-
-def next_outcome(old: Outcome | None, *, outcome: str, reason: str, details: str, sha1: str,
-                 size: int, stamp: str) -> Outcome:
-    """A file's row after a new outcome: ``first_seen`` stays while the reason stays,
-    ``failures`` counts the failures in a row for the same reason and sha1, and ``size``
-    (the copy's bytes) stays until a new one is known."""
-    if old is None:
-        return Outcome(outcome, reason, details, sha1, int(outcome == 'failed'), size, stamp,
-                       stamp)
-    if outcome != 'failed':
-        failures = 0
-    elif old.outcome == 'failed' and old.reason == reason and old.sha1 == sha1:
-        failures = old.failures + 1
-    else:
-        failures = 1
-    return Outcome(outcome, reason, details, sha1, failures, size if size > 0 else old.size,
-                   old.first_seen if old.reason == reason else stamp, stamp)
-
-
 def now() -> str:
     return datetime.now(UTC).strftime('%Y-%m-%dT%H:%M:%SZ')
 
@@ -371,19 +322,16 @@ class State:
     def record(self, *, shared: str, title: str, outcome: str, reason: str = '',
                details: str = '', sha1: str = '', size: int = 0,
                examined: frozenset[str] = frozenset()) -> None:
-        """Record a file's latest outcome (:func:`next_outcome`). A flag opens or stays
-        open; the file's other open flags close when their cause is among those the
-        outcome looked at, *examined* (:func:`commonscache.deciding.flags.settle`). A flag that
-        stands beside the outcome (:data:`commonscache.deciding.flags.BESIDE`) leaves the last
-        outcome as it was."""
-        self.record_all(shared=shared, records=[
-            Record(title, outcome, reason, details, sha1, size, examined)])
+        """Keep a file's latest outcome, as :func:`commonscache.deciding.records.entry_of`
+        says."""
+        self.record_all(shared=shared, entries=[entry_of(Outcome(
+            title, outcome, reason, details, sha1, size=size, examined=examined))])
 
-    def record_all(self, *, shared: str, records: Iterable[Record]) -> None:
-        """:meth:`record` each of *records*, in order, in one transaction."""
+    def record_all(self, *, shared: str, entries: Iterable[Entry]) -> None:
+        """Carry out each of *entries*, in order, in one transaction."""
         with self.engine.begin() as db:
-            for record in records:
-                _keep(db, shared, record)
+            for entry in entries:
+                _keep(db, shared, entry)
 
     def outcomes(self, *, shared: str) -> dict[str, tuple[str, str, str]]:
         """title → (outcome, reason, details) for every file recorded for *shared*."""
@@ -556,59 +504,56 @@ class State:
         return {consumer: (int(files), int(size)) for consumer, files, size in rows}
 
 
-def _keep(db: sa.Connection, shared: str, record: Record) -> None:
-    """One outcome into the state, in the caller's transaction (see State.record)."""
-    title, outcome, reason = record.title, record.outcome, record.reason
-    raised = {reason: record.details} if outcome == 'flagged' else {}
-    _settle_flags(db, shared, title, raised=raised, examined=record.examined,
-                  closing=record.closing)
-    if record.agreement is not None:
-        agreed = record.agreement
+def _keep(db: sa.Connection, shared: str, entry: Entry) -> None:
+    """One entry into the state, in the caller's transaction (see State.record_all)."""
+    title = entry.title
+    _close_flags(db, shared, title, entry.closes, how=entry.closing or 'cause gone')
+    # A flag kept open keeps its first day; its details are brought up to date.
+    upsert(db, flags_table, [
+        {'shared': shared, 'title': title, 'reason': reason, 'details': details,
+         'since': now()} for reason, details in entry.raised.items()],
+        lambda new: {'details': new.details})
+    if entry.agreement is not None:
+        agreed = entry.agreement
         upsert(db, agreements_table, [{
             'shared': shared, 'title': title, 'decision': agreed.decision,
             'revision': agreed.revision, 'sha1': agreed.sha1, 'by_user': agreed.by,
             'at': agreed.at}], lambda new: {name: getattr(new, name) for name in (
                 'decision', 'revision', 'sha1', 'by_user', 'at')})
-    if outcome != 'flagged' or reason not in flags.BESIDE:
-        _record_outcome(db, shared, title, outcome, reason, record.details,
-                             record.sha1, record.size)
-    if reason != flags.OVER_BUDGET and outcome != 'would cache':
-        # Examined again, for any reason: it no longer waits for a budget.
+    if entry.report is not None:
+        _record_outcome(db, shared, title, entry.report)
+    if entry.ends_deferral:
         t = deferred_table.c
         db.execute(deferred_table.delete().where(t.shared == shared, t.title == title))
 
-def _settle_flags(db: sa.Connection, shared: str, title: str, *,
-                  raised: Mapping[str, str], examined: frozenset[str],
-                  closing: str = '') -> None:
+
+def _close_flags(db: sa.Connection, shared: str, title: str, reasons: frozenset[str], *,
+                 how: str) -> None:
+    """Close the open flags of *title* for *reasons*, keeping when and *how*."""
+    if not reasons:
+        return
     t = flags_table.c
-    where = (t.shared == shared, t.title == title)
+    where = (t.shared == shared, t.title == title, t.reason.in_(sorted(reasons)))
     rows = db.execute(locking(db, sa.select(t.reason, t.details, t.since)
                               .where(*where))).all()
-    change = flags.settle({reason: details for reason, details, _ in rows}, raised=raised,
-                          examined=examined)
-    if change.close:
-        db.execute(flags_table.delete().where(*where, t.reason.in_(sorted(change.close))))
-        stamp = now()
-        db.execute(closed_flags_table.insert(), [
-            {'shared': shared, 'title': title, 'reason': reason, 'details': details,
-             'since': since, 'closed': stamp, 'how': closing or 'cause gone'}
-            for reason, details, since in rows if reason in change.close])
-    upsert(db, flags_table, [
+    if not rows:
+        return
+    db.execute(flags_table.delete().where(*where))
+    stamp = now()
+    db.execute(closed_flags_table.insert(), [
         {'shared': shared, 'title': title, 'reason': reason, 'details': details,
-         'since': now()} for reason, details in change.raise_.items()],
-        lambda new: {'details': new.details})
+         'since': since, 'closed': stamp, 'how': how} for reason, details, since in rows])
 
-def _record_outcome(db: sa.Connection, shared: str, title: str, outcome: str,
-                    reason: str, details: str, sha1: str, size: int) -> None:
+
+def _record_outcome(db: sa.Connection, shared: str, title: str, report: Report) -> None:
     c = files_table.c
     found = db.execute(locking(db, sa.select(
         c.outcome, c.reason, c.details, c.sha1, c.failures, c.size, c.first_seen,
         c.last_seen).where(c.shared == shared, c.title == title))).first()
-    row = next_outcome(Outcome(*found) if found else None, outcome=outcome, reason=reason,
-                       details=details, sha1=sha1, size=size, stamp=now())
+    row = next_row(FileRow(*found) if found else None, report, stamp=now())
     values = {'shared': shared, 'title': title, **vars(row)}
     upsert(db, files_table, [values],
-                 lambda new: {name: getattr(new, name) for name in vars(row)})
+           lambda new: {name: getattr(new, name) for name in vars(row)})
 
 
 def agreements(state: State, *, shared: str, titles: Iterable[str]) -> dict[str, Agreement]:

@@ -7,7 +7,7 @@ import dataclasses
 
 import pytest
 
-from commonscache.datatypes import Agreement
+from commonscache.datatypes import Agreement, Outcome
 from commonscache.deciding import flags
 from commonscache.deciding.decisions import (
     APPLIES,
@@ -25,7 +25,8 @@ from commonscache.deciding.decisions import (
     refusal,
 )
 from commonscache.deciding.reconcile import decide
-from commonscache.keeping.state import Flag, Record, agreements, closed_flags
+from commonscache.deciding.records import entry_of
+from commonscache.keeping.state import Flag, agreements, closed_flags
 from commonscache.publishing.review import as_wikitable, closed_as_json, closed_as_lines
 from commonscache.reading.target import detached_text, provenance_of
 from tests.unit.snapshots import (
@@ -153,14 +154,14 @@ def test_detaching_sets_sync_on_the_provenance_template_only():
 def test_the_state_keeps_how_each_flag_closed_and_the_agreements(make_state):
     state = make_state()
     shared = 'w:s'
-    state.record_all(shared=shared, records=[
-        Record('File:A.jpg', 'flagged', 'local-changed', 'both changed'),
-        Record('File:B.jpg', 'flagged', 'source-deleted', 'gone: copyvio'),
-        Record('File:C.jpg', 'flagged', 'name-taken', 'taken')])
-    state.record_all(shared=shared, records=[
-        Record('File:A.jpg', 'nothing', 'agreed', 'kept', examined=flags.JUDGED,
-               agreement=AGREED, closing='keep-copy by Reviewer'),
-        Record('File:C.jpg', 'nothing', 'up-to-date', examined=flags.ON_SHARED)])
+    state.record_all(shared=shared, entries=[entry_of(outcome) for outcome in (
+        Outcome('File:A.jpg', 'flagged', 'local-changed', 'both changed'),
+        Outcome('File:B.jpg', 'flagged', 'source-deleted', 'gone: copyvio'),
+        Outcome('File:C.jpg', 'flagged', 'name-taken', 'taken'))])
+    state.record_all(shared=shared, entries=[
+        entry_of(Outcome('File:A.jpg', 'nothing', 'agreed', 'kept', examined=flags.JUDGED,
+                         agreement=AGREED), closing='keep-copy by Reviewer'),
+        entry_of(Outcome('File:C.jpg', 'nothing', 'up-to-date', examined=flags.ON_SHARED))])
     assert [f.title for f in state.flags(shared=shared)] == ['File:B.jpg']
     closed = closed_flags(state, shared=shared)
     assert [(f.title, f.reason, f.how) for f in closed] == [

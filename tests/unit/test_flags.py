@@ -11,6 +11,7 @@ import pytest
 
 from commonscache.datatypes import Outcome
 from commonscache.deciding import flags
+from commonscache.deciding.records import entry_of
 from commonscache.keeping.state import State
 from commonscache.reading.pipeline import judged
 
@@ -24,10 +25,9 @@ def after(open_flags: dict[str, str], outcomes: list[Outcome]) -> dict[str, str]
     """The open flags once *outcomes* (one run's, for file F) are recorded."""
     now = dict(open_flags)
     for outcome in outcomes:
-        raised = {outcome.reason: outcome.details} if outcome.kind == 'flagged' else {}
-        change = flags.settle(now, raised=raised, examined=outcome.examined)
-        now = {reason: details for reason, details in {**now, **change.raise_}.items()
-               if reason not in change.close}
+        entry = entry_of(outcome)
+        now = {reason: details for reason, details in now.items()
+               if reason not in entry.closes} | dict(entry.raised)
     return now
 
 
@@ -73,9 +73,27 @@ def test_the_flag_rules(open_flags, outcomes, expected):
     assert after(open_flags, outcomes) == expected
 
 
-def test_a_flag_kept_open_is_not_written_again():
-    change = flags.settle(LICENCE, raised=LICENCE, examined=flags.JUDGED)
-    assert change == flags.Change()
+def test_a_flag_kept_open_keeps_its_first_day_and_takes_new_details(make_state):
+    state = make_state()
+    state.record(shared='w:s', title='F', outcome='flagged', reason='licence-changed',
+                 details='first', examined=flags.JUDGED)
+    [first] = state.flags(shared='w:s')
+    state.record(shared='w:s', title='F', outcome='flagged', reason='licence-changed',
+                 details='second', examined=flags.JUDGED)
+    [kept] = state.flags(shared='w:s')
+    assert (kept.since, kept.details) == (first.since, 'second')
+
+
+def test_a_flag_beside_the_outcome_leaves_the_last_outcome_as_it_was():
+    entry = entry_of(Outcome('F', 'flagged', flags.SDC_CONFLICT, 'x'))
+    assert entry.report is None and entry.raised == {flags.SDC_CONFLICT: 'x'}
+    assert entry_of(Outcome('F', 'flagged', 'name-taken', 'y')).report is not None
+
+
+def test_every_outcome_but_a_deferral_ends_the_wait_for_a_budget():
+    assert entry_of(Outcome('F', 'skipped', flags.OVER_BUDGET)).ends_deferral is False
+    assert entry_of(Outcome('F', 'would cache')).ends_deferral is False
+    assert entry_of(Outcome('F', 'cached')).ends_deferral is True
 
 
 def test_the_state_keeps_flags_apart_from_the_last_outcome(make_state):

@@ -27,8 +27,8 @@ def book(tmp_path, monkeypatch):
     state = State(tmp_path / 'state.sqlite')
     transactions: list[int] = []
     keep = state.record_all
-    monkeypatch.setattr(state, 'record_all', lambda *, shared, records: (
-        transactions.append(len(records)), keep(shared=shared, records=records)))
+    monkeypatch.setattr(state, 'record_all', lambda *, shared, entries: (
+        transactions.append(len(entries)), keep(shared=shared, entries=entries)))
     purged: list[tuple[str, ...]] = []
     clock = Clock()
     monkeypatch.setattr(ledger.time, 'monotonic', clock)
