@@ -14,7 +14,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Literal
 
-from commonscache.markup.rules import Rules
+from commonscache.markup.rules import Rules, key
 from commonscache.markup.sdc import MediaInfo
 from commonscache.wikis import sites
 
@@ -83,6 +83,8 @@ class Settings:
     on_deleted: str = 'flag'
     #: -copyrightreasons: the deletion comments that say copyright
     copyright_reasons: tuple[str, ...] = ()
+    #: -categories: which of the source's categories a copy keeps (existing, all, none)
+    categories: str = 'existing'
 
 
 # --- the two sides ------------------------------------------------------------------------
@@ -231,6 +233,51 @@ class Snapshot:
     run_page: SharedFile | None = None
     #: the reviewers' decisions that stand for these files (:mod:`commonscache.deciding.decisions`)
     agreements: dict[str, Agreement] = field(default_factory=dict)
+
+
+@dataclass(frozen=True)
+class CategoryPolicy:
+    """Which of the source's categories a copy keeps, and under which names.
+
+    :ivar keep: 'existing' keeps those that exist on the shared repository, 'all' keeps
+        every one, 'none' drops them all
+    :ivar existing: the categories that exist there, as ``Category:Name``
+    :ivar mapping: renames from the rule page's Categories/Map, by :func:`rules.key`
+    """
+
+    keep: Literal['existing', 'all', 'none'] = 'all'
+    existing: frozenset[str] = frozenset()
+    mapping: Mapping[str, str] = field(default_factory=dict)
+
+    def mapped(self, name: str) -> str:
+        """``Category:Name`` after the map."""
+        bare = name.split(':', 1)[1].strip()
+        return 'Category:' + self.mapping.get(key(bare), bare).replace('_', ' ')
+
+    def verdict(self, name: str) -> tuple[str | None, str]:
+        """The name to keep *name* under (None: drop it), and why."""
+        new = self.mapped(name)
+        if self.keep == 'none':
+            return None, 'categories are not copied (-categories:none)'
+        if self.keep == 'existing' and new not in self.existing:
+            return None, 'no such category on the shared repository'
+        return new, 'mapped by the rules' if new != name else ''
+
+
+@dataclass(frozen=True)
+class Ahead:
+    """What a batch's writes need from the shared repository, read after the decisions and
+    before any write (:func:`commonscache.reading.target.read_ahead`): the act stage reads
+    nothing itself.
+
+    :ivar categories: which of the sources' categories the copies keep, and under which names
+    :ivar known_prefixes: the interwiki prefixes the shared repository knows
+    :ivar may_delete: whether the bot may delete pages there (else it tags them)
+    """
+
+    categories: CategoryPolicy = CategoryPolicy()
+    known_prefixes: tuple[str, ...] = ()
+    may_delete: bool = False
 
 
 # --- what to do, and what came of it ------------------------------------------------------

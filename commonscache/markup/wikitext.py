@@ -23,6 +23,7 @@ from contextlib import contextmanager
 from contextvars import ContextVar
 
 import mwparserfromhell
+from mwparserfromhell.nodes import Wikilink
 from mwparserfromhell.wikicode import Wikicode
 
 #: The largest text parsed (bytes): MediaWiki's own limit is 2 MiB by default
@@ -97,3 +98,25 @@ def parse(text: str) -> Wikicode:
         while len(memo) > MEMO_TEXTS:
             memo.popitem(last=False)
     return tree
+
+
+#: The namespace names a category link may start with (lower case).
+CATEGORY_NAMESPACES = frozenset({'category'})
+
+
+def category_names(text: str) -> set[str]:
+    """Categories the wikitext puts its page in, as ``Category:Name``."""
+    names = set()
+    for link in _links(text):
+        target = str(link.title).strip()
+        namespace, sep, rest = target.partition(':')
+        if sep and namespace.strip().lower() in CATEGORY_NAMESPACES and rest.strip():
+            names.add('Category:' + rest.strip().replace('_', ' '))
+    return names
+
+
+def _links(text: str) -> list[Wikilink]:
+    try:
+        return parse(text).filter_wikilinks(recursive=True)
+    except Exception:  # noqa: BLE001 - malformed wikitext must never end a run
+        return []

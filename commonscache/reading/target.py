@@ -2,14 +2,18 @@
 
 A page is the bot's cached copy when it carries the provenance template and its current
 file has the sha1 the template records; both are read here, for many titles a request.
+After the decisions, :func:`read_ahead` reads what the batch's writes will need from it,
+so that the act stage (:mod:`commonscache.writing.writes`) reads nothing itself.
 """
 from __future__ import annotations
 
 import html
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 
-from commonscache.datatypes import SharedFile
+from commonscache.datatypes import Ahead, CategoryPolicy, Settings, SharedFile, Snapshot, Verdict
+from commonscache.deciding.reconcile import WRITES
 from commonscache.markup import wikitext
+from commonscache.markup.wikitext import category_names
 from commonscache.wikis.query import Page, query_titles
 from commonscache.wikis.sites import Site
 
@@ -98,3 +102,28 @@ def existing_pages(site: Site, titles: Iterable[str]) -> set[str]:
     result = query_titles(site, titles, prop='info')
     return {title for title, page in result.pages.items() if not page.get('missing')
             and not page.get('invalid')}
+
+
+def read_ahead(snapshot: Snapshot, verdicts: Mapping[str, Verdict], settings: Settings
+               ) -> Ahead:
+    """What the batch's writes will need from the shared repository, read after the
+    decisions: which of the categories the copies about to be written name exist there
+    (one batched request; none under -categories:all or none, or when nothing is written),
+    its interwiki prefixes (Pywikibot's site info, read once a run), and whether the bot
+    may delete (its rights, known since the login), asked only when a verdict deletes.
+    """
+    policy = CategoryPolicy(keep=settings.categories, mapping=settings.rules.category_map)
+    writing = [snapshot.sources[title] for title, verdict in verdicts.items()
+               if verdict.action in WRITES and snapshot.sources.get(title)]
+    if not writing and not any(v.action == 'delete' for v in verdicts.values()):
+        return Ahead(policy)
+    site = settings.shared
+    if writing and policy.keep == 'existing':
+        names = {policy.mapped(name) for source in writing
+                 for name in category_names(source.text)}
+        existing = existing_pages(site, names) if names else set()
+        policy = CategoryPolicy('existing', frozenset(existing), policy.mapping)
+    prefixes = tuple(entry['prefix'] for entry in site.siteinfo.get('interwikimap', []))
+    may_delete = any(v.action == 'delete' for v in verdicts.values()) and \
+        site.has_right('delete')
+    return Ahead(policy, prefixes, may_delete)

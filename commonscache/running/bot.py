@@ -111,7 +111,7 @@ class CacheBot(ConfigParserBot):
             max_upload=shared.siteinfo.get('maxuploadsize', 0),
             run_page=wired.run_page.title, recheck_all=bool(self.opt.refresh),
             on_deleted=run.on_deleted,
-            copyright_reasons=run.copyright_reasons)
+            copyright_reasons=run.copyright_reasons, categories=str(self.opt.categories))
         self.publisher = Publisher(
             shared=shared, consumers=wired.consumers, state=wired.state, control=control,
             run_page=wired.run_page, opt=self.opt,
@@ -151,7 +151,7 @@ class CacheBot(ConfigParserBot):
                                 policy=self.run_options.policy),
             copy_uploads=CopyUploads(self.wiring.shared, str(self.opt.byurl)),
             uploads=self.run_options.uploads, chunk_bytes=self.run_options.chunk_bytes,
-            categories=self.opt.categories, tracking=self.opt.tracking,
+            tracking=self.opt.tracking,
             delete_template=self.opt.deletetemplate, tick=lambda: self.sweep.show_progress())
         self.sweep = Sweep(settings=self.settings, state=self.wiring.state, writer=writer,
                            run_page=self.wiring.run_page, counter=self.counter,

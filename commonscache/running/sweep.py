@@ -51,6 +51,7 @@ from commonscache.reading.pipeline import (
     survey_batch,
     waits_due,
 )
+from commonscache.reading.target import read_ahead
 from commonscache.wikis import limits, sites
 from commonscache.wikis.query import ANONYMOUS_LIMIT
 from commonscache.writing.writes import Writer, act
@@ -295,7 +296,8 @@ class Sweep:
                 verdicts = budget.within(verdicts, sizes, left=left, limit=limit,
                                          consumer=whose, option=option)
             conflicts = source_conflicts(snapshot)
-            for outcome in act(snapshot, verdicts, self.writer, self.memory.available):
+            ahead = read_ahead(snapshot, verdicts, self.settings)
+            for outcome in act(snapshot, verdicts, ahead, self.writer, self.memory.available):
                 for marked in judged(outcome, conflicts):
                     self.record(marked)
                 if held_to is not None:

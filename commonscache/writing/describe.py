@@ -13,22 +13,21 @@ from __future__ import annotations
 
 import html
 import re
-from collections.abc import Iterable, Mapping
-from dataclasses import dataclass, field
-from typing import Literal
+from collections.abc import Iterable
+from dataclasses import dataclass
 from urllib.parse import quote
 
 import mwparserfromhell
 from mwparserfromhell.nodes import Wikilink
 
-from commonscache.datatypes import FileVersion, SourceFile
+from commonscache.datatypes import CategoryPolicy, FileVersion, SourceFile
 from commonscache.markup import wikitext
-from commonscache.markup.rules import Rules, key
+from commonscache.markup.rules import Rules
 from commonscache.markup.sdc import MediaInfo, captions_to_show, carried
+from commonscache.markup.wikitext import CATEGORY_NAMESPACES
 from commonscache.messages import msg
 
 FILE_NAMESPACES = frozenset({'file', 'image', 'media'})
-CATEGORY_NAMESPACES = frozenset({'category'})
 _BLANK_LINES = re.compile(r'\n{3,}')
 
 
@@ -65,24 +64,6 @@ def safe_url(url: str) -> str:
     return quote(url, safe="/:?&=#%+,;@!$*'()~-._")
 
 
-def category_names(text: str) -> set[str]:
-    """Categories the wikitext puts its page in, as ``Category:Name``."""
-    names = set()
-    for link in _links(text):
-        target = str(link.title).strip()
-        namespace, sep, rest = target.partition(':')
-        if sep and namespace.strip().lower() in CATEGORY_NAMESPACES and rest.strip():
-            names.add('Category:' + rest.strip().replace('_', ' '))
-    return names
-
-
-def _links(text: str) -> list[Wikilink]:
-    try:
-        return wikitext.parse(text).filter_wikilinks(recursive=True)
-    except Exception:  # noqa: BLE001 - malformed wikitext must never end a run
-        return []
-
-
 def provenance_call(source: SourceFile, *, template: str, retrieved: str) -> str:
     """The provenance template, with every value from outside escaped."""
     values = {
@@ -103,35 +84,6 @@ def provenance_call(source: SourceFile, *, template: str, retrieved: str) -> str
         values |= carried(source.entity)
     params = ''.join(f'\n|{key}={escape_value(value)}' for key, value in values.items())
     return f'{{{{{template}{params}\n}}}}'
-
-
-@dataclass(frozen=True)
-class CategoryPolicy:
-    """Which of the source's categories a copy keeps, and under which names.
-
-    :ivar keep: 'existing' keeps those that exist on the shared repository, 'all' keeps
-        every one, 'none' drops them all
-    :ivar existing: the categories that exist there, as ``Category:Name``
-    :ivar mapping: renames from the rule page's Categories/Map, by :func:`rules.key`
-    """
-
-    keep: Literal['existing', 'all', 'none'] = 'all'
-    existing: frozenset[str] = frozenset()
-    mapping: Mapping[str, str] = field(default_factory=dict)
-
-    def mapped(self, name: str) -> str:
-        """``Category:Name`` after the map."""
-        bare = name.split(':', 1)[1].strip()
-        return 'Category:' + self.mapping.get(key(bare), bare).replace('_', ' ')
-
-    def verdict(self, name: str) -> tuple[str | None, str]:
-        """The name to keep *name* under (None: drop it), and why."""
-        new = self.mapped(name)
-        if self.keep == 'none':
-            return None, 'categories are not copied (-categories:none)'
-        if self.keep == 'existing' and new not in self.existing:
-            return None, 'no such category on the shared repository'
-        return new, 'mapped by the rules' if new != name else ''
 
 
 def _point_back(link: Wikilink, *, interwiki: str, known_prefixes: frozenset[str],

@@ -20,9 +20,11 @@ from pywikibot import config
 
 from commonscache.control.operations import RunPage
 from commonscache.datatypes import (
+    Ahead,
     Decision,
     Outcome,
     Settings,
+    SharedFile,
     Snapshot,
     SourceFile,
     Verdict,
@@ -31,19 +33,14 @@ from commonscache.datatypes import (
     skipped,
 )
 from commonscache.deciding.decisions import DELETE_COPY, agreement_for
-from commonscache.deciding.reconcile import WRITES, decide_alias
+from commonscache.deciding.reconcile import decide_alias
 from commonscache.keeping.state import now
 from commonscache.messages import msg
-from commonscache.reading.target import detached_text, existing_pages
+from commonscache.reading.target import detached_text
 from commonscache.wikis import sites
 from commonscache.wikis.transfer import ChecksumMismatch, DownloadError, Prefetcher
-from commonscache.writing.describe import (
-    CategoryPolicy,
-    PageSettings,
-    category_names,
-    describe,
-    escape_value,
-)
+from commonscache.writing.describe import PageSettings, describe, escape_value
+from commonscache.writing.pages import save_unless_edited
 from commonscache.writing.upload import (
     FILE_REFUSED,
     CopyUploads,
@@ -72,7 +69,6 @@ class Writer:
     copy_uploads: CopyUploads
     uploads: int = 2
     chunk_bytes: int = 0
-    categories: str = 'existing'
     tracking: str = ''
     tick: Callable[[], None] = lambda: None
     #: the shared repository's deletion template, for copies the bot may not delete
@@ -124,16 +120,18 @@ class Landed:
     note: str = ''
 
 
-def act(snapshot: Snapshot, verdicts: dict[str, Verdict], writer: Writer,
+def act(snapshot: Snapshot, verdicts: dict[str, Verdict], ahead: Ahead, writer: Writer,
         available: set[str]) -> Iterator[Outcome]:
-    """Carry out the verdicts; yield each title's outcome as it is known. Renamed names
-    come last: their verdict waits for their canonical file's outcome, which the caller
-    has recorded in *available* by then."""
+    """Carry out the verdicts, with what :func:`commonscache.reading.target.read_ahead`
+    read for them (*ahead*): this stage writes and reads nothing of its own, but for the
+    checks that go with a write (the run page, a page edited since the batch read it).
+    Yield each title's outcome as it is known. Renamed names come last: their verdict
+    waits for their canonical file's outcome, which the caller has recorded in *available*
+    by then."""
     files = [t for t, v in verdicts.items()
              if v.action in ('create', 'update-file') and snapshot.sources[t]]
-    page_settings = _page_settings(writer, snapshot.source, [
-        snapshot.sources[t] for t, v in verdicts.items()
-        if v.action in WRITES and snapshot.sources[t]])
+    page_settings = _page_settings(writer.settings, snapshot.source, ahead,
+                                   tracking=writer.tracking)
     queued: dict[Future[Landed], tuple[Verdict, int]] = {}
     try:
         # Files first, the biggest first: the others land while a big one is on its way.
@@ -159,7 +157,8 @@ def act(snapshot: Snapshot, verdicts: dict[str, Verdict], writer: Writer,
                 yield job if isinstance(job, Outcome) else guarded(
                     title, _finish, writer, None, job, verdict, snapshot.shared[title].revision)
             else:
-                yield guarded(title, _without_writing, writer, title, verdict, source)
+                yield guarded(title, _without_writing, writer, title, verdict, source,
+                              snapshot.shared[title], ahead)
             writer.tick()
         # The files as they land.
         while queued:
@@ -182,7 +181,8 @@ def act(snapshot: Snapshot, verdicts: dict[str, Verdict], writer: Writer,
                               'is not on the shared repository yet')
         else:
             verdict = decide_alias(canonical, snapshot.shared[alias])
-        yield guarded(alias, _without_writing, writer, alias, verdict, snapshot.sources[alias])
+        yield guarded(alias, _without_writing, writer, alias, verdict, snapshot.sources[alias],
+                      snapshot.shared[alias], ahead)
 
 
 #: What a wiki raises when it did not answer, or answered with a server error: the write
@@ -194,6 +194,13 @@ UNANSWERED = (pywikibot.exceptions.ServerError, pywikibot.exceptions.ApiTimeoutE
 WRITE_REFUSED = 'write-refused'
 
 
+def edited_since(title: str) -> Outcome:
+    """The outcome of a save that did not happen: someone edited the page since the batch
+    read it, and their edit stands."""
+    return skipped(title, 'edit-race', 'someone edited the page during the run; the next '
+                   'run decides again')
+
+
 def guarded(title: str, step: Callable[..., Outcome], *args: object) -> Outcome:
     """``step(*args)``, the outcome for *title*; what the shared repository answers instead becomes
     that file's outcome, and the run goes on with the others: a refusal of this one page
@@ -202,8 +209,7 @@ def guarded(title: str, step: Callable[..., Outcome], *args: object) -> Outcome:
     try:
         return step(*args)
     except pywikibot.exceptions.EditConflictError:
-        return skipped(title, 'edit-race', 'someone edited the page during the run; the next '
-                       'run decides again')
+        return edited_since(title)
     except UNANSWERED as error:
         return failed(title, 'upload-failed', f'{type(error).__name__}: {error}')
     except pywikibot.exceptions.Error as error:
@@ -211,10 +217,11 @@ def guarded(title: str, step: Callable[..., Outcome], *args: object) -> Outcome:
                        f'{type(error).__name__}: {error}')
 
 
-def _without_writing(writer: Writer, title: str, verdict: Verdict,
-                     source: SourceFile | None) -> Outcome:
+def _without_writing(writer: Writer, title: str, verdict: Verdict, source: SourceFile | None,
+                     shared: SharedFile, ahead: Ahead) -> Outcome:
+    """A verdict that copies no file: what it says to do with the page, if anything."""
     if verdict.action in ('agree', 'detach', 'delete'):
-        return _decided(writer, title, verdict, source)
+        return _decided(writer, title, verdict, source, shared, ahead)
     if verdict.action == 'nothing':
         size = source.latest.size if source and verdict.reason == 'up-to-date' else 0
         return Outcome(title, 'nothing', verdict.reason, verdict.details, size=size)
@@ -222,7 +229,7 @@ def _without_writing(writer: Writer, title: str, verdict: Verdict,
         return flagged(title, verdict.reason, verdict.details,
                        sha1=source.latest.sha1 if source else '')
     if verdict.action == 'redirect':
-        return _redirect(writer, title, verdict.details)
+        return _redirect(writer, title, verdict.details, shared)
     return skipped(title, verdict.reason, verdict.details)
 
 
@@ -356,10 +363,9 @@ def _finish(writer: Writer, landed: Landed | None, job: Job, verdict: Verdict,
             # decides about its page, as for any file found there.
             return Outcome(title, 'nothing', 'same-file', 'the same bytes were uploaded under '
                            'this name during the run')
-    if verdict.action != 'create' and not _save_description(writer, title, job.text,
-                                                            job.summary, revision):
-        return skipped(title, 'edit-race', 'someone edited the page during the run; the '
-                       'next run decides again')
+    if verdict.action != 'create' and not save_unless_edited(
+            writer.settings.shared, title, job.text, since=revision, summary=job.summary):
+        return edited_since(title)
     kind = 'cached' if verdict.action == 'create' else 'updated'
     copied = latest.size if landed and landed.upload.status == 'uploaded' else 0
     changes = f"{job.changes} change{'' if job.changes == 1 else 's'} to the description"
@@ -381,24 +387,6 @@ def _not_uploaded(title: str, outcome: UploadOutcome) -> Outcome:
                    outcome.details)
 
 
-def _save_description(writer: Writer, title: str, text: str, summary: str,
-                      revision: int) -> bool:
-    """Rewrite the description page, unless someone edited it since *revision* was read
-    (the bot's own upload of a new version a moment ago does not count)."""
-    shared = writer.settings.shared
-    page = pywikibot.FilePage(shared, title)
-    if page.latest_revision_id != revision and page.latest_revision.user != shared.user():
-        return False
-    page.text = text
-    try:
-        # force: the copy is the bot's own page; a {{bots}} or {{nobots}} carried over
-        # from the source is addressed to the source's bots, not to this one.
-        page.save(summary=summary, bot=True, minor=False, quiet=True, force=True)
-    except pywikibot.exceptions.EditConflictError:
-        return False
-    return True
-
-
 def _may_write(writer: Writer, title: str, action: str, question: str) -> Outcome | None:
     """None to go on with a write; else the outcome: simulated (-simulate only says what it
     would do) or declined by the operator. Only while the run page allows it."""
@@ -411,8 +399,8 @@ def _may_write(writer: Writer, title: str, action: str, question: str) -> Outcom
     return None
 
 
-def _decided(writer: Writer, title: str, verdict: Verdict, source: SourceFile | None
-             ) -> Outcome:
+def _decided(writer: Writer, title: str, verdict: Verdict, source: SourceFile | None,
+             shared: SharedFile, ahead: Ahead) -> Outcome:
     """A reviewer's decision carried out (:mod:`commonscache.deciding.decisions`): the copy kept as
     agreed, detached (``sync=no``), or deleted (tagged with -deletetemplate where the bot
     may not delete); also -ondeleted's tag or deletion of a copy whose source was deleted
@@ -426,65 +414,65 @@ def _decided(writer: Writer, title: str, verdict: Verdict, source: SourceFile | 
         return Outcome(title, 'nothing', 'agreed', f'{decision.how}: the copy stays as it is '
                        f'until the source changes', agreement=agreement)
     site = settings.shared
-    page = pywikibot.Page(site, title)
     verb = 'detach' if verdict.action == 'detach' else 'delete'
     declined = _may_write(writer, title, f'{verb} {title}, as {decision.user} decided',
                           f'{verb.capitalize()} {title}?')
     if declined:
         return declined
     if verdict.action == 'detach':
-        page.text = detached_text(page.text, settings.template)
-        page.save(summary=msg(site, 'summary-detach', {'user': decision.user}), bot=True,
-                  force=True, quiet=True)
+        if not save_unless_edited(site, title, detached_text(shared.text, settings.template),
+                                  since=shared.revision,
+                                  summary=msg(site, 'summary-detach', {'user': decision.user})):
+            return edited_since(title)
         return Outcome(title, 'nothing', 'detached', f'{decision.how}: sync=no')
     reason = (msg(site, 'summary-delete-copyright', {'details': verdict.details})
               if verdict.reason == 'copyright-deleted'
               else msg(site, 'summary-delete', {'user': decision.user}))
     writer.purge_later(title)  # the consumers fall back to the source, or show none
-    if site.has_right('delete') and not (verdict.reason == 'copyright-deleted'
-                                         and settings.on_deleted == 'tag'):
-        page.delete(reason=reason, prompt=False)
+    if ahead.may_delete and not (verdict.reason == 'copyright-deleted'
+                                 and settings.on_deleted == 'tag'):
+        pywikibot.Page(site, title).delete(reason=reason, prompt=False)
         return Outcome(title, 'nothing', 'deleted-on-review', f'{decision.how}: deleted',
                        agreement=agreement)
-    page.text = f'{{{{{writer.delete_template}|{escape_value(reason)}}}}}\n{page.text}'
-    page.save(summary=reason, bot=True, force=True, quiet=True)
+    tagged = f'{{{{{writer.delete_template}|{escape_value(reason)}}}}}\n{shared.text}'
+    if not save_unless_edited(site, title, tagged, since=shared.revision, summary=reason):
+        return edited_since(title)
     return Outcome(title, 'nothing', 'tagged-for-deletion',
                    f'{decision.how}: tagged with {{{{{writer.delete_template}}}}}, the bot '
                    'may not delete', agreement=agreement)
 
 
-def _redirect(writer: Writer, title: str, canonical: str) -> Outcome:
-    """Make *title* a redirect to the cached *canonical* file, as on the source."""
+def _redirect(writer: Writer, title: str, canonical: str, shared: SharedFile) -> Outcome:
+    """Make *title* a redirect to the cached *canonical* file, as on the source: a page
+    that stands under the name is replaced only while nobody but the bot edited it since
+    the batch read it, and one that did not is created only while nobody else has."""
     declined = _may_write(writer, title, f'redirect {title} to {canonical}',
                           f'Redirect {title} to {canonical}?')
     if declined:
         return declined
     writer.purge_later(title)
-    page = pywikibot.Page(writer.settings.shared, title)
-    page.text = (f'#REDIRECT [[{canonical}]]\n'
-                 f'{{{{{writer.settings.template}|redirect={escape_value(canonical)}}}}}\n')
-    page.save(summary=msg(writer.settings.shared, 'summary-redirect', {'target': canonical}),
-              bot=True, force=True, quiet=True)
+    site = writer.settings.shared
+    text = (f'#REDIRECT [[{canonical}]]\n'
+            f'{{{{{writer.settings.template}|redirect={escape_value(canonical)}}}}}\n')
+    summary = msg(site, 'summary-redirect', {'target': canonical})
+    if shared.page_exists:
+        if not save_unless_edited(site, title, text, since=shared.revision, summary=summary):
+            return edited_since(title)
+    else:
+        page = pywikibot.Page(site, title)
+        page.text = text
+        # createonly: a page someone made under the name meanwhile is theirs (an edit
+        # conflict: the next run decides again)
+        page.save(summary=summary, bot=True, force=True, quiet=True, createonly=True)
     return Outcome(title, 'cached', details=f'redirect to {canonical}')
 
 
-def _page_settings(writer: Writer, source_site: sites.Site,
-                   writing: list[SourceFile]) -> PageSettings:
-    """What the pages about to be written need from the shared repository, read once for
-    the batch and only when something is written."""
-    settings = writer.settings
-    policy = CategoryPolicy(keep=writer.categories, mapping=settings.rules.category_map)
-    if not writing:
-        return PageSettings(settings.template, settings.interwiki, categories=policy)
-    if policy.keep == 'existing':
-        names = {policy.mapped(name) for source in writing
-                 for name in category_names(source.text)}
-        existing = existing_pages(settings.shared, names) if names else set()
-        policy = CategoryPolicy('existing', frozenset(existing), settings.rules.category_map)
-    prefixes = tuple(entry['prefix']
-                     for entry in settings.shared.siteinfo.get('interwikimap', []))
-    return PageSettings(settings.template, settings.interwiki, prefixes, policy,
-                        settings.rules, source_site.lang, writer.tracking,
+def _page_settings(settings: Settings, source_site: sites.Site, ahead: Ahead, *,
+                   tracking: str) -> PageSettings:
+    """What the pages about to be written take from the run and from the shared
+    repository (read ahead)."""
+    return PageSettings(settings.template, settings.interwiki, ahead.known_prefixes,
+                        ahead.categories, settings.rules, source_site.lang, tracking,
                         wiki_language=settings.shared.lang)
 
 

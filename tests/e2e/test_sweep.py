@@ -22,6 +22,7 @@ from tests.e2e.support import (
     shared_uploads,
     summary_of,
 )
+from tests.wikiclient import WikiClient
 
 pytestmark = pytest.mark.e2e
 
@@ -304,3 +305,51 @@ def test_the_bots_own_page_is_written_in_one_request_and_read_again_when_asked(f
     save_own_page(page, 'second', 'probe')
     assert pywikibot.Page(shared, page.title()).text == 'second'
     assert page.text == 'second'
+
+
+def test_a_save_goes_over_the_revision_read_only_while_nobody_else_edited_since(farm_wikis):
+    """save_unless_edited, against MediaWiki: the bot's own revisions since the one it read
+    (its upload of a new version) do not count; a person's does, even under a later
+    revision of the bot's; a page deleted since is not made again. Where it saves, the
+    one read it needs is Pywikibot's own (the save's base timestamp)."""
+    import pywikibot
+
+    from commonscache.writing.pages import save_unless_edited
+
+    shared = pywikibot.Site('shared', 'devfarm')
+    shared.login()
+    shared.tokens['csrf']  # noqa: B018 - the token is fetched before counting
+    person = WikiClient(farm_wikis['shared'], farm.USER, farm.USER_PASSWORD)
+    title = 'Project:Conditional save probe'
+
+    def bot_edit(text: str) -> int:
+        page = pywikibot.Page(shared, title)
+        page.text = text
+        page.save(summary='probe', quiet=True, force=True)
+        return pywikibot.Page(shared, title).latest_revision_id
+
+    read = bot_edit('as the batch read it')
+    bot_edit('the bot again (as its upload of a new version would)')
+    before = len(api_log(farm_wikis['shared']))
+    assert save_unless_edited(shared, title, 'saved', since=read, summary='probe')
+    asked = [(e['action'], e['prop']) for e in api_log(farm_wikis['shared'])[before:]]
+    assert asked == [('query', 'revisions'), ('query', 'revisions'), ('edit', '')], asked
+    assert person.text(title) == 'saved'
+
+    read = pywikibot.Page(shared, title).latest_revision_id
+    before = len(api_log(farm_wikis['shared']))
+    assert save_unless_edited(shared, title, 'saved again', since=read, summary='probe')
+    asked = [(e['action'], e['prop']) for e in api_log(farm_wikis['shared'])[before:]]
+    assert asked == [('query', 'revisions'), ('edit', '')], asked
+
+    read = pywikibot.Page(shared, title).latest_revision_id
+    person.edit(title, text='a person wrote this')
+    bot_edit('the bot, after the person')
+    assert not save_unless_edited(shared, title, 'over the person', since=read,
+                                  summary='probe')
+    assert person.text(title) == 'the bot, after the person'
+
+    read = pywikibot.Page(shared, title).latest_revision_id
+    WikiClient(farm_wikis['shared'], farm.ADMIN, farm.ADMIN_PASSWORD).delete(title, 'gone')
+    assert not save_unless_edited(shared, title, 'made again', since=read, summary='probe')
+    assert not pywikibot.Page(pywikibot.Site('shared', 'devfarm'), title).exists()

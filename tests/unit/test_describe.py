@@ -9,13 +9,12 @@ from __future__ import annotations
 import mwparserfromhell
 import pytest
 
-from commonscache.datatypes import FileVersion, SourceFile
+from commonscache.datatypes import CategoryPolicy, FileVersion, SourceFile
+from commonscache.markup.wikitext import category_names
 from commonscache.reading.target import provenance_of
 from commonscache.writing.describe import (
-    CategoryPolicy,
     PageSettings,
     attribution_section,
-    category_names,
     describe,
     escape_value,
     point_links_back,
