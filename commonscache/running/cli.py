@@ -254,6 +254,7 @@ from commonscache.running.watch import DEFAULT_POLL, stop_on_sigterm
 from commonscache.wikis.limits import wait_out_429s
 from commonscache.wikis.pywikibot_compat import (
     configured_site_made_lazily,
+    login_lines_to_log_files,
     renew_tokens_on_relogin,
     shorten_retry_tracebacks,
 )
@@ -421,6 +422,7 @@ def _main(*args: str) -> int:
         show_help('commonscache.running.cli', show_global='-help:global' in requested)
         return 0
     shorten_retry_tracebacks()
+    login_lines_to_log_files()
     renew_tokens_on_relogin()
     throttled = wait_out_429s()
     try:

@@ -12,7 +12,9 @@ each with what it relies on and the Pywikibot releases it was checked against.
 - :func:`mount_on_session`, :func:`add_response_hook` (11.8, 11.9):
   ``pywikibot.comms.http.session`` is the one ``requests.Session`` of every request;
 - :func:`shorten_retry_tracebacks` (11.8, 11.9): Pywikibot logs through the ``pywiki``
-  logger, a retried request's traceback as one message.
+  logger, a retried request's traceback as one message;
+- :func:`login_lines_to_log_files` (11.8, 11.9): ``LoginManager.login`` says
+  ``Logging in to SITE as USER`` with ``pywikibot.info`` on that logger.
 """
 from __future__ import annotations
 
@@ -121,3 +123,30 @@ def shorten_retry_tracebacks() -> None:
     logger = logging.getLogger('pywiki')
     if not any(isinstance(f, ShortRetryTracebacks) for f in logger.filters):
         logger.addFilter(ShortRetryTracebacks())
+
+
+#: How Pywikibot's line for each login begins (``pywikibot.login.LoginManager.login``).
+LOGIN = 'Logging in to '
+
+
+class LoginLinesToLogFiles(logging.Filter):
+    """On Pywikibot's logger: its line for each login goes to log files only. A run logs
+    in to several wikis, and the console says what the run does in the bot's own words
+    (a login that fails still says so there, as an error)."""
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        message = record.msg
+        if not (isinstance(message, str) and message.startswith(LOGIN)
+                and record.levelno < logging.WARNING):
+            return True
+        for handler in logging.getLogger('pywiki').handlers:
+            if isinstance(handler, logging.FileHandler) and record.levelno >= handler.level:
+                handler.handle(record)
+        return False
+
+
+def login_lines_to_log_files() -> None:
+    """Install :class:`LoginLinesToLogFiles` on Pywikibot's logger (once)."""
+    logger = logging.getLogger('pywiki')
+    if not any(isinstance(f, LoginLinesToLogFiles) for f in logger.filters):
+        logger.addFilter(LoginLinesToLogFiles())

@@ -231,6 +231,33 @@ def wait_until(condition, seconds: float) -> float:
     return time.monotonic() - began
 
 
+def log_mark(wiki: farm.Wiki) -> int:
+    """Where *wiki*'s API log stands now: the line the next request will be."""
+    return len(api_log(wiki))
+
+
+def bot_requests(wiki: farm.Wiki, since: int, **fields: str) -> list[dict[str, str]]:
+    """The bot's API requests *wiki* answered after its log's line *since*, of those whose
+    logged fields (action, prop, list, meta ...) are *fields*."""
+    return [line for line in api_log(wiki)[since:] if line['agent'].startswith('commonscache/')
+            and all(line[name] == value for name, value in fields.items())]
+
+
+def wait_for_requests(wiki: farm.Wiki, count: int, *, since: int, seconds: float = 60,
+                      **fields: str) -> float:
+    """Until the bot has sent *wiki* *count* such requests after line *since* of its log:
+    an event the farm records, where a sleep would hope that it happened in time."""
+    return wait_until(lambda: len(bot_requests(wiki, since, **fields)) >= count, seconds)
+
+
+def wait_for_polls(consumer: farm.Wiki, count: int, *, since: int,
+                   seconds: float = 60) -> float:
+    """Until a watch has polled *consumer*'s recent changes *count* times after line
+    *since* of its log. Polls follow each other: the work of one ended before the next."""
+    return wait_for_requests(consumer, count, since=since, seconds=seconds,
+                             list='recentchanges')
+
+
 def earlier_run(consumer: farm.Wiki) -> str:
     """An earlier run's watermark at the consumer's clock now, so that the watch starts
     from there, not from a sweep; the watermark."""

@@ -16,6 +16,7 @@ from tests.e2e.support import (
     api,
     api_log,
     bot,
+    bot_requests,
     on_shared,
     repositories,
     shared_uploads,
@@ -89,12 +90,6 @@ def test_one_wikis_run_serves_five_consumers_and_copies_each_file_once(farm_wiki
     assert shared_uploads(farm_wikis['shared']) == uploads
 
 
-def rc_polls(wiki: farm.Wiki, since: int) -> int:
-    """The bot's recent-changes requests *wiki* answered after its log's line *since*."""
-    return sum(1 for line in api_log(wiki)[since:]
-               if line['list'] == 'recentchanges' and line['agent'].startswith('commonscache/'))
-
-
 def test_a_watch_polls_quiet_wikis_less_often_and_still_finds_a_new_embed(farm_wikis):
     """-watch:0.5 over five consumers: one request a poll to each consumer polled, quiet
     ones less and less often (watch.Cadence), and an embed on a wiki that was quiet for long
@@ -112,12 +107,14 @@ def test_a_watch_polls_quiet_wikis_less_often_and_still_finds_a_new_embed(farm_w
     watcher = bot(PYWIKIBOT_DIR, SHARED, '-always', '-nopurge', '-watch:0.5', f'-wikis:{names}')
     try:
         # From its first poll on, after its start-up (logins, site data, the probes).
-        wait_until(lambda: all(rc_polls(wiki, marks[wiki.name]) for wiki in consumers), 60)
+        wait_until(lambda: all(bot_requests(wiki, marks[wiki.name], list='recentchanges')
+                               for wiki in consumers), 60)
         marks = {wiki.name: len(api_log(wiki)) for wiki in consumers}
         began = time.monotonic()
-        time.sleep(20)  # 40 intervals, all quiet
+        time.sleep(20)  # a window of 40 intervals, all quiet: the polls in it are counted
         elapsed = time.monotonic() - began
-        polls = {wiki.name: rc_polls(wiki, marks[wiki.name]) for wiki in consumers}
+        polls = {wiki.name: len(bot_requests(wiki, marks[wiki.name], list='recentchanges'))
+                 for wiki in consumers}
         other = {wiki.name: sum(1 for line in api_log(wiki)[marks[wiki.name]:]
                                 if line['agent'].startswith('commonscache/')
                                 and line['list'] != 'recentchanges') for wiki in consumers}
@@ -142,11 +139,6 @@ def set_watermarks_to_now(consumers: list[farm.Wiki]) -> None:
         state.set_watermark(f'devfarm:{wiki.name}', api(
             wiki, action='query', meta='siteinfo')['query']['general']['time'])
     state.close()
-
-
-def bot_requests(wiki: farm.Wiki, since: int) -> list[dict[str, str]]:
-    """The requests of commonscache that *wiki* answered after its log's line *since*."""
-    return [line for line in api_log(wiki)[since:] if line['agent'].startswith('commonscache/')]
 
 
 def test_a_quiet_run_asks_each_consumer_one_thing(farm_wikis):
@@ -198,8 +190,8 @@ def test_a_watch_waits_for_a_consumer_that_is_down_and_serves_it_once_back(farm_
     marks = {wiki.name: len(api_log(wiki)) for wiki in consumers if wiki is not down}
     watcher = bot(PYWIKIBOT_DIR, SHARED, '-always', '-nopurge', '-watch:0.5', f'-wikis:{names}')
     try:
-        wait_until(lambda: all(rc_polls(wiki, marks[wiki.name]) >= 3 for wiki in consumers
-                               if wiki is not down), 60)
+        wait_until(lambda: all(len(bot_requests(wiki, marks[wiki.name], list='recentchanges'))
+                               >= 3 for wiki in consumers if wiki is not down), 60)
         farm.start(down)
         editor = WikiClient(down, farm.ADMIN, farm.ADMIN_PASSWORD)
         editor.edit('Harbour walk', text='[[File:Harbour panorama.jpg|thumb]]')

@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import re
 import time
+from collections.abc import Callable
 
 import pytest
 
@@ -24,10 +25,12 @@ from tests.e2e.support import (
     bot,
     earlier_run,
     imageinfo,
+    log_mark,
     on_shared,
     served_from_shared,
     stop,
     summary_of,
+    wait_for_polls,
     wait_until,
 )
 from tests.wikiclient import WikiClient
@@ -67,6 +70,16 @@ def open_flags() -> list:
         state.close()
 
 
+def outage(edit: Callable[[], None], consumer: farm.Wiki) -> None:
+    """*edit* while a wiki is down, and the down time until the watch has seen the edit
+    and tried its file: two polls of the consumer after it (the work of one poll ends
+    before the next), and at least :data:`OUTAGE` seconds."""
+    began, mark = time.monotonic(), log_mark(consumer)
+    edit()
+    wait_for_polls(consumer, 2, since=mark, seconds=WITHIN)
+    time.sleep(max(0.0, OUTAGE - (time.monotonic() - began)))
+
+
 def test_a_watch_caches_what_was_embedded_during_each_wikis_outage(farm_wikis):
     """Commons down as the watch starts, Commons down again mid-watch, the shared repository
     down, the consumer down: each page edited meanwhile has its new file served from the
@@ -80,28 +93,26 @@ def test_a_watch_caches_what_was_embedded_during_each_wikis_outage(farm_wikis):
     took = {}
 
     farm.stop(commons)
+    mark = log_mark(consumer)
     watcher = bot(PYWIKIBOT_DIR, SHARED, '-always', '-watch:2')
     try:
         # 1. Commons is down as the watch starts; a page embeds a new Commons file meanwhile.
-        time.sleep(4)
-        editor.edit('Outage at start', text=f'[[{titles[0]}|thumb]]')
-        time.sleep(OUTAGE)
+        wait_for_polls(consumer, 1, since=mark)
+        outage(lambda: editor.edit('Outage at start', text=f'[[{titles[0]}|thumb]]'), consumer)
         farm.start(commons)
         took['commons at start'] = wait_until(
             lambda: served_from_shared(consumer, shared, 'Outage at start'), WITHIN)
 
         # 2. Commons goes down again mid-watch.
         farm.stop(commons)
-        editor.edit('Outage mid-watch', text=f'[[{titles[1]}|thumb]]')
-        time.sleep(OUTAGE)
+        outage(lambda: editor.edit('Outage mid-watch', text=f'[[{titles[1]}|thumb]]'), consumer)
         farm.start(commons)
         took['commons mid-watch'] = wait_until(
             lambda: served_from_shared(consumer, shared, 'Outage mid-watch'), WITHIN)
 
         # 3. The shared repository goes down.
         farm.stop(shared)
-        editor.edit('Outage of shared', text=f'[[{titles[2]}|thumb]]')
-        time.sleep(OUTAGE)
+        outage(lambda: editor.edit('Outage of shared', text=f'[[{titles[2]}|thumb]]'), consumer)
         farm.start(shared)
         took['shared'] = wait_until(
             lambda: served_from_shared(consumer, shared, 'Outage of shared'), WITHIN)
@@ -109,7 +120,7 @@ def test_a_watch_caches_what_was_embedded_during_each_wikis_outage(farm_wikis):
         # 4. The consumer goes down right after an edit (an edit needs it up).
         editor.edit('Outage of consumer', text=f'[[{titles[3]}|thumb]]')
         farm.stop(consumer)
-        time.sleep(OUTAGE)
+        time.sleep(OUTAGE)  # no request reaches a wiki that is down: nothing to wait for
         farm.start(consumer)
         took['consumer'] = wait_until(
             lambda: served_from_shared(consumer, shared, 'Outage of consumer'), WITHIN)

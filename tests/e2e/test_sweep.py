@@ -9,7 +9,7 @@ import requests
 
 from commonscache.reading.target import provenance_of
 from devfarm import farm, seed
-from tests.conftest import run_cli
+from tests.conftest import PYWIKIBOT_DIR, run_cli
 from tests.e2e.support import (
     CACHEABLE,
     SHARED,
@@ -66,8 +66,11 @@ def test_sweep_caches_every_foreign_file_and_a_rerun_does_nothing(farm_wikis):
     before = repositories(consumer, CACHEABLE | {REFUSED, MISSING, RENAMED})
     assert set(before.values()) == {'devfarm-commons', ''}
 
+    for cookies in PYWIKIBOT_DIR.glob('pywikibot-*.lwp'):  # so that the run logs in
+        cookies.unlink()
     # Streamed by the bot, in chunks of 1 MB (uploads by URL: tests/e2e/test_uploads.py).
-    result = run_cli(SHARED, '-always', '-setup', '-chunk:1', '-byurl:never')
+    result = run_cli(SHARED, '-always', '-setup', '-chunk:1', '-byurl:never',
+                     '-log:e2e-sweep.log')
     assert result.returncode == 0, result.stderr
     counts = summary_of(result.stderr)
     cached = len(CACHEABLE) + 1  # and the renamed name, as a redirect
@@ -78,6 +81,10 @@ def test_sweep_caches_every_foreign_file_and_a_rerun_does_nothing(farm_wikis):
     assert counts['bytes transferred'] > 1_000_000  # the panorama came in chunks
     # One voice (issue 35): each count once, in the summary; no library line between.
     assert ' operation' not in result.stderr and '] saved' not in result.stderr, result.stderr
+    assert 'Logging in to' not in result.stderr, result.stderr
+    # Pywikibot's login lines go to log files only.
+    log = (PYWIKIBOT_DIR / 'logs' / 'e2e-sweep.log').read_text()
+    assert 'Logging in to devfarm:shared as CacheBot' in log
     assert result.stderr.rstrip().splitlines()[-1].startswith('examined ')
 
     after = repositories(consumer, CACHEABLE | {REFUSED, MISSING, RENAMED})

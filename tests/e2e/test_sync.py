@@ -23,10 +23,12 @@ from tests.e2e.support import (
     captions,
     copies_listed,
     draw,
+    log_mark,
     real_statements,
     review,
     stop,
     summary_of,
+    wait_for_polls,
     wait_until,
 )
 from tests.wikiclient import WikiClient
@@ -231,9 +233,10 @@ def test_flags_clear_when_their_cause_goes_and_reviewers_decide_on_the_wiki(
     assert shared_admin.page(SPINNER).get('missing'), deleting.stderr
     assert review() == [('local-changed', PAINTING), REFUSED]
     # A watch carries out a decision saved while it runs, at its next poll.
+    mark = log_mark(farm_wikis['consumer'])
     watcher = bot(PYWIKIBOT_DIR, SHARED, '-always', '-watch:2')
     try:
-        time.sleep(4)  # past its start
+        wait_for_polls(farm_wikis['consumer'], 1, since=mark)  # past its start
         shared_admin.edit(REQUESTS, appendtext=f'\n* [[:{PAINTING}]] take-source, checked')
         wait_until(lambda: ' — commonscache: done ' in shared_admin.text(
             REQUESTS).splitlines()[-1], 60)

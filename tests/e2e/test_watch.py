@@ -4,7 +4,6 @@ repository that goes away, and ends cleanly on SIGTERM."""
 from __future__ import annotations
 
 import re
-import time
 
 import pytest
 
@@ -14,13 +13,16 @@ from tests.conftest import FARM_DIR, PYWIKIBOT_DIR
 from tests.e2e.support import (
     SHARED,
     api,
-    api_log,
     bot,
+    bot_requests,
     earlier_run,
+    log_mark,
     on_shared,
     served_from_shared,
     shared_edits,
     stop,
+    wait_for_polls,
+    wait_for_requests,
     wait_until,
 )
 from tests.wikiclient import WikiClient
@@ -47,15 +49,15 @@ def test_a_newly_embedded_file_is_served_from_the_shared_repository_within_a_min
     editor = WikiClient(consumer, farm.ADMIN, farm.ADMIN_PASSWORD)
     stamp = earlier_run(consumer)
 
+    mark = log_mark(consumer)
     watcher = bot(PYWIKIBOT_DIR, SHARED, '-always', '-watch:2')
     try:
-        time.sleep(5)  # past its start and first polls
+        wait_for_polls(consumer, 1, since=mark)  # past its start
         # While nothing changes, a poll is one request to the consumer: recent changes.
-        quiet_from = time.time()
-        time.sleep(6)
-        quiet = [r for r in api_log(consumer) if float(r['time']) >= quiet_from
-                 and 'commonscache' in r['agent']]
-        assert len(quiet) >= 2 and {r['list'] for r in quiet} == {'recentchanges'}, quiet
+        quiet_from = log_mark(consumer)
+        wait_for_polls(consumer, 3, since=quiet_from)
+        quiet = bot_requests(consumer, quiet_from)
+        assert {r['list'] for r in quiet} == {'recentchanges'}, quiet
 
         editor.edit('Watched', text=f'The lighthouse: [[{LIGHTHOUSE}|thumb]]')
         elapsed = wait_until(lambda: served_from_shared(consumer, shared, 'Watched'), 60)
@@ -63,8 +65,9 @@ def test_a_newly_embedded_file_is_served_from_the_shared_repository_within_a_min
 
         # The shared repository goes away; an edit meanwhile is taken when it is back.
         farm.stop(shared)
+        edited = log_mark(consumer)
         editor.edit('Mapped', text=f'[[{MAP}]]')
-        time.sleep(8)
+        wait_for_polls(consumer, 2, since=edited)  # the edit seen with the shared repository down
         farm.start(shared)
         wait_until(lambda: served_from_shared(consumer, shared, 'Mapped'), 90)
         assert watcher.poll() is None  # still running
@@ -91,18 +94,21 @@ def test_a_file_that_keeps_failing_holds_back_neither_the_others_nor_the_waterma
     earlier_run(consumer)
     failing = MAP.split(':', 1)[1]
 
+    mark = log_mark(consumer)
     watcher = bot(PYWIKIBOT_DIR, SHARED, '-always', '-watch:2')
     try:
         with farm.configured('shared', FARM_DIR,
                              failing_uploads=[failing, failing.replace(' ', '_')]):
-            time.sleep(4)  # past its start and first poll
+            wait_for_polls(consumer, 1, since=mark)  # past its start
+            edited = log_mark(consumer)
             editor.edit('Failing', text=f'[[{MAP}]]')
-            time.sleep(6)  # its first try fails
+            wait_for_polls(consumer, 2, since=edited)  # its first try came and failed
+            assert not on_shared(shared, MAP)
             editor.edit('Watched later', text=f'[[{LIGHTHOUSE}|thumb]]')
             # Not held back by the failing file: served within a few polls.
             elapsed = wait_until(lambda: on_shared(shared, LIGHTHOUSE), 20)
             print(f'the later file served {elapsed:.1f} s after its edit')
-            time.sleep(4)
+            wait_for_polls(consumer, 2, since=log_mark(consumer))
             assert not on_shared(shared, MAP)
             # The watermark is past both edits, though one file still fails.
             state = State(PYWIKIBOT_DIR / 'commonscache.sqlite')
@@ -134,15 +140,19 @@ def test_a_stop_on_the_run_page_holds_the_next_write_and_true_lets_it_go(farm_wi
     run_page = f'User:{farm.BOT}/Run'
     earlier_run(consumer)
 
+    mark = log_mark(consumer)
     watcher = bot(PYWIKIBOT_DIR, SHARED, '-always', '-watch:2')
     try:
         wait_until(lambda: not api(shared, action='query', titles=run_page)['query']['pages'][
             0].get('missing'), 60)  # the watch's first run created it
-        time.sleep(3)  # a poll or two with the page saying "true"
+        wait_for_polls(consumer, 2, since=mark)  # polls with the page saying "true"
         admin.edit(run_page, text='false')
         edits = shared_edits(shared)
+        held = log_mark(shared)
         editor.edit('Watched', text=f'The lighthouse: [[{LIGHTHOUSE}|thumb]]')
-        time.sleep(3 * 2 + 3)  # three polls and more
+        # Paused, the watch reads the run page once a poll: three of them, and the
+        # lighthouse was not copied.
+        wait_for_requests(shared, 3, since=held, action='query', prop='revisions')
         assert not on_shared(shared, LIGHTHOUSE)
         assert shared_edits(shared) == edits
         assert watcher.poll() is None  # paused, not ended

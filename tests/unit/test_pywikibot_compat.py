@@ -62,3 +62,34 @@ def test_a_retried_requests_traceback_is_one_message_on_the_pywiki_logger():
     filters = [f for f in logging.getLogger('pywiki').filters
                if isinstance(f, pywikibot_compat.ShortRetryTracebacks)]
     assert len(filters) == 1
+
+
+def test_pywikibots_login_line_goes_to_log_files_only(tmp_path):
+    """login_lines_to_log_files filters the 'pywiki' logger for the line
+    LoginManager.login says with pywikibot.info; warnings and errors pass as they are."""
+    from pywikibot import login
+
+    assert "pywikibot.info(f'Logging in to {self.site} as {self.login_name}')" in \
+        inspect.getsource(login.LoginManager.login)
+    pywikibot_compat.login_lines_to_log_files()
+    pywikibot_compat.login_lines_to_log_files()
+    logger = logging.getLogger('pywiki')
+    assert sum(isinstance(f, pywikibot_compat.LoginLinesToLogFiles)
+               for f in logger.filters) == 1
+    console, log_file = logging.StreamHandler(), logging.FileHandler(tmp_path / 'bot.log')
+    shown: list[str] = []
+    console.emit = lambda record: shown.append(record.getMessage())
+    logger.addHandler(console)
+    logger.addHandler(log_file)
+    level, logger.level = logger.level, logging.DEBUG
+    try:
+        logger.info('Logging in to devfarm:shared as CacheBot')
+        logger.info('cached File:A.jpg')
+        logger.error('Logging in to devfarm:shared as CacheBot failed')
+    finally:
+        logger.level = level
+        logger.removeHandler(console)
+        logger.removeHandler(log_file)
+        log_file.close()
+    assert shown == ['cached File:A.jpg', 'Logging in to devfarm:shared as CacheBot failed']
+    assert 'Logging in to devfarm:shared as CacheBot\n' in (tmp_path / 'bot.log').read_text()
