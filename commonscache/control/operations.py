@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import threading
 import time
+from collections import Counter
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
@@ -297,37 +298,46 @@ def request_target(line: str) -> str:
 
 
 def owners_of(revisions: Iterable[tuple[str, str]], lines: set[str]
-              ) -> tuple[dict[str, str], set[str]]:
+              ) -> tuple[dict[str, tuple[str, ...]], set[str]]:
     """Who added each of *lines* (lines of the latest text), walking back through
-    *revisions* (user, text), newest first, only as far as needed: a line belongs to the
-    user of the oldest revision of the run of revisions, back from the latest, that hold
-    it (so a line someone changed is theirs, and the bot's answering edits, which leave
-    open lines as they are, count for nothing). Lines still held by the oldest revision
-    read are its user's only when that revision is the page's first; the second result
-    holds those that stay unknown (the history ran past what was read).
+    *revisions* (user, text), newest first, only as far as needed. Each occurrence of a
+    line counts (two people may add the same line): an occurrence belongs to the user of
+    the oldest revision of the run of revisions, back from the latest, that hold it (so a
+    line someone changed is theirs, and the bot's answering edits, which leave open lines
+    as they are, count for nothing). Occurrences still held by the oldest revision read are
+    its user's only when that revision is the page's first; the second result holds the
+    lines none of whose occurrences could be told (the history ran past what was read).
 
     :param revisions: the history, newest first; read lazily, and no further than needed
+    :returns: line → the users who added its occurrences, the latest adder first
     """
-    owners: dict[str, str] = {}
-    candidate: dict[str, str] = {}
-    pending = set(lines)
+    owners: dict[str, list[str]] = {}
+    #: line → its occurrences not told yet, as the newer revision held them
+    untold: dict[str, int] = {}
+    newer_user = ''
     read = 0
     for user, text in revisions:
+        held = Counter(text.splitlines())
+        if read == 0:
+            untold = {line: held[line] for line in lines if held[line]}
+        else:
+            for line, count in list(untold.items()):
+                if held[line] < count:  # the newer revision added the difference
+                    owners.setdefault(line, []).extend([newer_user] * (count - held[line]))
+                    untold[line] = held[line]
+                if not untold[line]:
+                    del untold[line]
         read += 1
-        held = set(text.splitlines())
-        for line in sorted(pending):
-            if line in held:
-                candidate[line] = user
-            else:  # added by the revision after this one
-                if line in candidate:
-                    owners[line] = candidate[line]
-                pending.discard(line)
-        if not pending:
-            return owners, set()
-    if read < HISTORY_CAP:  # the page's first revision was read: it added the rest
-        owners.update((line, candidate[line]) for line in pending if line in candidate)
-        return owners, pending - candidate.keys()
-    return owners, pending
+        newer_user = user
+        if not untold:
+            break
+    else:
+        if 0 < read < HISTORY_CAP:  # the page's first revision was read: it added the rest
+            for line, count in untold.items():
+                owners.setdefault(line, []).extend([newer_user] * count)
+            untold = {}
+    unknown = {line for line in untold if line not in owners}
+    return {line: tuple(users) for line, users in owners.items()}, unknown
 
 
 def pending_requests(page: pywikibot.Page, groups: set[str]) -> list[Request]:
@@ -349,9 +359,13 @@ def pending_requests(page: pywikibot.Page, groups: set[str]) -> list[Request]:
     for line in sorted(unknown):
         pywikibot.warning(f'{page.title()}: {line!r} was added more than {HISTORY_CAP} '
                           'revisions ago; ignored (a trusted user may add it again)')
-    members = users_in_groups(page.site, set(owners.values()), groups)
-    return [Request(line, request_target(line), owners[line], owners[line] in members)
-            for line in latest if line in owners]
+    members = users_in_groups(page.site, {user for users in owners.values() for user in users},
+                              groups)
+    # A line added by several people is a member's when one of them is.
+    owner = {line: next((user for user in users if user in members), users[0])
+             for line, users in owners.items()}
+    return [Request(line, request_target(line), owner[line], owner[line] in members)
+            for line in latest if line in owner]
 
 
 def users_in_groups(site: Site, users: set[str], groups: set[str]) -> set[str]:

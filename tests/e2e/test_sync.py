@@ -237,7 +237,8 @@ def test_flags_clear_when_their_cause_goes_and_reviewers_decide_on_the_wiki(
     watcher = bot(PYWIKIBOT_DIR, SHARED, '-always', '-watch:2')
     try:
         wait_for_polls(farm_wikis['consumer'], 1, since=mark)  # past its start
-        shared_admin.edit(REQUESTS, appendtext=f'\n* [[:{PAINTING}]] take-source, checked')
+        # The very line the plain user wrote first: the admin's occurrence is the admin's.
+        shared_admin.edit(REQUESTS, appendtext=f'\n* [[:{PAINTING}]] take-source')
         wait_until(lambda: ' — commonscache: done ' in shared_admin.text(
             REQUESTS).splitlines()[-1], 60)
     finally:

@@ -23,8 +23,8 @@ def test_each_line_belongs_to_the_user_who_added_it():
         ('Admin', 'Requests:\n* Category:Places\n* Category:Everything\n* Harbour'),
     ]
     assert owners_of(newest_first(history), WANTED) == ({
-        '* Category:Places': 'Admin', '* Category:Everything': 'Mallory',
-        '* Harbour': 'Admin'}, set())
+        '* Category:Places': ('Admin',), '* Category:Everything': ('Mallory',),
+        '* Harbour': ('Admin',)}, set())
 
 
 def test_a_line_someone_changed_is_theirs_and_a_re_added_line_is_the_re_adders():
@@ -35,7 +35,7 @@ def test_a_line_someone_changed_is_theirs_and_a_re_added_line_is_the_re_adders()
         ('Mallory', '* Category:Places'),
     ]
     assert owners_of(newest_first(history), {'* Category:Places'}) == (
-        {'* Category:Places': 'Mallory'}, set())
+        {'* Category:Places': ('Mallory',)}, set())
 
 
 def test_the_history_is_read_back_only_to_the_oldest_open_line():
@@ -48,8 +48,24 @@ def test_the_history_is_read_back_only_to_the_oldest_open_line():
         ('Mallory', '* Category:Places\n* Old — commonscache: done\n* Harbour'),
     ]
     assert owners_of(newest_first(history), {'* Category:Places', '* Harbour'}) == (
-        {'* Category:Places': 'Admin', '* Harbour': 'Mallory'}, set())
+        {'* Category:Places': ('Admin',), '* Harbour': ('Mallory',)}, set())
     assert newest_first.read == 4  # not the 500 revisions before them
+
+
+def test_each_of_two_identical_lines_belongs_to_the_one_who_added_it():
+    """A plain user's line first, then an admin's identical one: the admin's is not
+    masked by the earlier one (and the other way round)."""
+    history = [
+        ('Admin', 'Requests:'),
+        ('Mallory', 'Requests:\n* Harbour'),
+        ('CacheBot', 'Requests:\n* Harbour\n* Old — commonscache: done'),
+        ('Admin', 'Requests:\n* Harbour\n* Old — commonscache: done\n* Harbour'),
+    ]
+    assert owners_of(newest_first(history), {'* Harbour'}) == (
+        {'* Harbour': ('Admin', 'Mallory')}, set())
+    assert newest_first.read == 4
+    assert owners_of(newest_first(history[:3]), {'* Harbour'}) == (
+        {'* Harbour': ('Mallory',)}, set())
 
 
 def test_a_line_older_than_the_history_read_is_nobodys():
