@@ -83,9 +83,12 @@ def test_pywikibots_login_line_goes_to_log_files_only(tmp_path):
     logger.addHandler(log_file)
     level, logger.level = logger.level, logging.DEBUG
     try:
-        logger.info('Logging in to devfarm:shared as CacheBot')
-        logger.info('cached File:A.jpg')
-        logger.error('Logging in to devfarm:shared as CacheBot failed')
+        # What pywikibot.info and .error log, with the context its own handlers format
+        context = {'newline': '\n', 'caller_name': 'login', 'caller_file': 'login.py',
+                   'caller_line': 1}
+        logger.info('Logging in to devfarm:shared as CacheBot', extra=context)
+        logger.info('cached File:A.jpg', extra=context)
+        logger.error('Logging in to devfarm:shared as CacheBot failed', extra=context)
     finally:
         logger.level = level
         logger.removeHandler(console)
