@@ -30,9 +30,25 @@ class EmergencyStop(Exception):
     """The run page does not say ``true``: stop before the next write."""
 
 
-#: Set by SIGTERM (see :func:`commonscache.running.watch.stop_on_sigterm`): the run stops before its
-#: next write, as for the run page, and a watch's wait between polls ends at once.
-TERMINATE = threading.Event()
+@dataclass
+class Signals:
+    """The run's stop signals, set by the handlers the run installs for itself
+    (:func:`commonscache.running.watch.stop_on_sigterm`,
+    :func:`commonscache.running.sweep.note_interrupts`) and read by whatever must stop.
+
+    :ivar terminate: SIGTERM: the run stops before its next write, as for the run page, and
+        a watch's wait between polls ends at once
+    :ivar interrupted: the first Ctrl-C: from then on no batch starts, wherever the
+        KeyboardInterrupt it raised went (Pywikibot ends a run it interrupts quietly, and its
+        own teardown then follows)
+    """
+
+    terminate: threading.Event = field(default_factory=threading.Event)
+    interrupted: threading.Event = field(default_factory=threading.Event)
+
+    def stop_if_interrupted(self) -> None:
+        if self.interrupted.is_set():
+            raise KeyboardInterrupt
 
 
 @dataclass(frozen=True)
@@ -141,13 +157,15 @@ class RunPage:
 
     def __init__(self, page: pywikibot.Page | None = None, *,
                  known: tuple[bool, str, str, int] | None = None,
-                 trust: Trust | None = None) -> None:
+                 trust: Trust | None = None, signals: Signals | None = None) -> None:
         """:param page: the run page, preloaded (reading it then costs no request)
         :param known: whether it exists, its text, who saved it and the revision, when
             known without reading it
-        :param trust: who may let the bot run (None: anyone)"""
+        :param trust: who may let the bot run (None: anyone)
+        :param signals: the run's stop signals (SIGTERM stops it as the page does)"""
         self.page = page
         self.trust = trust
+        self.signals = signals or Signals()
         #: (exists, text, user, revision) as last read, and when (monotonic seconds)
         self.seen: tuple[bool, str, str, int] | None = known
         self.seen_at = time.monotonic() if known else -self.INTERVAL
@@ -172,7 +190,7 @@ class RunPage:
 
     def check(self, *, force: bool = False) -> None:
         """:raises EmergencyStop: when the page does not allow running, or SIGTERM came"""
-        if TERMINATE.is_set():
+        if self.signals.terminate.is_set():
             raise EmergencyStop('stopped: SIGTERM')
         if not self.page:
             return
@@ -224,7 +242,7 @@ def was_deleted(page: pywikibot.Page) -> bool:
 
 
 def first_run_page(page: pywikibot.Page | None, *, create: bool,
-                   trust: Trust | None = None) -> RunPage:
+                   trust: Trust | None = None, signals: Signals | None = None) -> RunPage:
     """The run page of this run. One that nobody has created yet does not block a first
     run: a run that may write (*create*, i.e. not -simulate) creates it with ``true``, says
     so in one line and goes on; -simulate goes on without it. One that was deleted stops
@@ -233,22 +251,23 @@ def first_run_page(page: pywikibot.Page | None, *, create: bool,
     :raises EmergencyStop: the run page was deleted
     """
     if page is None:
-        return RunPage(None)
+        return RunPage(None, signals=signals)
     if page.exists():  # preloaded with the other control pages: no request
         latest = page.latest_revision
-        return RunPage(page, known=(True, page.text, latest.user, latest.revid), trust=trust)
+        return RunPage(page, known=(True, page.text, latest.user, latest.revid), trust=trust,
+                       signals=signals)
     if was_deleted(page):
         raise EmergencyStop(f'stopped: the run page {page.title()} was deleted; create it '
                             'again with "true" to let the bot run')
     if not create:
         pywikibot.info(f'the run page {page.title()} does not exist yet; a run without '
                        '-simulate creates it with "true"')
-        return RunPage(None)
+        return RunPage(None, signals=signals)
     save_own_page(page, 'true', msg(page.site, 'summary-runpage'))
     pywikibot.info(f'created the run page {page.title()} with "true" (the first run on this '
                    'wiki); change it to anything else to stop the bot')
     return RunPage(pywikibot.Page(page.site, page.title()), trust=trust,
-                   known=(True, 'true', page.site.user() or '', 0))
+                   known=(True, 'true', page.site.user() or '', 0), signals=signals)
 
 
 def allows(title: str, *, exists: bool, text: str) -> tuple[bool, str]:

@@ -35,10 +35,10 @@ from commonscache.reading.detect import (
 )
 from commonscache.running import option_table, options, watch, wiring
 from commonscache.running.reviewing import WatchedRequests, carry_out, read_decisions
-from commonscache.running.sweep import INTERRUPTED, Sweep
+from commonscache.running.sweep import Sweep
 from commonscache.running.watch import Watcher
 from commonscache.running.wiring import Wiring
-from commonscache.wikis import limits, sites
+from commonscache.wikis import sites
 from commonscache.wikis.query import list_query
 from commonscache.wikis.transfer import Prefetcher, WorkFolder, remove_stale_temporaries
 from commonscache.writing.upload import CopyUploads
@@ -65,13 +65,13 @@ class CacheBot(ConfigParserBot):
     update_options = OPTIONS
 
     def __init__(self, generator_args: list[str] | None = None,
-                 throttled: limits.Throttled | None = None, **kwargs: object) -> None:
+                 context: options.RunContext | None = None, **kwargs: object) -> None:
         # scripts.ini sits beside user-config.py, whatever the working directory is.
         self.INI = str(Path(config.base_dir, 'scripts.ini'))
         super().__init__(**kwargs)
         self.generator_args = generator_args or []
-        #: the run's 429 answers, counted by the session's hook (cli: wait_out_429s)
-        self.throttled = throttled or limits.Throttled()
+        #: the run's 429 answers and stop signals (cli makes them)
+        self.context = context or options.RunContext()
         self.wiring: Wiring | None = None
         self.sweep: Sweep | None = None
         self.publisher: Publisher | None = None
@@ -93,7 +93,7 @@ class CacheBot(ConfigParserBot):
             raise UsageError('no shared repository: give -shared:FAMILY:CODE, or set '
                              '"shared = FAMILY:CODE" in scripts.ini, section [commonscache]')
         self.run_options = run = options.parse(self.opt, generator_args=self.generator_args)
-        self.wiring = wired = wiring.connect(self.opt, run)
+        self.wiring = wired = wiring.connect(self.opt, run, self.context.signals)
         shared, control = wired.shared, wired.control
         rules, notices = load_rules(rules_file=self.opt.rulesfile, page=control.rules,
                                     state=wired.state, groups=run.groups,
@@ -240,15 +240,15 @@ class CacheBot(ConfigParserBot):
         answer requests, rewrite the review page and advance the watermarks."""
         completed = False
         try:
-            if self.generator_completed and not INTERRUPTED.is_set():
+            if self.generator_completed and not self.context.signals.interrupted.is_set():
                 self.sweep.flush(recheck=[] if self.poll else self.wiring.consumers[:1])
                 self.publisher.finish()
                 completed = self.completed = True
         finally:
             self.sweep.writer.close()
             self.sweep.progress.done()
-            if self.throttled.line():
-                pywikibot.warning(self.throttled.line())
+            if self.context.throttled.line():
+                pywikibot.warning(self.context.throttled.line())
             self._finish(completed)
             # One voice: the counts are said once, in the run's summary line (the sweep
             # keeps them), not again by Pywikibot's exit(), which prints this counter.
@@ -259,7 +259,7 @@ class CacheBot(ConfigParserBot):
         """The run's line in the state; a completed run's watermarks and status page."""
         counters = {**self.counter, 'bytes': self.sweep.copied,
                     'bytes through the bot': self.sweep.through_bot,
-                    'throttled': self.throttled.total()}
+                    'throttled': self.context.throttled.total()}
         self.wiring.state.finish_run(
             self.run_id, status='completed' if completed else 'interrupted', counters=counters)
         if not completed:

@@ -249,6 +249,7 @@ from pywikibot.bot import init_handlers, show_help
 from commonscache.errors import UsageError
 from commonscache.markup.wikitext import parsed_once
 from commonscache.running import option_table
+from commonscache.running.options import RunContext
 from commonscache.running.sweep import note_interrupts
 from commonscache.running.watch import DEFAULT_POLL, stop_on_sigterm
 from commonscache.wikis.limits import wait_out_429s
@@ -424,7 +425,7 @@ def _main(*args: str) -> int:
     shorten_retry_tracebacks()
     login_lines_to_log_files()
     renew_tokens_on_relogin()
-    throttled = wait_out_429s()
+    context = RunContext(throttled=wait_out_429s())
     try:
         with configured_site_made_lazily():
             local_args = pywikibot.handle_args(args)
@@ -447,10 +448,10 @@ def _main(*args: str) -> int:
             from commonscache.running.check import run_check
 
             return run_check(CacheBot(**options).opt)
-        bot = CacheBot(generator_args=generator_args, throttled=throttled, **options)
+        bot = CacheBot(generator_args=generator_args, context=context, **options)
         bot.prepare()
         if bot.poll:
-            stop_on_sigterm()
+            stop_on_sigterm(context.signals)
     except UsageError as error:
         pywikibot.error(str(error))
         return 2
@@ -460,7 +461,7 @@ def _main(*args: str) -> int:
     except NothingToDo as reason:
         pywikibot.warning(str(reason))
         return 0
-    note_interrupts()  # a Ctrl-C from here on: no batch starts after it
+    note_interrupts(context.signals)  # a Ctrl-C from here on: no batch starts after it
     try:
         bot.run()
     except EmergencyStop as reason:

@@ -5,14 +5,28 @@ wiki is asked anything. The options themselves (names, defaults, scripts.ini) ar
 """
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
+from commonscache.control.operations import Signals
 from commonscache.deciding.decisions import ON_DELETED
 from commonscache.errors import UsageError
 from commonscache.wikis import limits
 
 BYURL_MODES = ('auto', 'always', 'never')
 CATEGORY_MODES = ('existing', 'all', 'none')
+
+
+@dataclass(frozen=True)
+class RunContext:
+    """What lives for the run beside its options, made by :func:`commonscache.running.cli.main`
+    before anything else and handed to the bot: nothing of it is kept in a module.
+
+    :ivar throttled: the run's 429 answers, counted by the session's hook (``wait_out_429s``)
+    :ivar signals: the stop signals the run's handlers set (SIGTERM, Ctrl-C)
+    """
+
+    throttled: limits.Throttled = field(default_factory=limits.Throttled)
+    signals: Signals = field(default_factory=Signals)
 
 
 @dataclass(frozen=True)

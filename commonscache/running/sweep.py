@@ -17,7 +17,7 @@ from collections.abc import Callable
 import pywikibot
 from pywikibot import config
 
-from commonscache.control.operations import RunPage
+from commonscache.control.operations import RunPage, Signals
 from commonscache.datatypes import (
     Located,
     Outcome,
@@ -60,27 +60,17 @@ from commonscache.writing.writes import Writer, act
 COUNTERS = {'nothing': 'up to date'}
 
 
-#: Set by the first Ctrl-C (SIGINT): from then on no batch starts, wherever the
-#: KeyboardInterrupt it raised went (Pywikibot ends a run it interrupts quietly, and its
-#: own teardown then follows).
-INTERRUPTED = threading.Event()
-
-
-def note_interrupts() -> None:
-    """Have SIGINT set :data:`INTERRUPTED` before it raises KeyboardInterrupt as usual."""
+def note_interrupts(signals: Signals) -> None:
+    """Have SIGINT set *signals*' ``interrupted`` before it raises KeyboardInterrupt as
+    usual."""
     if threading.current_thread() is not threading.main_thread():
         return
 
     def interrupted(signum: int, frame: object) -> None:
-        INTERRUPTED.set()
+        signals.interrupted.set()
         raise KeyboardInterrupt
 
     signal.signal(signal.SIGINT, interrupted)
-
-
-def stop_if_interrupted() -> None:
-    if INTERRUPTED.is_set():
-        raise KeyboardInterrupt
 
 
 class Sweep:
@@ -169,16 +159,16 @@ class Sweep:
     def flush(self, *, recheck: list[sites.Site] = ()) -> None:
         """Work off the partial batches (none once the run is interrupted); then, given
         *recheck*, the waiting files due to be read again (:meth:`recheck_waiting`)."""
-        stop_if_interrupted()
+        self.run_page.signals.stop_if_interrupted()
         self._flush_refresh()
         for consumer in list(self.pending_pages):
-            stop_if_interrupted()
+            self.run_page.signals.stop_if_interrupted()
             self._flush_pages(consumer)
         for consumer in list(self.pending_files):
-            stop_if_interrupted()
+            self.run_page.signals.stop_if_interrupted()
             self._flush_files(consumer)
         for repositories in list(self.pools):
-            stop_if_interrupted()
+            self.run_page.signals.stop_if_interrupted()
             self._flush_pool(repositories)
         if recheck and self.recheck_waiting(recheck):
             self.flush()

@@ -21,7 +21,7 @@ import pywikibot
 import requests
 from pywikibot import config
 
-from commonscache.control.operations import TERMINATE, EmergencyStop, RunPage
+from commonscache.control.operations import EmergencyStop, RunPage, Signals
 from commonscache.keeping.state import State
 from commonscache.messages import counted
 from commonscache.reading.detect import RC_TYPES, changed_title, files_used_everywhere
@@ -58,12 +58,12 @@ MAX_SLOWDOWN = 8
 #: bound on how long a new embed on a quiet wiki waits for its poll.
 MAX_QUIET_WAIT = 300.0
 
-def stop_on_sigterm() -> None:
+def stop_on_sigterm(signals: Signals) -> None:
     """Let SIGTERM (Toolforge stopping a job, systemd stopping a service) end the run
-    cleanly instead of killing it."""
+    cleanly instead of killing it: it sets *signals*' ``terminate``."""
     def handler(signum: int, frame: FrameType | None) -> None:
         pywikibot.info('SIGTERM: stopping after the files in flight')
-        TERMINATE.set()
+        signals.terminate.set()
     signal.signal(signal.SIGTERM, handler)
 
 
@@ -286,7 +286,7 @@ class Watcher:
         refreshed = -REFRESH_EVERY
         if self.paused:
             self._say_paused(self.paused)
-        while not TERMINATE.is_set():
+        while not self.run_page.signals.terminate.is_set():
             began = time.monotonic()
             try:
                 if self.paused:  # one request a poll, until the run page lets the bot run
@@ -306,7 +306,7 @@ class Watcher:
                 if held:
                     pywikibot.warning(f'watch: {held}; next poll in {wait:.0f} s')
             except EmergencyStop as stop:
-                if TERMINATE.is_set():
+                if self.run_page.signals.terminate.is_set():
                     raise
                 # Paused, not ended: the watch's job would only be started again. What the
                 # poll had collected is read again, with its changes, once it resumes.
@@ -315,7 +315,7 @@ class Watcher:
                 if str(stop) != self.paused:
                     self._say_paused(str(stop))
                 self.paused = str(stop)
-                TERMINATE.wait(wait)
+                self.run_page.signals.terminate.wait(wait)
                 continue
             except OUTAGES as error:
                 # What the poll had collected is read again, with its changes, next time.
@@ -326,7 +326,7 @@ class Watcher:
             if time.monotonic() - pages_written >= PAGES_EVERY:
                 self._write_pages()
                 pages_written = time.monotonic()
-            TERMINATE.wait(max(0.0, wait - (time.monotonic() - began)))
+            self.run_page.signals.terminate.wait(max(0.0, wait - (time.monotonic() - began)))
 
     def _say_paused(self, why: str) -> None:
         pywikibot.warning(f'watch: paused, {why}; the run page is read every '
@@ -347,7 +347,7 @@ class Watcher:
             self.publisher.write_status_page(sweep.counter['cached'] + sweep.counter['updated'],
                                              sweep.memory.listings.take_usage_counts())
         except EmergencyStop as stop:
-            if TERMINATE.is_set():
+            if self.run_page.signals.terminate.is_set():
                 raise
             pywikibot.warning(f'watch: paused, {stop}')
             self.paused = str(stop)

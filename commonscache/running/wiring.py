@@ -13,10 +13,10 @@ import sqlalchemy as sa
 from pywikibot import config
 
 from commonscache.control.operations import (
-    TERMINATE,
     ControlPages,
     EmergencyStop,
     RunPage,
+    Signals,
     Trust,
     first_run_page,
 )
@@ -59,7 +59,7 @@ def page_title(store: stores.Store, shard: Shard, title: str) -> str:
     return title if store.shared_by_shards else shard.title(title)
 
 
-def connect(opt: object, run: RunOptions) -> Wiring:
+def connect(opt: object, run: RunOptions, signals: Signals) -> Wiring:
     """The wikis, logged in and paced; the run lock taken; the control pages read; the
     provenance template (and with -setup, the review page and protections) in place."""
     sites.check_password_file()
@@ -85,7 +85,8 @@ def connect(opt: object, run: RunOptions) -> Wiring:
         shared, template=opt.template, run=opt.runpage or f'User:{shared.user()}/Run',
         rules=opt.rules, requests=opt.requests, review=review)
     run_page = first_run_page(control.run, create=not config.simulate,
-                              trust=Trust(shared, shared.user() or '', run.groups))
+                              trust=Trust(shared, shared.user() or '', run.groups),
+                              signals=signals)
     paused = _paused(run_page, watching=bool(run.poll))
     _set_up_pages(opt, shared, control, review)
     return Wiring(consumers=consumers, shared=shared, shard=shard, store=store,
@@ -130,7 +131,7 @@ def _paused(run_page: RunPage, *, watching: bool) -> str:
     try:
         run_page.check()
     except EmergencyStop as stop:
-        if not watching or TERMINATE.is_set():
+        if not watching or run_page.signals.terminate.is_set():
             raise
         return str(stop)  # a watch would only be started again: it waits instead
     return ''

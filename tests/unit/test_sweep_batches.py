@@ -9,6 +9,7 @@ from types import SimpleNamespace
 
 import pytest
 
+from commonscache.control.operations import RunPage
 from commonscache.running import sweep
 from commonscache.running.sweep import Sweep
 
@@ -34,7 +35,8 @@ def run(monkeypatch):
     monkeypatch.setattr(Sweep, '_flush_files', lambda self, site: batches.append(
         len(self.pending_files.pop(site))))
     settings = SimpleNamespace(shared=shared, forced=frozenset(), decisions={})
-    work = Sweep(settings=settings, state=None, writer=None, run_page=None, counter=Counter(),
+    work = Sweep(settings=settings, state=None, writer=None, run_page=RunPage(None),
+                 counter=Counter(),
                  budget_bytes=0, purge_later=print)
     yield SimpleNamespace(sweep=work, consumer=consumer, logins=logins, batches=batches)
 
@@ -77,7 +79,17 @@ def test_no_batch_starts_once_the_run_is_interrupted(run, monkeypatch):
     the last, partial batches are not started."""
     for title in files(20):
         run.sweep.queue_files(run.consumer, [title])
-    monkeypatch.setattr(sweep.INTERRUPTED, 'is_set', lambda: True)
+    run.sweep.run_page.signals.interrupted.set()
     with pytest.raises(KeyboardInterrupt):
         run.sweep.flush()
     assert run.batches == []
+
+
+def test_an_interrupt_is_the_runs_own():
+    """The stop signals live in the run's context, not in a module: a second run in the
+    same process (a test, a library caller) starts with none set."""
+    first, second = RunPage(None), RunPage(None)
+    first.signals.interrupted.set()
+    first.signals.terminate.set()
+    assert not second.signals.interrupted.is_set() and not second.signals.terminate.is_set()
+    second.check()  # no SIGTERM in this run: no stop
