@@ -1,15 +1,17 @@
-"""One batch's path, stage by stage, each a function from data to data:
+"""One batch's path, stage by stage, each a function of what the stage before returned:
 
     titles ─ locate ─> Located (groups of titles by source, and outcomes of those left)
            ─ read_group ─> Snapshot (both sides, and what the state file says)
            ─ judge ─> verdicts (pure: :func:`commonscache.deciding.reconcile.decide`)
-           ─ act ─> outcomes (:mod:`commonscache.writing.writes`)
+           ─ read_ahead ─> Ahead (what the writes need: :mod:`commonscache.reading.target`)
+           ─ act ─> outcomes (:mod:`commonscache.writing.writes`: writes only)
            ─ judged ─> outcomes marked with the flag causes they looked at
 
-The sweep (:class:`commonscache.running.sweep.Sweep`) runs the stages and records each outcome;
-nothing here records, counts or keeps state between batches. What a stage needs arrives
-as arguments: :class:`Settings` (what the run was told) and the run's memory of earlier
-batches (:class:`Memory`).
+The stages named locate and read read the wikis and the state, in batches; judge and
+judged read nothing; act writes. The sweep (:class:`commonscache.running.sweep.Sweep`)
+runs the stages and records each outcome; nothing here records, counts or keeps state
+between batches. What a stage needs arrives as arguments: :class:`Settings` (what the
+run was told) and the run's memory of earlier batches (:class:`Memory`).
 """
 from __future__ import annotations
 
