@@ -309,23 +309,35 @@ def save_own_page(page: pywikibot.Page, text: str, summary: str) -> None:
     :raises pywikibot.exceptions.APIError: for the wiki's refusal (``editconflict``, ...)
     """
     site = page.site
-    params: dict[str, object] = {'action': 'edit', 'title': page.title(), 'text': text,
-                                 'summary': summary, 'bot': True, 'assert': 'user'}
+    params: dict[str, object] = {'title': page.title(), 'text': text, 'summary': summary}
     if page.exists():
         params['baserevid'] = page.latest_revision_id
     else:
         params['createonly'] = True
     try:
-        site.simple_request(**params, token=site.tokens['csrf']).submit()
+        submit_edit(site, **params)
     except APIError as error:
         if error.code == 'articleexists' and _written_meanwhile(page, text):
             return  # another job of the farm (a shard) wrote the same page first
+        raise
+    page.clear_cache()
+
+
+def submit_edit(site: Site, **params: object) -> dict:
+    """One ``action=edit`` request as the bot (``assert=user``: never as an anonymous user
+    whose session was lost), flagged as a bot's edit; the wiki's answer.
+
+    :raises pywikibot.exceptions.APIError: for the wiki's refusal (``editconflict``, ...)
+    """
+    params = {'action': 'edit', 'bot': True, 'assert': 'user', **params}
+    try:
+        return site.simple_request(**params, token=site.tokens['csrf']).submit()
+    except APIError as error:
         if error.code != 'badtoken':
             raise
         # The session was lost and Pywikibot logged in again, retrying with the old token.
         site.tokens.clear()
-        site.simple_request(**params, token=site.tokens['csrf']).submit()
-    page.clear_cache()
+        return site.simple_request(**params, token=site.tokens['csrf']).submit()
 
 
 def _written_meanwhile(page: pywikibot.Page, text: str) -> bool:

@@ -315,3 +315,32 @@ def test_a_delete_decision_deletes_where_the_bot_may_and_tags_elsewhere(
         [(call, _, since, text)] = wiki.calls
         assert (call, since) == ('save', 9) and text.startswith('{{Delete|')
         assert text.endswith('\nthe copy')
+
+
+class RevisionsSite:
+    """A wiki that answers the revisions query with *revisions*, newest first."""
+
+    def __init__(self, revisions: list[tuple[int, str]] | None) -> None:
+        self.revisions = revisions
+
+    def simple_request(self, **params: object) -> object:
+        page = ({'title': 'T', 'missing': True} if self.revisions is None else
+                {'title': 'T', 'revisions': [{'revid': revid, 'user': user}
+                                             for revid, user in self.revisions]})
+        return type('Request', (), {'submit': lambda _: {'query': {'pages': [page]}}})()
+
+
+@pytest.mark.parametrize(('revisions', 'newest'), [
+    ([(40, 'Carol')], 40),  # nobody since
+    ([(42, 'CacheBot'), (41, 'CacheBot'), (40, 'Carol')], 42),  # the bot's own since
+    ([(42, 'CacheBot'), (41, 'Carol'), (40, 'CacheBot')], 0),  # a person's under the bot's
+    ([(41, 'Carol'), (40, 'CacheBot')], 0),
+    ([(41, 'CacheBot')], 0),  # the revision read is gone: deleted and made again
+    (None, 0),  # the page is gone
+    ([(40 + n, 'CacheBot') for n in range(51, -1, -1)], 0),  # more than can be told
+])
+def test_a_save_goes_over_the_newest_revision_only_when_all_since_are_the_bots(revisions,
+                                                                                newest):
+    from commonscache.writing.pages import newest_if_only_by
+
+    assert newest_if_only_by(RevisionsSite(revisions), 'T', 'CacheBot', after=40) == newest
