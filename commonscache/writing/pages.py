@@ -45,6 +45,19 @@ def save_unless_edited(site: Site, title: str, text: str, *, since: int, summary
     return True
 
 
+def create_unless_taken(site: Site, title: str, text: str, *, summary: str) -> bool:
+    """Create *title* with *text*, unless someone made a page under the name since the
+    batch found none (False then: theirs stands). One request."""
+    try:
+        submit_edit(site, title=title, text=text, summary=summary, createonly=True,
+                    notminor=True)
+    except APIError as error:
+        if error.code == 'articleexists':
+            return False
+        raise
+    return True
+
+
 def newest_if_only_by(site: Site, title: str, user: str, *, after: int) -> int:
     """The id of *title*'s newest revision, when every revision after *after* was made by
     *user* (*after* itself when there is none); 0 when another user made one, when *after*

@@ -40,7 +40,7 @@ from commonscache.reading.target import detached_text
 from commonscache.wikis import sites
 from commonscache.wikis.transfer import ChecksumMismatch, DownloadError, Prefetcher
 from commonscache.writing.describe import PageSettings, describe, escape_value
-from commonscache.writing.pages import save_unless_edited
+from commonscache.writing.pages import create_unless_taken, save_unless_edited
 from commonscache.writing.upload import (
     FILE_REFUSED,
     CopyUploads,
@@ -455,15 +455,11 @@ def _redirect(writer: Writer, title: str, canonical: str, shared: SharedFile) ->
     text = (f'#REDIRECT [[{canonical}]]\n'
             f'{{{{{writer.settings.template}|redirect={escape_value(canonical)}}}}}\n')
     summary = msg(site, 'summary-redirect', {'target': canonical})
-    if shared.page_exists:
-        if not save_unless_edited(site, title, text, since=shared.revision, summary=summary):
-            return edited_since(title)
-    else:
-        page = pywikibot.Page(site, title)
-        page.text = text
-        # createonly: a page someone made under the name meanwhile is theirs (an edit
-        # conflict: the next run decides again)
-        page.save(summary=summary, bot=True, force=True, quiet=True, createonly=True)
+    written = (save_unless_edited(site, title, text, since=shared.revision, summary=summary)
+               if shared.page_exists else
+               create_unless_taken(site, title, text, summary=summary))
+    if not written:
+        return edited_since(title)
     return Outcome(title, 'cached', details=f'redirect to {canonical}')
 
 

@@ -321,7 +321,7 @@ def test_a_save_goes_over_the_revision_read_only_while_nobody_else_edited_since(
     revisions since, and the edit."""
     import pywikibot
 
-    from commonscache.writing.pages import save_unless_edited
+    from commonscache.writing.pages import create_unless_taken, save_unless_edited
 
     shared = pywikibot.Site('shared', 'devfarm')
     shared.login()
@@ -360,3 +360,9 @@ def test_a_save_goes_over_the_revision_read_only_while_nobody_else_edited_since(
     WikiClient(farm_wikis['shared'], farm.ADMIN, farm.ADMIN_PASSWORD).delete(title, 'gone')
     assert not save_unless_edited(shared, title, 'made again', since=read, summary='probe')
     assert not pywikibot.Page(pywikibot.Site('shared', 'devfarm'), title).exists()
+
+    # A page made under a name the batch found free: only while nobody else made one.
+    fresh = 'Project:Conditional creation probe'
+    assert create_unless_taken(shared, fresh, 'the bot was first', summary='probe')
+    assert not create_unless_taken(shared, fresh, 'over it', summary='probe')
+    assert person.text(fresh) == 'the bot was first'

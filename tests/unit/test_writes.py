@@ -105,6 +105,10 @@ class Wiki:
         self.calls.append((how, title))
         return self.uploads.get(title, UploadOutcome('uploaded', sha1=sha1))
 
+    def create(self, site: object, title: str, text: str, *, summary: str) -> bool:
+        self.calls.append(('create', title, 0, text))
+        return bool(self.saves.get(title, True))
+
     def save(self, site: object, title: str, text: str, *, since: int, summary: str) -> bool:
         self.calls.append(('save', title, since, text))
         answer = self.saves.get(title, True)
@@ -121,6 +125,7 @@ def wiki(monkeypatch, tmp_path) -> Iterator[Wiki]:
     monkeypatch.setattr(writes, 'upload_file', lambda api, title, path, **_:
                         wiki.upload('streamed', title, SOURCES[title].latest.sha1))
     monkeypatch.setattr(writes, 'save_unless_edited', wiki.save)
+    monkeypatch.setattr(writes, 'create_unless_taken', wiki.create)
     monkeypatch.setattr(config, 'simulate', False)
     yield wiki
 
@@ -344,3 +349,23 @@ def test_a_save_goes_over_the_newest_revision_only_when_all_since_are_the_bots(r
     from commonscache.writing.pages import newest_if_only_by
 
     assert newest_if_only_by(RevisionsSite(revisions), 'T', 'CacheBot', after=40) == newest
+
+
+@pytest.mark.parametrize(('page_exists', 'call'), [(False, 'create'), (True, 'save')])
+def test_an_old_name_becomes_a_redirect_over_what_the_batch_read(wiki, tmp_path, page_exists,
+                                                                 call):
+    read = SharedFile('File:Old.jpg', page_exists=page_exists, revision=5 if page_exists else 0)
+    verdict = Verdict('redirect', 'renamed', 'File:New.jpg')
+    outcome = act({'File:Old.jpg': verdict}, writer(tmp_path),
+                  shared={'File:Old.jpg': read})['File:Old.jpg']
+    [(asked, title, since, text)] = wiki.calls
+    assert (asked, title, since) == (call, 'File:Old.jpg', 5 if page_exists else 0)
+    assert text.startswith('#REDIRECT [[File:New.jpg]]\n{{Cached Commons Media|redirect=')
+    assert (outcome.kind, outcome.details) == ('cached', 'redirect to File:New.jpg')
+
+
+def test_a_name_someone_took_meanwhile_is_not_made_a_redirect(wiki, tmp_path):
+    wiki.saves['File:Old.jpg'] = False
+    outcome = act({'File:Old.jpg': Verdict('redirect', 'renamed', 'File:New.jpg')},
+                  writer(tmp_path))['File:Old.jpg']
+    assert (outcome.kind, outcome.reason) == ('skipped', 'edit-race')
