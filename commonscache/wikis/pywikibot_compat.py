@@ -120,9 +120,14 @@ class ShortRetryTracebacks(logging.Filter):
 
 def shorten_retry_tracebacks() -> None:
     """Install :class:`ShortRetryTracebacks` on Pywikibot's logger (once)."""
+    _filter_once(ShortRetryTracebacks)
+
+
+def _filter_once(kind: type[logging.Filter]) -> None:
+    """A filter of *kind* on Pywikibot's logger, unless one is there already."""
     logger = logging.getLogger('pywiki')
-    if not any(isinstance(f, ShortRetryTracebacks) for f in logger.filters):
-        logger.addFilter(ShortRetryTracebacks())
+    if not any(isinstance(f, kind) for f in logger.filters):
+        logger.addFilter(kind())
 
 
 #: How Pywikibot's line for each login begins (``pywikibot.login.LoginManager.login``).
@@ -147,6 +152,4 @@ class LoginLinesToLogFiles(logging.Filter):
 
 def login_lines_to_log_files() -> None:
     """Install :class:`LoginLinesToLogFiles` on Pywikibot's logger (once)."""
-    logger = logging.getLogger('pywiki')
-    if not any(isinstance(f, LoginLinesToLogFiles) for f in logger.filters):
-        logger.addFilter(LoginLinesToLogFiles())
+    _filter_once(LoginLinesToLogFiles)
