@@ -329,11 +329,15 @@ def link_docroot(wiki: Wiki) -> None:
 def group_alive(pgid: int) -> bool:
     """Whether any process of the group still runs. PID 1 here does not reap orphans, so
     zombies linger; they do not count."""
-    for stat in Path('/proc').glob('[0-9]*/stat'):
-        try:
-            fields = stat.read_text().rsplit(')', 1)[1].split()
-        except OSError:
+    # os.listdir, not Path.glob: glob stats each entry, and a process that ends between the
+    # listing and that stat raises ProcessLookupError, which glob does not swallow.
+    for entry in os.listdir('/proc'):
+        if not entry.isdigit():
             continue
+        try:
+            fields = Path('/proc', entry, 'stat').read_text().rsplit(')', 1)[1].split()
+        except (OSError, IndexError):
+            continue  # gone meanwhile, or unreadable
         if int(fields[2]) == pgid and fields[0] != 'Z':
             return True
     return False
