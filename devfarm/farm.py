@@ -25,7 +25,7 @@ import tempfile
 import time
 import urllib.request
 from collections.abc import Iterator
-from contextlib import contextmanager
+from contextlib import contextmanager, suppress
 from dataclasses import dataclass
 from pathlib import Path
 from xml.sax.saxutils import escape
@@ -414,7 +414,9 @@ def start(wiki: Wiki) -> None:
 def stop(wiki: Wiki) -> None:
     pid = server_pid(wiki)
     if pid:
-        os.killpg(pid, signal.SIGTERM)
+        # The group may end on its own between each look and each signal: then it is stopped.
+        with suppress(ProcessLookupError):
+            os.killpg(pid, signal.SIGTERM)
         for _ in range(50):
             try:
                 os.waitpid(pid, os.WNOHANG)  # reap it if it is our own child
@@ -424,7 +426,8 @@ def stop(wiki: Wiki) -> None:
                 break
             time.sleep(0.05)
         else:
-            os.killpg(pid, signal.SIGKILL)
+            with suppress(ProcessLookupError):
+                os.killpg(pid, signal.SIGKILL)
     wiki.pidfile.unlink(missing_ok=True)
 
 

@@ -2,6 +2,8 @@
 from __future__ import annotations
 
 import os
+import subprocess
+from pathlib import Path
 
 import pytest
 
@@ -24,3 +26,14 @@ def test_a_process_that_ends_while_the_group_is_looked_for_is_skipped(
     monkeypatch.setattr(os, 'stat', stat_of_a_vanishing_process)
     assert farm.group_alive(os.getpgrp())
     assert not farm.group_alive(2 ** 22 + 1)  # above pid_max: no such group
+
+
+def test_a_server_that_ends_between_the_look_and_the_signal_counts_as_stopped(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    ended = subprocess.Popen(['true'], start_new_session=True)
+    ended.wait()  # exited and reaped: its group is gone
+    wiki = farm.Wiki(name='commons', port=1, root=tmp_path)
+    wiki.pidfile.write_text(str(ended.pid))
+    monkeypatch.setattr(farm, 'server_pid', lambda _wiki: ended.pid)  # seen alive a moment ago
+    farm.stop(wiki)
+    assert not wiki.pidfile.exists()
